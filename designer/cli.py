@@ -1,0 +1,169 @@
+"""The ``designer`` command line. Headless subcommands never import Qt.
+
+Each subcommand is one entry of COMMANDS: (help, add_arguments, run). ``run(args)`` returns
+the exit status. Errors the user can fix are printed as one plain sentence on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback. ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int = EXIT_UNREADABLE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def load_design(name: str):
+    """Load a design file, or a bundled example by name; UserError if unreadable."""
+    from .core.serialize import DesignFileError, load
+    from .zoo import find
+
+    try:
+        return load(find(name))
+    except DesignFileError as exc:
+        raise UserError(f"cannot open the design: {exc}") from None
+
+
+# ----------------------------------------------------------------- summary
+def _summary_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="design file (.json) or example name (lenet5, vgg16, ...)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def _summary(args) -> int:
+    from .analysis import analyze
+    from .analysis.report import format_table, summary_dict
+
+    analysis = analyze(load_design(args.file))
+    if args.json:
+        print(json.dumps(summary_dict(analysis), indent=2))
+    else:
+        print(format_table(analysis))
+    return EXIT_OK if analysis.valid else EXIT_INVALID
+
+
+# ----------------------------------------------------------------- validate
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="design file (.json) or example name")
+
+
+def _validate(args) -> int:
+    from .analysis import analyze
+
+    analysis = analyze(load_design(args.file))
+    for issue in analysis.issues:
+        print(issue, file=sys.stdout if analysis.valid else sys.stderr)
+    if analysis.valid:
+        print(f"{analysis.name}: valid ({len(analysis.warnings)} warning(s)), "
+              f"{analysis.total_params:,} parameters, {analysis.total_macs:,} MACs")
+        return EXIT_OK
+    print(f"{analysis.name}: {len(analysis.errors)} error(s)", file=sys.stderr)
+    return EXIT_INVALID
+
+
+# ----------------------------------------------------------------- export
+EXPORT_FORMATS: dict[str, Callable] = {}
+
+
+def export_format(name: str):
+    """Register an exporter ``fn(graph, out_path, args)`` under ``--format name``."""
+    def register(fn):
+        EXPORT_FORMATS[name] = fn
+        return fn
+    return register
+
+
+@export_format("python")
+def _export_python(graph, out: Path, args) -> None:
+    from .compiler.export import python_source
+    from .core.serialize import write_text_atomic
+
+    write_text_atomic(out, python_source(graph))
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="design file (.json) or example name")
+    p.add_argument("--format", "-f", default="python", help="output format (default: python)")
+    p.add_argument("-o", "--output", required=True, help="file to write")
+
+
+def _export(args) -> int:
+    from .compiler import CompileError
+
+    graph = load_design(args.file)
+    if args.format not in EXPORT_FORMATS:
+        raise UserError(f"unknown export format {args.format!r}; choose one of "
+                        f"{', '.join(sorted(EXPORT_FORMATS))}")
+    try:
+        EXPORT_FORMATS[args.format](graph, Path(args.output), args)
+    except CompileError as exc:
+        raise UserError(str(exc), EXIT_INVALID) from None
+    except OSError as exc:
+        raise UserError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------- examples
+def _examples_args(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _examples(args) -> int:
+    from .zoo import list_examples
+
+    for ex in list_examples():
+        first = ex.description.split(". ")[0].strip()
+        print(f"{ex.name:<16} {ex.title}: {first}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
+    "summary": ("per-layer table of shapes, parameters, MACs and receptive fields", _summary_args, _summary),
+    "validate": ("check a design; exit 0 valid, 1 invalid, 2 unreadable", _validate_args, _validate),
+    "export": ("write the design as a standalone file (python, ...)", _export_args, _export),
+    "examples": ("list the bundled example designs", _examples_args, _examples),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="designer",
+        description="Build, train and understand convolutional neural networks.",
+    )
+    parser.add_argument("--version", action="version", version=f"designer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, add_args, run) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_args(p)
+        p.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return args.run(args)
+    except UserError as exc:
+        print(f"designer {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,219 @@
+"""LayerSpec: everything the app knows about one layer type, as plain data and pure rules.
+
+A spec names its parameters after the torch.nn constructor (with torch's defaults), says how
+many inputs it takes, and carries small pure functions: the output-shape rule, the parameter
+and MAC counts, the spatial window used for receptive fields, the short label drawn on the
+canvas, and the torch constructor arguments. Input-size arguments (in_channels,
+in_features, num_features) are never parameters: ``inferred`` derives them from the shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Shape = tuple[int, ...]
+Params = dict[str, Any]
+
+#: Largest size of one dimension, and of one tensor per sample, that a design may ask for.
+MAX_DIM = 1 << 20
+MAX_NUMEL = 1 << 31
+
+
+class ShapeError(ValueError):
+    """A shape rule cannot produce an output: the message says what it got and expected."""
+
+
+class ParamError(ValueError):
+    """A parameter value is of the wrong type or out of range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor argument.
+
+    kind is one of: int, float, bool, choice, pair (int or [h, w]), padding (pair or
+    "same"/"valid"), groups (int or "depthwise"), shape (list of ints), optional_pair
+    (None or pair, e.g. a pool's stride), int_or_none.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_max: bool = False
+    choices: tuple[Any, ...] = ()
+    doc: str = ""
+
+    def coerce(self, value: Any) -> Any:
+        """Return the value normalised (pairs become tuples) or raise ParamError."""
+        kind = self.kind
+        if kind == "int":
+            return self._number(_as_int(self.name, value))
+        if kind == "int_or_none":
+            return None if value is None else self._number(_as_int(self.name, value))
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ParamError(f"{self.name} must be a number, got {value!r}")
+            return self._number(float(value))
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise ParamError(f"{self.name} must be true or false, got {value!r}")
+            return value
+        if kind == "choice":
+            if value not in self.choices:
+                options = ", ".join(repr(c) for c in self.choices)
+                raise ParamError(f"{self.name} must be one of {options}, got {value!r}")
+            return value
+        if kind == "pair":
+            return self._pair(value)
+        if kind == "optional_pair":
+            return None if value is None else self._pair(value)
+        if kind == "padding":
+            if value in ("same", "valid"):
+                return value
+            return self._pair(value)
+        if kind == "groups":
+            if value == "depthwise":
+                return value
+            return self._number(_as_int(self.name, value))
+        if kind == "shape":
+            return _as_shape(self.name, value)
+        raise AssertionError(f"unknown parameter kind {kind!r}")
+
+    def _number(self, value: float) -> Any:
+        if self.minimum is not None and value < self.minimum:
+            raise ParamError(f"{self.name} must be at least {_fmt(self.minimum)}, got {_fmt(value)}")
+        if self.maximum is not None:
+            if self.exclusive_max and value >= self.maximum:
+                raise ParamError(
+                    f"{self.name} must be below {_fmt(self.maximum)}, got {_fmt(value)}"
+                )
+            if not self.exclusive_max and value > self.maximum:
+                raise ParamError(
+                    f"{self.name} must be at most {_fmt(self.maximum)}, got {_fmt(value)}"
+                )
+        return value
+
+    def _pair(self, value: Any) -> tuple[int, int]:
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ParamError(
+                    f"{self.name} must be one number or a pair [height, width], got {list(value)!r}"
+                )
+            return (self._number(_as_int(self.name, value[0])), self._number(_as_int(self.name, value[1])))
+        n = self._number(_as_int(self.name, value))
+        return (n, n)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def _as_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ParamError(f"{name} must be a whole number, got {value!r}")
+    if abs(value) > MAX_DIM:
+        raise ParamError(f"{name} = {value} is absurdly large (limit {MAX_DIM})")
+    return value
+
+
+def _as_shape(name: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 3:
+        raise ParamError(
+            f"{name} must be a list of 1 to 3 sizes without the batch, e.g. [1, 28, 28] or [2], "
+            f"got {value!r}"
+        )
+    dims = tuple(_as_int(name, v) for v in value)
+    if any(d < 1 for d in dims):
+        raise ParamError(f"{name} sizes must be at least 1, got {list(dims)}")
+    numel = 1
+    for d in dims:
+        numel *= d
+    if numel > MAX_NUMEL:
+        raise ParamError(f"{name} {list(dims)} has {numel:,} values per sample; the limit is {MAX_NUMEL:,}")
+    return dims
+
+
+def _zero(p: Params, shapes: list[Shape], out: Shape) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class Window:
+    """The spatial footprint of a layer, for receptive-field arithmetic (per axis H, W)."""
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """The description of one layer type. See the module docstring."""
+
+    type: str
+    category: str
+    doc: str
+    shape: Callable[[Params, list[Shape]], Shape]
+    params: tuple[Param, ...] = ()
+    #: 0 for Input, 1 for ordinary layers, None for merges (two or more inputs).
+    inputs: int | None = 1
+    has_output: bool = True
+    count_params: Callable[[Params, list[Shape], Shape], int] = _zero
+    macs: Callable[[Params, list[Shape], Shape], int] = _zero
+    #: Spatial footprint for receptive fields; None = pointwise (the field passes through).
+    window: Callable[[Params, list[Shape]], Window] | None = None
+    #: True when each output value sees the whole input map (Flatten, Linear on maps).
+    global_field: Callable[[Params, list[Shape]], bool] | None = None
+    #: "module" (torch.nn class named ``type``), "function" (merges), "input" or "output".
+    torch_kind: str = "module"
+    torch_kwargs: Callable[[Params, list[Shape]], Params] | None = None
+    inferred: Callable[[Params, list[Shape]], Params] | None = None
+    label: Callable[[Params], str] | None = None
+    #: Formula shown by the inspector, with numbers filled in, e.g. "⌊(28 + 2·0 − 5)/1⌋ + 1 = 24".
+    explain: Callable[[Params, list[Shape]], list[str]] | None = None
+    warnings: Callable[[Params, list[Shape], Shape], list[tuple[str, str]]] | None = None
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_merge(self) -> bool:
+        return self.inputs is None
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> Params:
+        return {p.name: p.default for p in self.params}
+
+    def resolve(self, raw: Params) -> Params:
+        """Defaults filled in, every value checked and normalised; raises ParamError."""
+        known = self.param_names
+        for key in raw:
+            if key not in known:
+                hint = f" (known: {', '.join(known)})" if known else " (it takes none)"
+                raise ParamError(f"{self.type} has no parameter {key!r}{hint}")
+        resolved = {}
+        for p in self.params:
+            resolved[p.name] = p.coerce(raw.get(p.name, p.default))
+        return resolved
+
+    def describe(self, raw: Params) -> str:
+        """The short label drawn on the node ("5×5, 16, s1"); empty when it has none."""
+        if self.label is None:
+            return ""
+        try:
+            return self.label(self.resolve(raw))
+        except ParamError:
+            return "invalid parameters"

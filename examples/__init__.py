@@ -1,0 +1,1 @@
+"""The bundled example designs (data package; see designer.zoo)."""

@@ -1,0 +1,1 @@
+"""Icons, desktop entry and metadata (data package)."""
