@@ -58,12 +58,14 @@ class AddEdge(Edit):
 class RemoveEdge(Edit):
     edge: Edge
     text: str = "Disconnect"
+    _index: int | None = None
 
     def apply(self, graph: Graph) -> None:
+        self._index = graph.edges.index(self.edge) if self.edge in graph.edges else None
         graph.remove_edge(self.edge)
 
     def revert(self, graph: Graph) -> None:
-        graph.add_edge(self.edge)
+        graph.add_edge(self.edge, self._index)
 
 
 @dataclass
@@ -71,8 +73,8 @@ class RemoveNodes(Edit):
     """Delete nodes with every edge touching them and their group memberships."""
 
     node_ids: list[str]
-    _nodes: list[Node] = field(default_factory=list, repr=False)
-    _edges: list[Edge] = field(default_factory=list, repr=False)
+    _nodes: list[tuple[int, Node]] = field(default_factory=list, repr=False)
+    _edges: list[tuple[int, Edge]] = field(default_factory=list, repr=False)
     _groups: dict[str, Group] = field(default_factory=dict, repr=False)
 
     @property
@@ -81,12 +83,12 @@ class RemoveNodes(Edit):
 
     def apply(self, graph: Graph) -> None:
         ids = set(self.node_ids)
-        self._nodes = [graph.nodes[n].copy() for n in graph.nodes if n in ids]
-        self._edges = [e for e in graph.edges if e.src in ids or e.dst in ids]
+        self._nodes = [(i, graph.nodes[n].copy()) for i, n in enumerate(graph.nodes) if n in ids]
+        self._edges = [(i, e) for i, e in enumerate(graph.edges) if e.src in ids or e.dst in ids]
         self._groups = {gid: g.copy() for gid, g in graph.groups.items()}
-        for edge in self._edges:
+        for _, edge in self._edges:
             graph.remove_edge(edge)
-        for node in self._nodes:
+        for _, node in self._nodes:
             graph.remove_node(node.id)
         if any(ids & set(g.nodes) for g in graph.groups.values()):
             remaining = {gid: g.copy() for gid, g in graph.groups.items()}
@@ -95,10 +97,10 @@ class RemoveNodes(Edit):
             graph.set_groups(remaining)
 
     def revert(self, graph: Graph) -> None:
-        for node in self._nodes:
-            graph.add_node(node.copy())
-        for edge in self._edges:
-            graph.add_edge(edge)
+        for index, node in self._nodes:  # ascending indices: each lands where it was
+            graph.add_node(node.copy(), index)
+        for index, edge in self._edges:
+            graph.add_edge(edge, index)
         if self._groups != graph.groups:
             graph.set_groups(self._groups)
 

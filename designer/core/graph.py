@@ -144,12 +144,18 @@ class Graph:
         return None
 
     # ----------------------------------------------------------------- mutations
-    def add_node(self, node: Node) -> None:
+    def add_node(self, node: Node, index: int | None = None) -> None:
+        """Add a node (at ``index`` in the node order, so that undo restores the file exactly)."""
         if node.id in self.nodes:
             raise GraphError(f"a node with id {node.id!r} already exists")
         if not node.id:
             raise GraphError("a node id must not be empty")
-        self.nodes[node.id] = node
+        if index is None or index >= len(self.nodes):
+            self.nodes[node.id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(index, (node.id, node))
+            self.nodes = dict(items)
         self._in[node.id] = []
         self._out[node.id] = []
         self.node_added.emit(node.id)
@@ -167,7 +173,7 @@ class Graph:
         self.changed.emit()
         return node
 
-    def add_edge(self, edge: Edge) -> None:
+    def add_edge(self, edge: Edge, index: int | None = None) -> None:
         for end in (edge.src, edge.dst):
             if end not in self.nodes:
                 raise GraphError(f"edge {edge.src!r} -> {edge.dst!r}: there is no node {end!r}")
@@ -177,7 +183,10 @@ class Graph:
             raise GraphError(f"edge into {edge.dst!r}: port must be >= 0, got {edge.port}")
         if any(e.port == edge.port for e in self._in[edge.dst]):
             raise GraphError(f"input port {edge.port} of {edge.dst!r} is already connected")
-        self.edges.append(edge)
+        if index is None:
+            self.edges.append(edge)
+        else:
+            self.edges.insert(index, edge)
         self._in[edge.dst].append(edge)
         self._out[edge.src].append(edge)
         self.edge_added.emit(edge)
