@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .graph import Edge, Graph, Group, Node
+from .graph import Edge, Graph, GraphError, Group, Node
 
 
 class Edit:
@@ -204,6 +204,57 @@ class Compound(Edit):
     def revert(self, graph: Graph) -> None:
         for edit in reversed(self.edits):
             edit.revert(graph)
+
+
+@dataclass
+class RenameNode(Edit):
+    """Give a node another id; its edges, group membership and place in the file follow."""
+
+    old_id: str
+    new_id: str
+
+    @property
+    def text(self) -> str:
+        return f"Rename {self.old_id} to {self.new_id}"
+
+    def apply(self, graph: Graph) -> None:
+        check_node_id(graph, self.new_id)
+        _rename(graph, self.old_id, self.new_id)
+
+    def revert(self, graph: Graph) -> None:
+        _rename(graph, self.new_id, self.old_id)
+
+
+def check_node_id(graph: Graph, node_id: str) -> None:
+    """Raise GraphError (with what to do) unless ``node_id`` can name a new node."""
+    if not isinstance(node_id, str) or not node_id.strip():
+        raise GraphError("a node id must not be empty; type a name such as conv1")
+    if node_id != node_id.strip():
+        raise GraphError(f"the id {node_id!r} starts or ends with a space; remove it")
+    if len(node_id) > 200 or any(ord(c) < 32 for c in node_id):
+        raise GraphError("an id is at most 200 characters, without control characters")
+    if node_id in graph.nodes or node_id in graph.groups:
+        raise GraphError(f"the id {node_id!r} is already used; choose another, e.g. "
+                         f"{graph.unique_id(node_id)!r}")
+
+
+def _rename(graph: Graph, old: str, new: str) -> None:
+    """Remove the node and its edges, then put them back under the new id at the same indices."""
+    node = graph.node(old)
+    index = list(graph.nodes).index(old)
+    touching = [(i, e) for i, e in enumerate(graph.edges) if old in (e.src, e.dst)]
+    for _, edge in touching:
+        graph.remove_edge(edge)
+    graph.remove_node(old)
+    graph.add_node(Node(new, node.type, node.params, node.position), index)
+    swap = {old: new}
+    for i, edge in touching:
+        graph.add_edge(Edge(swap.get(edge.src, edge.src), swap.get(edge.dst, edge.dst), edge.port), i)
+    if any(old in g.nodes for g in graph.groups.values()):
+        groups = {gid: g.copy() for gid, g in graph.groups.items()}
+        for g in groups.values():
+            g.nodes = [swap.get(n, n) for n in g.nodes]
+        graph.set_groups(groups)
 
 
 def insert_on_edge(graph: Graph, edge: Edge, node: Node) -> Compound:
