@@ -39,14 +39,28 @@ class NodeInfo:
     jump: tuple[int, int] | None = None
     activation_bytes: int = 0
     resolved: dict[str, Any] | None = None
-    inferred: dict[str, Any] = field(default_factory=dict)
-    explain: list[str] = field(default_factory=list)
     label: str = ""
     issues: list[Issue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+    @property
+    def inferred(self) -> dict[str, Any]:
+        """Values derived from the input shape (in_channels = 6), for the inspector."""
+        spec = registry.get(self.type)
+        if self.status != OK or spec is None or spec.inferred is None:
+            return {}
+        return spec.inferred(self.resolved, self.input_shapes)
+
+    @property
+    def explain(self) -> list[str]:
+        """The output-size arithmetic with the numbers filled in (computed when asked)."""
+        spec = registry.get(self.type)
+        if self.status != OK or spec is None or spec.explain is None:
+            return []
+        return spec.explain(self.resolved, self.input_shapes)
 
 
 @dataclass
@@ -144,8 +158,7 @@ def analyze(graph: Graph) -> Analysis:
     for nid in st.in_cycle:
         infos[nid].status = ERROR
     _check_softmax_before_loss(graph, infos, issues)
-    order = [nid for nid in st.order]
-    return Analysis(graph.name, infos, order, issues, st.inputs, st.outputs, st.live)
+    return Analysis(graph.name, infos, list(st.order), issues, st.inputs, st.outputs, st.live)
 
 
 def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, issues) -> None:
@@ -157,48 +170,110 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, is
             "unknown-type", f"{nid} has the unknown layer type {node.type!r}; replace it with a "
             f"layer from the palette.", nid))
         return
+    key = _freeze(node.params)
     try:
-        p = spec.resolve(node.params)
+        p = _resolve(spec, node.params, key)
     except ParamError as exc:
         _fail(info, issues, error("bad-param", f"{node.type} {nid}: {exc}.", nid))
         return
     info.resolved = p
-    info.label = spec.label(p) if spec.label else ""
-    if any(i.is_error for i in info.issues):
+    info.label = _label(spec, p, key)
+    if info.issues and any(i.is_error for i in info.issues):
         info.status = ERROR
         return
 
-    preds = graph.in_edges(nid)
     shapes: list[Shape] = []
-    for e in preds:
+    sources: list[NodeInfo] = []
+    for e in graph.in_edges(nid):
         src = infos[e.src]
         if src.output_shape is None:
             info.status = UNKNOWN
             return
         shapes.append(src.output_shape)
+        sources.append(src)
     info.input_shapes = shapes
-    try:
-        out = spec.shape(p, shapes)
-        if any(d < 1 for d in out):
-            raise ShapeError(f"{node.type} would produce the empty shape {list(out)}")
-    except ShapeError as exc:
-        _fail(info, issues, error("shape", _prefix(str(exc), node.type, nid), nid))
+    result = _node_result(spec, p, key, shapes)
+    if isinstance(result, str):
+        _fail(info, issues, error("shape", _prefix(result, node.type, nid), nid))
         return
-
-    info.output_shape = tuple(out)
-    info.params = spec.count_params(p, shapes, out)
-    info.trainable_params = info.params
-    info.macs = spec.macs(p, shapes, out)
+    out, n_params, macs, window, is_global, warns = result
+    info.output_shape = out
+    info.params = info.trainable_params = n_params
+    info.macs = macs
     info.activation_bytes = prod(out) * BYTES_PER_VALUE
-    info.inferred = spec.inferred(p, shapes) if spec.inferred else {}
-    info.explain = spec.explain(p, shapes) if spec.explain else []
-    _receptive_field(spec, p, info, shapes, [infos[e.src] for e in preds])
+    _receptive_field(spec, info, shapes, sources, window, is_global)
     info.status = OK
-    if spec.warnings:
-        for code, message in spec.warnings(p, shapes, out):
-            issue = warning(code, _prefix(message, node.type, nid), nid)
-            info.issues.append(issue)
-            issues.append(issue)
+    for code, message in warns:
+        issue = warning(code, _prefix(message, node.type, nid), nid)
+        info.issues.append(issue)
+        issues.append(issue)
+
+
+# Pure functions of (layer type, parameters, input shapes), memoised: designs repeat the same
+# layer configurations, and the editor re-analyses after every small edit. Bounded in size.
+_CACHE_LIMIT = 20_000
+_resolved_cache: dict[tuple, Any] = {}
+_result_cache: dict[tuple, Any] = {}
+_label_cache: dict[tuple, str] = {}
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("__seq__",) + tuple(_freeze(v) for v in value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return (type(value).__name__, value)
+    return ("__id__", id(value))
+
+
+def _remember(cache: dict, key: tuple, value: Any) -> Any:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _resolve(spec, raw: dict, key: tuple) -> dict:
+    ck = (spec.type, key)
+    hit = _resolved_cache.get(ck)
+    if hit is None:
+        try:
+            hit = spec.resolve(raw)
+        except ParamError as exc:
+            hit = exc
+        _remember(_resolved_cache, ck, hit)
+    if isinstance(hit, ParamError):
+        raise hit
+    return hit
+
+
+def _label(spec, p: dict, key: tuple) -> str:
+    if spec.label is None:
+        return ""
+    ck = (spec.type, key)
+    hit = _label_cache.get(ck)
+    return hit if hit is not None else _remember(_label_cache, ck, spec.label(p))
+
+
+def _node_result(spec, p: dict, key: tuple, shapes: list[Shape]):
+    """(shape, params, MACs, window, global?, warnings) or the ShapeError message."""
+    ck = (spec.type, key, tuple(shapes))
+    hit = _result_cache.get(ck)
+    if hit is not None:
+        return hit
+    try:
+        out = tuple(spec.shape(p, shapes))
+        if any(d < 1 for d in out):
+            raise ShapeError(f"{spec.type} would produce the empty shape {list(out)}")
+    except ShapeError as exc:
+        return _remember(_result_cache, ck, str(exc))
+    spatial = len(shapes) > 0 and len(shapes[0]) == 3
+    window = spec.window(p, shapes) if spec.window is not None and spatial else None
+    is_global = bool(spatial and spec.global_field is not None and spec.global_field(p, shapes))
+    warns = tuple(spec.warnings(p, shapes, out)) if spec.warnings else ()
+    result = (out, spec.count_params(p, shapes, out), spec.macs(p, shapes, out), window, is_global, warns)
+    return _remember(_result_cache, ck, result)
 
 
 def _prefix(message: str, layer: str, nid: str) -> str:
@@ -214,24 +289,29 @@ def _fail(info: NodeInfo, issues: list[Issue], issue: Issue) -> None:
     issues.append(issue)
 
 
-def _receptive_field(spec, p, info: NodeInfo, shapes, sources: list[NodeInfo]) -> None:
-    """r_out = r_in + (k_eff − 1)·j_in and j_out = j_in·s per axis; merges take the max."""
+def _receptive_field(spec, info: NodeInfo, shapes, sources: list[NodeInfo], window, is_global) -> None:
+    """r_out = r_in + d·(k − 1)·j_in and j_out = j_in·s per axis; merges take the max."""
     if spec.inputs == 0:
         if len(info.output_shape) == 3:
             info.receptive_field, info.jump = (1, 1), (1, 1)
         return
-    fields = [s.receptive_field for s in sources if s.receptive_field is not None]
-    if not fields:
-        return
-    rf = (max(f[0] for f in fields), max(f[1] for f in fields))
-    jumps = [s.jump for s in sources if s.jump is not None]
-    jump = (max(j[0] for j in jumps), max(j[1] for j in jumps))
-    if spec.window is not None and len(shapes[0]) == 3:
-        w = spec.window(p, shapes)
-        rf = tuple(rf[a] + (w.dilation[a] * (w.kernel[a] - 1)) * jump[a] for a in range(2))
-        jump = tuple(jump[a] * w.stride[a] for a in range(2))
-    elif spec.global_field is not None and len(shapes[0]) == 3 and spec.global_field(p, shapes):
-        rf = tuple(rf[a] + (shapes[0][1 + a] - 1) * jump[a] for a in range(2))
+    if len(sources) == 1:
+        rf, jump = sources[0].receptive_field, sources[0].jump
+        if rf is None:
+            return
+    else:
+        fields = [s.receptive_field for s in sources if s.receptive_field is not None]
+        if not fields:
+            return
+        jumps = [s.jump for s in sources if s.jump is not None]
+        rf = (max(f[0] for f in fields), max(f[1] for f in fields))
+        jump = (max(j[0] for j in jumps), max(j[1] for j in jumps))
+    if window is not None:
+        k, d, s = window.kernel, window.dilation, window.stride
+        rf = (rf[0] + d[0] * (k[0] - 1) * jump[0], rf[1] + d[1] * (k[1] - 1) * jump[1])
+        jump = (jump[0] * s[0], jump[1] * s[1])
+    elif is_global:
+        rf = (rf[0] + (shapes[0][1] - 1) * jump[0], rf[1] + (shapes[0][2] - 1) * jump[1])
     info.receptive_field, info.jump = rf, jump
 
 

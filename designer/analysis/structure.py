@@ -1,7 +1,10 @@
-"""Structural validation with networkx: endpoints, cycles, reachability and input counts.
+"""Structural validation: endpoints, cycles, reachability and input counts.
 
 Returns the issues and a topological order of the nodes outside cycles; it never raises on
-a bad design, so that random edits always yield issues rather than exceptions.
+a bad design, so that random edits always yield issues rather than exceptions. The common
+path is one linear pass (Kahn's algorithm and two breadth-first sweeps over the Graph's own
+adjacency); when there is a cycle the design becomes a networkx DiGraph, whose strongly
+connected components name every loop.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from .issues import Issue, error, warning
 
 @dataclass
 class Structure:
-    digraph: nx.DiGraph
     order: list[str]
     issues: list[Issue] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
@@ -41,8 +43,7 @@ def to_networkx(graph: Graph) -> nx.DiGraph:
 
 
 def check_structure(graph: Graph) -> Structure:
-    g = to_networkx(graph)
-    st = Structure(g, [])
+    st = Structure([])
     nodes = graph.nodes
     st.inputs = [n.id for n in nodes.values() if n.type == "Input"]
     st.outputs = [n.id for n in nodes.values() if n.type == "Output"]
@@ -58,18 +59,32 @@ def check_structure(graph: Graph) -> Structure:
         issues.append(error("multiple-outputs", f"The design has {len(st.outputs)} Output nodes "
                             f"({', '.join(st.outputs)}); keep one.", nodes=st.outputs))
 
-    _check_cycles(g, st)
+    st.order = _topological_order(graph)
+    if len(st.order) < len(nodes):
+        _check_cycles(graph, st)
     _check_degrees(graph, st)
-    _check_reachability(graph, g, st)
+    _check_reachability(graph, st)
     return st
 
 
-def _check_cycles(g: nx.DiGraph, st: Structure) -> None:
-    try:
-        st.order = list(nx.topological_sort(g))
-        return
-    except nx.NetworkXUnfeasible:
-        pass
+def _topological_order(graph: Graph) -> list[str]:
+    """Kahn's algorithm in file order; nodes on or behind a cycle are left out."""
+    indegree = {nid: graph.in_degree(nid) for nid in graph.nodes}
+    ready = [nid for nid, d in indegree.items() if d == 0]
+    ready.reverse()
+    order = []
+    while ready:
+        nid = ready.pop()
+        order.append(nid)
+        for dst in reversed(graph.successors(nid)):
+            indegree[dst] -= 1
+            if indegree[dst] == 0:
+                ready.append(dst)
+    return order
+
+
+def _check_cycles(graph: Graph, st: Structure) -> None:
+    g = to_networkx(graph)
     for component in nx.strongly_connected_components(g):
         if len(component) < 2:
             continue
@@ -82,11 +97,22 @@ def _check_cycles(g: nx.DiGraph, st: Structure) -> None:
     st.order = list(nx.topological_sort(g.subgraph(n for n in g if n not in st.in_cycle)))
 
 
+def _sweep(starts: list[str], step) -> set[str]:
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        for nxt in step(stack.pop()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
 def _check_degrees(graph: Graph, st: Structure) -> None:
     for node in graph.nodes.values():
         spec = registry.get(node.type)
-        n_in = len(graph.in_edges(node.id))
-        n_out = len(graph.out_edges(node.id))
+        n_in = graph.in_degree(node.id)
+        n_out = graph.out_degree(node.id)
         if spec is None:
             continue
         if spec.inputs == 0 and n_in:
@@ -109,20 +135,16 @@ def _check_degrees(graph: Graph, st: Structure) -> None:
                                    f"Output must be last: delete its outgoing edges.", node.id))
 
 
-def _check_reachability(graph: Graph, g: nx.DiGraph, st: Structure) -> None:
-    from_inputs: set[str] = set(st.inputs)
-    for node_id in st.inputs:
-        from_inputs |= nx.descendants(g, node_id)
-    to_output: set[str] = set(st.outputs)
-    for node_id in st.outputs:
-        to_output |= nx.ancestors(g, node_id)
+def _check_reachability(graph: Graph, st: Structure) -> None:
+    from_inputs = _sweep(st.inputs, graph.successors)
+    to_output = _sweep(st.outputs, graph.predecessors)
     st.live = to_output
     for node_id in graph.nodes:
         if node_id in st.in_cycle:
             continue
         if node_id not in from_inputs:
             st.unreachable.add(node_id)
-            if graph.in_edges(node_id):  # nodes with no inputs at all already got missing-input
+            if graph.in_degree(node_id):  # nodes with no inputs at all already got missing-input
                 st.issues.append(error("unreachable", f"{node_id} cannot be reached from any "
                                        f"Input; connect its branch to the network.", node_id))
         elif node_id not in to_output and st.outputs:

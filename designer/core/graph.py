@@ -105,6 +105,12 @@ class Graph:
     def out_edges(self, node_id: str) -> list[Edge]:
         return list(self._out.get(node_id, ()))
 
+    def in_degree(self, node_id: str) -> int:
+        return len(self._in[node_id])
+
+    def out_degree(self, node_id: str) -> int:
+        return len(self._out[node_id])
+
     def predecessors(self, node_id: str) -> list[str]:
         return [e.src for e in self.in_edges(node_id)]
 
