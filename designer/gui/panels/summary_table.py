@@ -1,0 +1,184 @@
+"""Summary: the torchinfo-like table of every layer (id, type, output shape, parameters, MACs,
+receptive field), the totals, and how the parameters are shared among layer types.
+
+A QAbstractTableModel over designer.analysis.report.summary_rows: one model reset per
+analysis, so 500+ rows stay fast. Clicking a row asks to select and centre that node
+(``node_activated``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from ...analysis import Analysis
+from ...analysis.report import SummaryRow, human, parameter_shares, summary_rows
+from ...layers import registry
+from ...layers.registry import CATEGORIES
+from .. import theme
+
+COLUMNS = ("Layer (id)", "Type", "Output shape", "Params", "MACs", "RF")
+NUMERIC = {3, 4, 5}
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _shape(row: SummaryRow) -> str:
+    if row.output_shape:
+        return "×".join(map(str, row.output_shape))
+    return "error" if row.status == "error" else ("—" if row.type == "Output" else "?")
+
+
+def _rf(row: SummaryRow) -> str:
+    rf = row.receptive_field
+    if rf is None:
+        return ""
+    return str(rf[0]) if rf[0] == rf[1] else f"{rf[0]}×{rf[1]}"
+
+
+class SummaryModel(QAbstractTableModel):
+    """Rows of the summary table; ``set_analysis`` replaces them all at once."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[SummaryRow] = []
+        self._cells: list[tuple[str, ...]] = []
+
+    def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> None:
+        self.beginResetModel()
+        self.rows = summary_rows(analysis, groups)
+        self._cells = [(r.id, r.type, _shape(r), f"{r.params:,}", f"{r.macs:,}", _rf(r)) for r in self.rows]
+        self.endResetModel()
+
+    def row_of(self, node_id: str) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.id == node_id), -1)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt name)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return "receptive field in input pixels" if section == 5 else None
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells[row][col]
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and self.rows[row].status == "error":
+            return QColor(theme.colors().error)
+        if role == Qt.ItemDataRole.ToolTipRole and self.rows[row].group:
+            return f"in group {self.rows[row].group}"
+        if role == ID_ROLE:
+            return self.rows[row].id
+        return None
+
+
+class ShareBar(QWidget):
+    """A stacked bar of the parameter share of each layer type, in category colours."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shares: dict[str, float] = {}
+        self.setFixedHeight(10)
+
+    def set_shares(self, shares: dict[str, float]) -> None:
+        self.shares = shares
+        self.setToolTip("\n".join(f"{t}: {s:.1%}" for t, s in shares.items()))
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        x, width = 0.0, float(self.width())
+        for layer_type, share in self.shares.items():
+            spec = registry.get(layer_type)
+            painter.fillRect(QRectF(x, 0, share * width, self.height()),
+                             QColor(CATEGORIES.get(spec.category if spec else "", "#888")))
+            x += share * width
+        painter.end()
+
+
+class SummaryPanel(QWidget):
+    """Table, totals and parameter shares; ``node_activated(id)`` when a row is clicked."""
+
+    node_activated = Signal(str)
+
+    def __init__(self, document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.model = SummaryModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.clicked.connect(self._on_table_clicked)
+        self.totals = QLabel(self)
+        self.totals.setWordWrap(True)
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.share_bar = ShareBar(self)
+        self.shares = QLabel(self)
+        self.shares.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        for w in (self.table, self.totals, self.share_bar, self.shares):
+            layout.addWidget(w)
+        document.analysis_changed.connect(self._on_document_analysis_changed)
+        document.selection_changed.connect(self._on_document_selection_changed)
+        self._on_document_analysis_changed(document.analysis)
+
+    def _on_document_analysis_changed(self, analysis: Analysis) -> None:
+        self.model.set_analysis(analysis, self.document.graph.groups)
+        if self.model.rowCount() and not getattr(self, "_sized", False):
+            self.table.resizeColumnsToContents()
+            self._sized = True
+        self._show_totals(analysis)
+        self._on_document_selection_changed(self.document.selection)
+
+    def _show_totals(self, analysis: Analysis) -> None:
+        muted = theme.colors().muted
+        self.totals.setText(
+            f"<b>Total params</b> {analysis.total_params:,} &nbsp; <b>Trainable</b> "
+            f"{analysis.trainable_params:,} &nbsp; <b>MACs</b> {analysis.total_macs:,} "
+            f"({human(analysis.total_macs)}) &nbsp; <b>Params size</b> "
+            f"{analysis.param_bytes / 1e6:.2f} MB &nbsp; <span style='color:{muted}'>Activations "
+            f"per sample {analysis.activation_bytes / 1e6:.2f} MB</span>")
+        shares = parameter_shares(analysis)
+        self.share_bar.set_shares(shares)
+        self.share_bar.setVisible(bool(shares))
+        self.shares.setText("Parameters held by " + ", ".join(
+            f"<b>{t}</b> {s:.1%}" for t, s in shares.items()) if shares else "")
+
+    def _on_document_selection_changed(self, ids: list) -> None:
+        row = self.model.row_of(ids[0]) if len(ids) == 1 else -1
+        selection = self.table.selectionModel()
+        if row < 0:
+            selection.clearSelection()
+            return
+        current = self.table.currentIndex()
+        if current.row() != row or not selection.isRowSelected(row):
+            index = self.model.index(row, 0)
+            selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect
+                                      | selection.SelectionFlag.Rows)
+            self.table.scrollTo(index)
+
+    def _on_table_clicked(self, index: QModelIndex) -> None:
+        node_id = index.data(ID_ROLE)
+        if node_id:
+            self.node_activated.emit(node_id)
