@@ -1,0 +1,101 @@
+"""Where an imported model comes from: ``torchvision:NAME``, ``package.module:callable`` or
+``path/to/file.py:callable``. Models are built without pretrained weights (nothing is
+downloaded); torchvision models get the few constructor options that make them traceable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from .importer import ModelImportError
+
+#: Constructor options per torchvision model, with why: the design is the inference network.
+_AUX = ({"aux_logits": False, "transform_input": False, "init_weights": True},
+        "built with aux_logits=False and transform_input=False: the auxiliary classifiers run "
+        "only while training and the input transform only suits the ImageNet weights")
+TORCHVISION_OPTIONS: dict[str, tuple[dict[str, Any], str]] = {
+    "googlenet": _AUX,
+    "inception_v3": _AUX,
+}
+
+
+def load_source(source: str) -> tuple[nn.Module, str, list[str]]:
+    """The model named by ``source``, a label for it, and notes about how it was built."""
+    kind, sep, name = source.partition(":")
+    if not sep or not kind or not name:
+        raise ModelImportError(f"cannot tell where to import {source!r} from; write "
+                               f"torchvision:NAME (e.g. torchvision:resnet18), "
+                               f"package.module:callable or path/to/file.py:callable")
+    if kind == "torchvision":
+        return _torchvision(name)
+    return _callable(kind, name, source)
+
+
+def torchvision_models() -> list[str]:
+    """The torchvision classification models that can be asked for by name."""
+    import torchvision
+
+    return sorted(torchvision.models.list_models(module=torchvision.models))
+
+
+def _torchvision(name: str) -> tuple[nn.Module, str, list[str]]:
+    import torchvision
+
+    known = torchvision_models()
+    if name not in known:
+        raise ModelImportError(f"torchvision has no classification model {name!r}; choose one of "
+                               f"{', '.join(known)}")
+    options, why = TORCHVISION_OPTIONS.get(name, ({}, ""))
+    notes = [f"{name}: {why}"] if why else []
+    if name.startswith("densenet"):
+        options = {"memory_efficient": False}
+    model = torchvision.models.get_model(name, weights=None, **options)
+    return model, f"torchvision.models.{name}", notes
+
+
+def _callable(where: str, attr: str, source: str) -> tuple[nn.Module, str, list[str]]:
+    module = _load_module(where)
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ModelImportError(f"{where} has no attribute {attr!r} (from {source!r})")
+        obj = getattr(obj, part)
+    if not isinstance(obj, nn.Module):
+        if not callable(obj):
+            raise ModelImportError(f"{source} is neither a torch.nn.Module nor a callable")
+        try:
+            obj = obj()
+        except Exception as exc:  # user code: report whatever it raised
+            raise ModelImportError(f"calling {source}() raised {type(exc).__name__}: {exc}") from None
+    if not isinstance(obj, nn.Module):
+        raise ModelImportError(f"{source}() returned {type(obj).__name__}, not a torch.nn.Module")
+    return obj, f"{Path(where).stem if where.endswith('.py') else where}.{attr}", []
+
+
+def _load_module(where: str):
+    if where.endswith(".py"):
+        path = Path(where)
+        if not path.is_file():
+            raise ModelImportError(f"there is no Python file {where}")
+        name = f"_designer_import_{abs(hash(str(path.resolve())))}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[name]
+            raise ModelImportError(f"running {where} raised {type(exc).__name__}: {exc}") from None
+        return module
+    try:
+        return importlib.import_module(where)
+    except ImportError as exc:
+        raise ModelImportError(f"cannot import the module {where!r}: {exc}") from None
+    except Exception as exc:
+        raise ModelImportError(f"importing {where} raised {type(exc).__name__}: {exc}") from None
