@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.graph import Graph
 from ..layers import registry
-from ..layers.spec import ParamError, Shape, ShapeError
+from ..layers.spec import MAX_NUMEL, ParamError, Shape, ShapeError
 from .issues import Issue, error, warning
 from .memory import MemoryEstimate, estimate_training_memory, largest_batch
 from .structure import check_structure
@@ -266,14 +266,27 @@ def _node_result(spec, p: dict, key: tuple, shapes: list[Shape]):
         out = tuple(spec.shape(p, shapes))
         if any(d < 1 for d in out):
             raise ShapeError(f"{spec.type} would produce the empty shape {list(out)}")
+        n_params = spec.count_params(p, shapes, out)
+        _check_buildable(spec.type, out, n_params)
     except ShapeError as exc:
         return _remember(_result_cache, ck, str(exc))
     spatial = len(shapes) > 0 and len(shapes[0]) == 3
     window = spec.window(p, shapes) if spec.window is not None and spatial else None
     is_global = bool(spatial and spec.global_field is not None and spec.global_field(p, shapes))
     warns = tuple(spec.warnings(p, shapes, out)) if spec.warnings else ()
-    result = (out, spec.count_params(p, shapes, out), spec.macs(p, shapes, out), window, is_global, warns)
+    result = (out, n_params, spec.macs(p, shapes, out), window, is_global, warns)
     return _remember(_result_cache, ck, result)
+
+
+def _check_buildable(layer: str, out: Shape, n_params: int) -> None:
+    """A layer torch could not even allocate is an error, not a crash when compiling."""
+    if n_params > MAX_NUMEL:
+        raise ShapeError(f"{layer} would hold {n_params:,} weights; the limit is {MAX_NUMEL:,}: "
+                         f"use fewer channels or units, or downsample first")
+    if prod(out) > MAX_NUMEL:
+        raise ShapeError(f"{layer} would produce {prod(out):,} values per sample "
+                         f"({'×'.join(map(str, out))}); the limit is {MAX_NUMEL:,}: use fewer "
+                         f"channels or units, or downsample first")
 
 
 def _prefix(message: str, layer: str, nid: str) -> str:

@@ -13,12 +13,14 @@ import builtins
 import keyword
 import operator
 import re
+import unicodedata
 
 import torch
 import torch.fx as fx
 from torch import nn
 
 from ..analysis import Analysis, analyze
+from ..analysis.issues import error
 from ..core.graph import Graph
 from ..layers import registry
 
@@ -32,12 +34,28 @@ class CompileError(ValueError):
         super().__init__(f"the design has {len(self.issues)} error(s) and cannot be compiled:\n{lines}")
 
 
+def _reserved_names() -> frozenset[str]:
+    """Names a layer may not take: Python's, the generated code's globals, and every
+    attribute of a GraphModule (``nn.Module.add_module`` refuses "forward", "training"...)."""
+    names = set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
+    names |= {"self", "torch", "nn", "operator", "math", "inf", "nan", "device", "NoneType",
+              "fx_pytree", "pytree", "wrap", "build", "design_names"}
+    empty = fx.GraphModule(nn.Module(), fx.Graph())
+    names |= set(dir(type(empty))) | set(vars(empty))
+    return frozenset(names)
+
+
+RESERVED = _reserved_names()
+
+
 def identifier(name: str, taken: set[str]) -> str:
-    """A valid, unused Python identifier made from a node id ("conv 1" -> "conv_1")."""
-    text = re.sub(r"\W+", "_", name).strip("_") or "layer"
+    """A valid, unused ASCII Python identifier made from a node id ("conv 1" -> "conv_1",
+    "layer1.0.conv1" -> "layer1_0_conv1", "2nd" -> "layer_2nd", "class" -> "class_")."""
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^0-9A-Za-z]+", "_", ascii_text).strip("_") or "layer"
     if text[0].isdigit():
         text = f"layer_{text}"
-    if keyword.iskeyword(text) or hasattr(builtins, text) or text in {"self", "torch", "nn", "operator"}:
+    if text in RESERVED:
         text = f"{text}_"
     base, n = text, 1
     while text in taken:
@@ -45,6 +63,23 @@ def identifier(name: str, taken: set[str]) -> str:
         text = f"{base}_{n}"
     taken.add(text)
     return text
+
+
+def live_order(analysis: Analysis) -> list[str]:
+    """The nodes the model runs, in topological order (dead-end branches are left out)."""
+    return [nid for nid in analysis.order if nid in analysis.live]
+
+
+def design_names(analysis: Analysis) -> dict[str, str]:
+    """Node id -> the attribute / variable name used for it, shared by every code generator
+    so that a compiled module and an exported one have interchangeable state_dicts. A single
+    Input is called ``x``, as in hand-written code."""
+    taken: set[str] = set()
+    names = {}
+    for nid in live_order(analysis):
+        kind = registry.get(analysis.nodes[nid].type).torch_kind
+        names[nid] = identifier("x" if kind == "input" and len(analysis.inputs) == 1 else nid, taken)
+    return names
 
 
 def build_module(spec, resolved: dict, input_shapes) -> nn.Module:
@@ -56,52 +91,68 @@ def build_module(spec, resolved: dict, input_shapes) -> nn.Module:
 def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphModule:
     """Compile ``graph``; raises CompileError listing the issues when it has errors."""
     analysis = analysis or analyze(graph)
-    if not analysis.valid:
-        raise CompileError(analysis.errors)
+    _check_compilable(analysis)
+    names = design_names(analysis)
+    taken = set(names.values())
     root = nn.Module()
     fx_graph = fx.Graph()
     values: dict[str, fx.Node] = {}
-    taken: set[str] = set()
-    names: dict[str, str] = {}
     result = None
-    for nid in analysis.order:
-        if nid not in analysis.live:
-            continue
+    for nid in live_order(analysis):
         info = analysis.nodes[nid]
         spec = registry.get(info.type)
         args = [values[src] for src in graph.predecessors(nid)]
-        preferred = "x" if spec.torch_kind == "input" and len(analysis.inputs) == 1 else nid
-        name = names[nid] = identifier(preferred, taken)
+        name = names[nid]
         if spec.torch_kind == "input":
             values[nid] = fx_graph.placeholder(name)
         elif spec.torch_kind == "output":
             result = args[0]
         elif spec.torch_kind == "function":
-            values[nid] = _merge(fx_graph, info.type, args, name)
+            values[nid] = _merge(fx_graph, info.type, args, name, taken)
         else:
             root.add_module(name, build_module(spec, info.resolved, info.input_shapes))
-            values[nid] = fx_graph.call_module(name, tuple(args))
-            values[nid].name = name
+            values[nid] = fx_graph.create_node("call_module", name, tuple(args), {}, name=name)
     fx_graph.output(result)
+    fx_graph.on_generate_code(lambda previous: _drop_free_statements)
     fx_graph.lint()
     module = fx.GraphModule(root, fx_graph, class_name=_class_name(graph.name))
     module.design_names = names  # node id -> attribute/variable name
     return module
 
 
-def _merge(fx_graph: fx.Graph, kind: str, args: list[fx.Node], name: str) -> fx.Node:
+def _check_compilable(analysis: Analysis) -> None:
+    if not analysis.valid:
+        raise CompileError(analysis.errors)
+    if len(analysis.outputs) != 1 or not analysis.inputs:
+        raise CompileError([error("no-output", "The design is empty: add an Input, the layers "
+                                  "and an Output, and connect them.")])
+
+
+def _merge(fx_graph: fx.Graph, kind: str, args: list[fx.Node], name: str, taken: set[str]) -> fx.Node:
+    """Concat -> torch.cat([a, b], 1); Add / Multiply -> a + b (a chain for 3+ inputs)."""
     if kind == "Concat":
-        node = fx_graph.call_function(torch.cat, (list(args),), {"dim": 1})
-    else:
-        op = operator.add if kind == "Add" else operator.mul
-        node = args[0]
-        for other in args[1:]:
-            node = fx_graph.call_function(op, (node, other))
-    node.name = name
+        return fx_graph.create_node("call_function", torch.cat, (list(args), 1), {}, name=name)
+    op = operator.add if kind == "Add" else operator.mul
+    node = args[0]
+    for i, other in enumerate(args[1:], start=1):
+        step = name if i == len(args) - 1 else identifier(f"{name}_{i}", taken)
+        node = fx_graph.create_node("call_function", op, (node, other), {}, name=step)
     return node
+
+
+#: The ";  conv1 = None" torch.fx appends to free values early: noise in code meant to be read.
+#: Without it a no-grad forward keeps each layer output until it returns, which is still less
+#: than training keeps for backward (the memory estimate's figure).
+_FREE_STATEMENT = re.compile(r";  (?:\w+ = )+None\n")
+
+
+def _drop_free_statements(body: list[str]) -> list[str]:
+    return ["\n" if _FREE_STATEMENT.fullmatch(part) else part for part in body]
 
 
 def _class_name(name: str) -> str:
     words = re.findall(r"[A-Za-z0-9]+", name)
     text = "".join(w[:1].upper() + w[1:] for w in words) or "Network"
-    return text if text[0].isalpha() else f"Net{text}"
+    if not text[0].isalpha():
+        text = f"Net{text}"
+    return f"{text}Net" if keyword.iskeyword(text) or text in RESERVED else text

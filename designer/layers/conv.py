@@ -33,6 +33,7 @@ def _shape(p: Params, shapes: list[Shape]) -> Shape:
             f"Conv2d: groups = {groups} must divide out_channels = {p['out_channels']}; "
             f"use a multiple of {groups} output channels"
         )
+    _check_padding_mode(p, (h, w))
     if p["padding"] == "same":
         if p["stride"] != (1, 1):
             raise ShapeError(
@@ -44,6 +45,26 @@ def _shape(p: Params, shapes: list[Shape]) -> Shape:
         "Conv2d", (h, w), p["kernel_size"], p["stride"], _padding(p), p["dilation"]
     )
     return (p["out_channels"], oh, ow)
+
+
+def _check_padding_mode(p: Params, size: tuple[int, int]) -> None:
+    """reflect padding must stay below the input size, circular may wrap around once."""
+    mode = p["padding_mode"]
+    if mode not in ("reflect", "circular"):
+        return
+    for axis in range(2):
+        k, d, n = p["kernel_size"][axis], p["dilation"][axis], size[axis]
+        if p["padding"] == "same":
+            pad = max(same_padding(k, d))
+        else:
+            pad = _padding(p)[axis]
+        if pad > n or (mode == "reflect" and pad == n):
+            how, limit = ("mirrors", f"below {n}") if mode == "reflect" else ("wraps", f"at most {n}")
+            raise ShapeError(
+                f"Conv2d: padding_mode {mode!r} {how} the input, so the padding must be {limit} "
+                f"({'HW'[axis]}: padding {pad} on an input {n} {'high' if axis == 0 else 'wide'}); "
+                f"lower the padding or use padding_mode 'zeros' or 'replicate'"
+            )
 
 
 def _params(p: Params, shapes: list[Shape], out: Shape) -> int:

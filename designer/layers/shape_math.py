@@ -55,17 +55,20 @@ def spatial_out(
             eff = d * (k - 1) + 1
             h, w = size[0] + 2 * padding[0], size[1] + 2 * padding[1]
             what = f"kernel {k}" if d == 1 else f"dilated kernel {eff} ({k} with dilation {d})"
+            left, right = ("⌈", "⌉") if ceil_mode else ("", "")
             raise ShapeError(
                 f"{layer}: {what} is larger than the padded input {h}×{w} "
-                f"({AXES[axis]}: ({n} + 2·{p} − {eff})/{s} + 1 = {_plain_out(n, k, s, p, d)}); "
+                f"({AXES[axis]}: {left}({n} + 2·{p} − {eff})/{s}{right} + 1 = "
+                f"{_plain_out(n, k, s, p, d, ceil_mode)}); "
                 f"use a smaller kernel, more padding, or a larger input"
             )
         out.append(o)
     return out[0], out[1]
 
 
-def _plain_out(n: int, k: int, s: int, p: int, d: int) -> int:
-    return (n + 2 * p - (d * (k - 1) + 1)) // s + 1
+def _plain_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False) -> int:
+    span = n + 2 * p - (d * (k - 1) + 1)
+    return (-(-span // s) if ceil_mode else span // s) + 1
 
 
 def dropped_border(n: int, k: int, s: int, p: int, d: int = 1) -> int:

@@ -9,6 +9,7 @@ in_features, num_features) are never parameters: ``inferred`` derives them from 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -56,7 +57,7 @@ class Param:
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ParamError(f"{self.name} must be a number, got {value!r}")
-            return self._number(float(value))
+            return self._number(_as_float(self.name, value))
         if kind == "bool":
             if not isinstance(value, bool):
                 raise ParamError(f"{self.name} must be true or false, got {value!r}")
@@ -111,13 +112,30 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(x)
 
 
+def _as_float(name: str, value: int | float) -> float:
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ParamError(f"{name} must be a finite number, got {_show(value)}")
+    return number
+
+
+def _show(value: Any) -> str:
+    """repr() of a value for a message; an enormous int is summarised, not spelled out."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    return repr(value)
+
+
 def _as_int(name: str, value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
         raise ParamError(f"{name} must be a whole number, got {value!r}")
     if abs(value) > MAX_DIM:
-        raise ParamError(f"{name} = {value} is absurdly large (limit {MAX_DIM})")
+        raise ParamError(f"{name} = {_show(value)} is absurdly large (limit {MAX_DIM})")
     return value
 
 
