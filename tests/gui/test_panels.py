@@ -216,3 +216,25 @@ def test_status_shows_totals_and_validity(qtbot, document):
     document.push(RemoveEdge(Edge("pool1", "conv2")))
     document.refresh_now()
     assert "error" in status.validity.text()
+
+
+# ------------------------------------------------------------------ theme
+def test_theme_follows_the_system_unless_overridden(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    from designer.gui import theme
+
+    app = QApplication.instance()
+    manager = theme.ThemeManager(app, "system")
+    try:
+        monkeypatch.setattr(theme, "system_prefers_dark", lambda app=None: True)
+        with qtbot.waitSignal(manager.theme_changed) as blocker:
+            app.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert blocker.args == [True] and theme.is_dark() and theme.colors() is theme.DARK_COLORS
+        manager.set_mode("light")
+        assert not theme.is_dark()
+        app.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # overridden: stays light
+        assert not theme.is_dark()
+    finally:
+        manager.set_mode("light")
+        manager.deleteLater()

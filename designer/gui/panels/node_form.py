@@ -218,6 +218,7 @@ class NodeForm(QWidget):
         if reason is None and params != node.params:
             key = f"{self.node_id}/{name}/{self._gesture}"
             self.document.push(SetParams(self.node_id, params, merge_key=key))
+            self._seen_params = dict(node.params)  # our own change: other refusals still hold
 
     def _on_editor_committed(self) -> None:
         self._gesture += 1
