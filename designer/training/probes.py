@@ -49,10 +49,12 @@ class StepContext:
     """What the loop hands the probes after an optimiser step, on its own thread.
 
     ``model`` is the module being trained (a compiled GraphModule with ``design_names``);
-    its parameters still hold this step's gradients. ``loss`` may be a float or a 0-d tensor
-    (read only at the first step). ``data`` gives validation samples: a DataBundle, or a pair
-    (x, y) of tensors already prepared for the model. ``grad_scale`` undoes a GradScaler's
-    scaling of the gradients (1.0 without mixed precision).
+    its parameters still hold this step's gradients. ``epoch`` is 1-based, as in
+    StepMetrics. ``loss`` may be a float or a 0-d tensor (read only at the first step).
+    ``data`` gives validation samples: a pair (x, y) of tensors already prepared for the
+    model, or a DataBundle. ``grad_scale`` undoes a GradScaler's scaling of the gradients
+    (1.0 without mixed precision). ``bundle``, the run's DataBundle, lets probes show samples
+    in their own colours and prepare an image file like the training data.
     """
 
     model: Any
@@ -62,6 +64,7 @@ class StepContext:
     data: Any = None
     classes: tuple[str, ...] = ()
     grad_scale: float = 1.0
+    bundle: Any = None
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,8 @@ def _health_work(ctx: StepContext) -> Iterator:
     """Gradient norms now (this step's gradients), then a probe forward for dead units."""
     grads = gradient_norms(ctx.model, ctx.grad_scale)
     yield None
-    x, _ = validation_arrays(ctx.data, limit=PROBE_BATCH)
+    probe = Samples(ctx.data, ctx.bundle) if ctx.data is not None else None
+    x = probe.model_input(slice(0, PROBE_BATCH)) if probe is not None and len(probe) else None
     relus, dead = dead_units(ctx.model, x) if x is not None else ((), np.zeros(0))
     layers = tuple(grads)
     weights = weight_norms(ctx.model)
@@ -246,7 +250,7 @@ def _health_work(ctx: StepContext) -> Iterator:
 
 def _request_work(ctx: StepContext, request: ProbeRequest) -> Iterator:
     try:
-        for item in compute(ctx.model, request, ctx.data, ctx.classes):
+        for item in compute(ctx.model, request, ctx.data, ctx.classes, ctx.bundle):
             if isinstance(item, ProbeResult):
                 item = ProbeResult(item.request_id, item.kind, item.data, ctx.step, item.error)
             yield item
@@ -364,18 +368,62 @@ def health_snapshot(model, x, y) -> HealthSample:
                         np.array([weights[n] for n in layers]), relus, dead)
 
 
-def validation_arrays(data: Any, limit: int | None = None):
-    """(x, y) tensors of validation samples ready for the model, from a pair or a DataBundle;
-    (None, None) when there are none."""
-    if data is None:
-        return None, None
-    if isinstance(data, (tuple, list)):
-        x, y = data
-    else:
-        x, y = data.val_x, data.val_y
-    if x is None or len(x) == 0:
-        return None, None
-    return (x[:limit], y[:limit]) if limit else (x, y)
+class Samples:
+    """Validation samples as the model takes them and as people see them.
+
+    ``data`` is a pair (x, y) of tensors the model takes as they are, or a DataBundle
+    (unnormalised [0, 1] images that ``finish`` prepares). With a ``bundle`` (or bundle
+    data) images show in their own colours; without one they are stretched to 0..1.
+    """
+
+    def __init__(self, data: Any, bundle: Any = None) -> None:
+        self.prepared = isinstance(data, (tuple, list))
+        self.bundle = bundle if self.prepared else data
+        self.x, self.y = data if self.prepared else (data.val_x, data.val_y)
+
+    def __len__(self) -> int:
+        return 0 if self.x is None else len(self.x)
+
+    def model_input(self, index):
+        x = self.x[index]
+        return x if self.prepared else self.bundle.finish(x)
+
+    def labels(self, index) -> np.ndarray:
+        y = self.y[index]
+        return y.cpu().numpy() if hasattr(y, "cpu") else np.asarray(y)
+
+    def display(self, index) -> np.ndarray:
+        """Images [n, C, H, W] in 0..1 to show (an index list or a slice)."""
+        if self.bundle is not None and self.bundle.is_image:
+            return self.bundle.val_x[index].float().cpu().numpy().copy()
+        return display_images(self.x[index])
+
+    def fit_image(self, image: np.ndarray):
+        """(model input [1, ...], display [C, H, W]) for an image in [0, 1], [C, H, W] or [H, W],
+        converted to the samples' channels and size and normalised like the training data."""
+        import torch
+
+        from .data.prepare import convert_channels, resize
+
+        if self.bundle is None:
+            raise ProbeError("an image file can be prepared only with the dataset's "
+                             "normalisation: choose a dataset first, or pick a validation sample")
+        shape = tuple(self.bundle.sample_shape)
+        if len(shape) != 3:
+            raise ProbeError(f"the data are vectors {list(shape)}, not images: pick a validation "
+                             f"sample instead")
+        values = np.asarray(image, np.float32)
+        x = torch.as_tensor(values[None] if values.ndim == 2 else values)[None]
+        x = resize(convert_channels(x, shape[0]), shape[1:]).clamp(0, 1)
+        return self.bundle.finish(x), x[0].numpy().copy()
+
+
+def samples_of(data: Any, what: str, bundle: Any = None) -> Samples:
+    """The validation samples of ``data``; ProbeError saying what needed them if none."""
+    found = Samples(data, bundle) if data is not None else None
+    if found is None or len(found) == 0:
+        raise ProbeError(f"there are no validation samples to {what}: choose a dataset first")
+    return found
 
 
 # ----------------------------------------------------------------------------- requests
@@ -437,93 +485,112 @@ def display_images(x) -> np.ndarray:
     return ((flat - lo[:, None]) / scale[:, None]).reshape(values.shape).astype(np.float32)
 
 
-def predict(model, x, y, classes: int, chunk: int = PREDICT_CHUNK) -> Iterator:
-    """Predictions over (x, y), yielding None after each chunk; returns (``yield from``) a dict:
-    confusion [classes, classes] (rows: true, columns: predicted), per-class accuracy, and the
-    misclassified samples (indices, true, predicted, confidence, images of the first GALLERY)."""
+def predict(model, samples: Samples, classes: int, chunk: int = PREDICT_CHUNK) -> Iterator:
+    """Predictions over the samples, yielding None after each chunk; returns (``yield from``)
+    the prediction_report."""
     import torch
 
     preds, confs = [], []
-    for start in range(0, len(x), chunk):
+    for start in range(0, len(samples), chunk):
         with _inference(model):
-            logits = model(x[start:start + chunk].to(_device(model))).float()
-        prob = torch.softmax(logits, 1)
-        conf, pred = prob.max(1)
+            logits = model(samples.model_input(slice(start, start + chunk)).to(_device(model))).float()
+        conf, pred = torch.softmax(logits, 1).max(1)
         preds.append(pred.cpu().numpy())
         confs.append(conf.cpu().numpy())
         yield None
     return prediction_report(np.concatenate(preds), np.concatenate(confs),
-                            np.asarray(y.cpu() if hasattr(y, "cpu") else y), classes, x)
+                             samples.labels(slice(None)), classes, samples)
 
 
-def prediction_report(pred: np.ndarray, conf: np.ndarray, true: np.ndarray, classes: int, x) -> dict:
-    """Confusion matrix, per-class accuracy and the misclassified gallery from predictions."""
+def prediction_report(pred: np.ndarray, conf: np.ndarray, true: np.ndarray, classes: int,
+                      samples: Samples) -> dict:
+    """Confusion matrix [classes, classes] (rows: true, columns: predicted), per-class
+    accuracy, and the misclassified samples, most confident first (indices, true, predicted,
+    confidence, and the images of the first GALLERY)."""
     confusion = np.zeros((classes, classes), np.int64)
     np.add.at(confusion, (true.astype(np.int64), pred.astype(np.int64)), 1)
     totals = confusion.sum(axis=1)
     per_class = np.where(totals > 0, np.diag(confusion) / np.maximum(totals, 1), np.nan)
     wrong = np.flatnonzero(pred != true)
-    wrong = wrong[np.argsort(-conf[wrong], kind="stable")]  # most confident mistakes first
+    wrong = wrong[np.argsort(-conf[wrong], kind="stable")]
     shown = wrong[:GALLERY]
     return {"confusion": confusion, "per_class": per_class, "accuracy": float(np.mean(pred == true)),
             "wrong": wrong, "wrong_true": true[wrong], "wrong_pred": pred[wrong],
             "wrong_conf": conf[wrong],
-            "gallery": display_images(x[shown]) if len(shown) else np.zeros((0, 1, 1, 1), np.float32)}
+            "gallery": samples.display(shown) if len(shown) else np.zeros((0, 1, 1, 1), np.float32)}
 
 
-def _activations_input(request: ProbeRequest, data):
-    """The input of an activations request: a given image [C, H, W] or a validation index."""
-    import torch
-
-    params = request.params
+def _activations_input(params: dict, data, bundle):
+    """(model input, display image, true label or None) of an activations request: a given
+    image [C, H, W] in [0, 1], or a validation sample by index."""
     if params.get("image") is not None:
-        return torch.as_tensor(np.asarray(params["image"], np.float32))[None], None
-    x, y = validation_arrays(data)
-    if x is None:
-        raise ProbeError("no validation samples to show: open an image file instead")
+        model_x, shown = Samples(data, bundle).fit_image(params["image"]) if data is not None else \
+            (None, None)
+        if model_x is None:
+            raise ProbeError("choose a dataset first: an image file is prepared like its images")
+        return model_x, shown, None
+    found = samples_of(data, "show", bundle)
     index = int(params.get("sample", 0))
-    if not 0 <= index < len(x):
-        raise ProbeError(f"sample {index} does not exist: the validation set has {len(x)} samples "
-                         f"(0 to {len(x) - 1})")
-    return x[index:index + 1], int(y[index])
+    if not 0 <= index < len(found):
+        raise ProbeError(f"sample {index} does not exist: the validation set has {len(found)} "
+                         f"samples (0 to {len(found) - 1})")
+    return (found.model_input(slice(index, index + 1)), found.display([index])[0],
+            int(found.labels(index)))
 
 
-def compute(model, request: ProbeRequest, data: Any = None, classes: Sequence[str] = ()) -> Iterator:
+def _augmentations(params: dict, bundle) -> dict:
+    """The augmentation preview of the first ``count`` training images."""
+    from .augment import AugmentStep, augment_preview
+
+    if bundle is None or not bundle.is_image:
+        raise ProbeError("augmentations apply to image datasets: choose one first")
+    source = bundle.train_x if len(bundle.train_x) else bundle.val_x
+    steps = [AugmentStep.from_dict(s) if isinstance(s, dict) else s for s in params.get("steps", ())]
+    grid = augment_preview(source[:int(params.get("count", 6))], steps,
+                           int(params.get("draws", 5)), int(params.get("seed", 0)))
+    return {"grid": grid, "steps": [s.name for s in steps]}
+
+
+def compute(model, request: ProbeRequest, data: Any = None, classes: Sequence[str] = (),
+            bundle: Any = None) -> Iterator:
     """The units of work of ``request``; the last item is its ProbeResult. ProbeError for
     requests that cannot be served (the hook turns it into a result with ``error``)."""
-    p, kind = request.params, request.kind
+    p, kind, rid = request.params, request.kind, request.request_id
     if kind == "filters":
-        yield ProbeResult(request.request_id, kind, filters(model, p["node_id"]))
+        yield ProbeResult(rid, kind, filters(model, p["node_id"]))
     elif kind == "activations":
-        x, label = _activations_input(request, data)
+        x, shown, label = _activations_input(p, data, bundle)
         ids = [p["node_id"]] if p.get("node_id") else None
-        result = capture_activations(model, x, ids, int(p.get("max_maps", MAX_MAPS)), int(p.get("first_map", 0)))
-        result |= {"input": display_images(x)[0], "label": label, "sample": p.get("sample")}
-        yield ProbeResult(request.request_id, kind, result)
+        result = capture_activations(model, x, ids, int(p.get("max_maps", MAX_MAPS)),
+                                     int(p.get("first_map", 0)))
+        yield ProbeResult(rid, kind, result | {"input": shown, "label": label, "sample": p.get("sample")})
     elif kind == "predictions":
-        x, y = validation_arrays(data)
-        if x is None:
-            raise ProbeError("there are no validation samples to evaluate")
-        report = yield from predict(model, x, y, max(len(classes), int(y.max()) + 1))
-        yield ProbeResult(request.request_id, kind, report)
+        found = samples_of(data, "evaluate", bundle)
+        count = max(len(classes), int(found.labels(slice(None)).max()) + 1)
+        yield ProbeResult(rid, kind, (yield from predict(model, found, count)))
     elif kind == "health":
-        x, y = validation_arrays(data, PROBE_BATCH)
-        if x is None:
-            raise ProbeError("there are no validation samples to probe the network's health with")
-        yield ProbeResult(request.request_id, kind, health_snapshot(model, x, y).__dict__)
+        found = samples_of(data, "probe the network's health with", bundle)
+        part = slice(0, PROBE_BATCH)
+        sample = health_snapshot(model, found.model_input(part), found.y[part])
+        yield ProbeResult(rid, kind, sample.__dict__)
+    elif kind == "augmentations":
+        yield ProbeResult(rid, kind, _augmentations(p, bundle if bundle is not None else
+                                                    (None if isinstance(data, (tuple, list)) else data)))
 
 
-REQUEST_KINDS = ("filters", "activations", "predictions", "health")
+REQUEST_KINDS = ("filters", "activations", "predictions", "health", "augmentations")
 
 
-def run_request(model, request: ProbeRequest, data: Any = None, classes: Sequence[str] = ()) -> ProbeResult:
-    """Serve ``request`` at once (after training, on a worker thread): the ProbeResult."""
+def run_request(model, request: ProbeRequest, data: Any = None, classes: Sequence[str] = (),
+                bundle: Any = None) -> ProbeResult:
+    """Serve ``request`` at once (after training, on a worker thread): the ProbeResult.
+    ``data`` is a DataBundle or a pair (x, y) of prepared validation tensors."""
     result = ProbeResult(request.request_id, request.kind, {}, -1, "nothing was computed")
     try:
-        for item in compute(model, request, data, classes):
+        for item in compute(model, request, data, classes, bundle):
             result = item if isinstance(item, ProbeResult) else result
     except ProbeError as exc:
         result = ProbeResult(request.request_id, request.kind, {}, -1, str(exc))
-    except RuntimeError as exc:  # e.g. an image whose size does not fit the model
+    except (RuntimeError, ValueError) as exc:  # an image that does not fit, bad settings
         result = ProbeResult(request.request_id, request.kind, {}, -1, f"the probe failed: {exc}")
     return result
