@@ -524,10 +524,10 @@ def _activations_input(params: dict, data, bundle):
     """(model input, display image, true label or None) of an activations request: a given
     image [C, H, W] in [0, 1], or a validation sample by index."""
     if params.get("image") is not None:
-        model_x, shown = Samples(data, bundle).fit_image(params["image"]) if data is not None else \
-            (None, None)
-        if model_x is None:
+        source = data if data is not None else bundle
+        if source is None:
             raise ProbeError("choose a dataset first: an image file is prepared like its images")
+        model_x, shown = Samples(source, bundle).fit_image(params["image"])
         return model_x, shown, None
     found = samples_of(data, "show", bundle)
     index = int(params.get("sample", 0))
