@@ -1,0 +1,144 @@
+"""EdgeItem: a curve from an output port to an input port, labelled with its tensor shape.
+
+One EdgeItem may stand for several graph edges (all the edges from one source into a
+collapsed group); deleting it deletes them all. The scene computes the route (it knows the
+obstacles) and the label text; the item only draws them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from ...core.graph import Edge
+from .geometry import Route
+from .style import PORT_R, colour, font, metrics
+
+ARROW = 7.0
+
+
+def route_path(route: Route) -> QPainterPath:
+    path = QPainterPath(QPointF(*route.start))
+    for seg in route.segments:
+        if seg[0] == "line":
+            path.lineTo(QPointF(*seg[1]))
+        else:
+            path.cubicTo(QPointF(*seg[1]), QPointF(*seg[2]), QPointF(*seg[3]))
+    return path
+
+
+class EdgeLabel(QGraphicsItem):
+    """The shape text beside an edge, on a small plate of the background colour."""
+
+    def __init__(self, parent: QGraphicsItem) -> None:
+        super().__init__(parent)
+        self.text = ""
+        self._rect = QRectF()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(1)
+
+    def set_text(self, text: str) -> None:
+        if text != self.text:
+            self.prepareGeometryChange()
+            self.text = text
+            w = metrics("small").horizontalAdvance(text) + 6 if text else 0.0
+            self._rect = QRectF(0, -8, w, 16)
+            self.setVisible(bool(text))
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._rect)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        theme = self.scene().theme
+        plate = colour(theme.edge_label_bg)
+        plate.setAlpha(225)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(plate))
+        painter.drawRoundedRect(self._rect, 4, 4)
+        painter.setPen(colour(theme.muted))
+        painter.setFont(font("small"))
+        painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
+
+
+class EdgeItem(QGraphicsItem):
+    """A connection between two boxes (``src``/``dst`` items and their port keys)."""
+
+    def __init__(self, key, edges: list[Edge], src, src_port, dst, dst_port) -> None:
+        super().__init__()
+        self.key = key
+        self.edges = list(edges)
+        self.src, self.src_port = src, src_port
+        self.dst, self.dst_port = dst, dst_port
+        self.route: Route | None = None
+        self._path = QPainterPath()
+        self._shape = QPainterPath()
+        self.highlighted = False
+        self.label = EdgeLabel(self)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0)
+        self._hover = False
+
+    def ends(self) -> tuple[QPointF, QPointF]:
+        from .port_item import IN, OUT
+
+        return self.src.port_scene_pos(OUT, self.src_port), self.dst.port_scene_pos(IN, self.dst_port)
+
+    def set_route(self, route: Route) -> None:
+        if route == self.route:
+            return
+        self.prepareGeometryChange()
+        self.route = route
+        self._path = route_path(route)
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        self._shape = stroker.createStroke(self._path)
+        x, y = route.label_at
+        self.label.setPos(x + 5, y)
+
+    def set_label(self, text: str, tooltip: str) -> None:
+        self.label.set_text(text)
+        if tooltip != self.toolTip():
+            self.setToolTip(tooltip)
+
+    def set_highlighted(self, on: bool) -> None:
+        if on != self.highlighted:
+            self.highlighted = on
+            self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._path.boundingRect().adjusted(-8, -8, 8, 8)
+
+    def shape(self) -> QPainterPath:
+        return self._shape
+
+    def hoverEnterEvent(self, event) -> None:
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hover = False
+        self.update()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        if self.route is None:
+            return
+        theme = self.scene().theme
+        if self.isSelected() or self.highlighted:
+            ink, width = colour(theme.selection), 3.0
+        elif self._hover:
+            ink, width = colour(theme.hover), 2.2
+        else:
+            ink, width = colour(theme.edge), 1.6
+        painter.setPen(QPen(ink, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        x, y = self.route.end
+        tip = y - PORT_R - 1
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(ink))
+        painter.drawPolygon(QPolygonF([QPointF(x - 4.5, tip - ARROW), QPointF(x + 4.5, tip - ARROW),
+                                       QPointF(x, tip)]))

@@ -1,0 +1,138 @@
+"""Pure canvas geometry: port offsets, edge curves routed around nodes, label anchors.
+
+No Qt here, so that the maths is unit-testable: points are (x, y) tuples, rectangles are
+(left, top, right, bottom) tuples, and a route is a list of segments that the edge item
+turns into a QPainterPath.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Point = tuple[float, float]
+Rect = tuple[float, float, float, float]
+
+BEND = 26.0
+LANE_MARGIN = 18.0
+LOOP = 60.0
+
+
+def port_offsets(count: int, width: float, inset: float = 14.0) -> list[float]:
+    """x offsets from the node's centre of ``count`` ports spread along its width."""
+    if count <= 0:
+        return []
+    if count == 1:
+        return [0.0]
+    span = width - 2 * inset
+    step = span / (count - 1)
+    return [-span / 2.0 + i * step for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path as ("line", end) / ("cubic", c1, c2, end) segments from ``start``, plus where
+    the edge's shape label goes."""
+
+    start: Point
+    segments: tuple[tuple, ...]
+    label_at: Point
+
+    @property
+    def end(self) -> Point:
+        return self.segments[-1][-1]
+
+    def points(self, per_curve: int = 16) -> list[Point]:
+        """The path sampled as a polyline (hit tests, tests)."""
+        pts = [self.start]
+        cur = self.start
+        for seg in self.segments:
+            if seg[0] == "line":
+                pts.append(seg[1])
+            else:
+                pts.extend(cubic_point(cur, seg[1], seg[2], seg[3], i / per_curve)
+                           for i in range(1, per_curve + 1))
+            cur = seg[-1]
+        return pts
+
+
+def cubic_point(p0: Point, p1: Point, p2: Point, p3: Point, t: float) -> Point:
+    u = 1.0 - t
+    a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+    return (a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0],
+            a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1])
+
+
+def inside(point: Point, rect: Rect, pad: float = 0.0) -> bool:
+    return (rect[0] - pad < point[0] < rect[2] + pad) and (rect[1] - pad < point[1] < rect[3] + pad)
+
+
+def direct(p: Point, q: Point, label_t: float = 0.5) -> Route:
+    """An S-curve leaving ``p`` downwards and entering ``q`` from above."""
+    k = max(18.0, min(abs(q[1] - p[1]) * 0.5, 90.0))
+    c1, c2 = (p[0], p[1] + k), (q[0], q[1] - k)
+    return Route(p, (("cubic", c1, c2, q),), cubic_point(p, c1, c2, q, label_t))
+
+
+def route(p: Point, q: Point, obstacles: list[Rect], label_t: float = 0.5,
+          around: Rect | None = None) -> Route:
+    """The edge from output port ``p`` down to input port ``q``.
+
+    A plain S-curve when it passes no obstacle; otherwise a vertical lane beside the
+    obstacles, with short bends in the gaps below ``p`` and above ``q``. Upward edges loop
+    round the right of ``around`` (the union of both end nodes).
+    """
+    if q[1] <= p[1] + 2 * 8.0:
+        return _loop(p, q, obstacles, around)
+    plain = direct(p, q, label_t)
+    if not any(inside(pt, r, 1.0) for pt in plain.points() for r in obstacles):
+        return plain
+    bend = min(BEND, (q[1] - p[1]) / 3.0)
+    y1, y2 = p[1] + bend, q[1] - bend
+    x = lane_x(p[0], q[0], y1, y2, obstacles)
+    if x is None:
+        return plain
+    return _laned(p, q, x, y1, y2)
+
+
+def lane_x(px: float, qx: float, y1: float, y2: float, obstacles: list[Rect]) -> float | None:
+    """The x of the cheapest vertical lane between y1 and y2 that touches no obstacle."""
+    band = [r for r in obstacles if r[3] > y1 and r[1] < y2]
+    candidates = [px, qx, (px + qx) / 2.0]
+    for r in band:
+        candidates += [r[0] - LANE_MARGIN, r[2] + LANE_MARGIN]
+    free = [x for x in candidates
+            if not any(r[0] - LANE_MARGIN / 2 < x < r[2] + LANE_MARGIN / 2 for r in band)]
+    if not free:
+        return None
+    return min(free, key=lambda x: (abs(x - px) + abs(x - qx), x))
+
+
+def _laned(p: Point, q: Point, x: float, y1: float, y2: float) -> Route:
+    s1, s2 = (y1 - p[1]) * 0.6, (q[1] - y2) * 0.6
+    segments = (
+        ("cubic", (p[0], p[1] + s1), (x, y1 - s1), (x, y1)),
+        ("line", (x, y2)),
+        ("cubic", (x, y2 + s2), (q[0], q[1] - s2), q),
+    )
+    return Route(p, segments, (x, (y1 + y2) / 2.0))
+
+
+def _loop(p: Point, q: Point, obstacles: list[Rect], around: Rect | None) -> Route:
+    """Edges that go up: down out of p, up a lane on the right, into q from above."""
+    right = max(p[0], q[0]) if around is None else around[2]
+    band = [r for r in obstacles if r[3] > q[1] - LOOP and r[1] < p[1] + LOOP]
+    x = right + LANE_MARGIN * 2
+    for r in sorted(band, key=lambda r: r[0]):
+        if r[0] - LANE_MARGIN < x < r[2] + LANE_MARGIN:
+            x = r[2] + LANE_MARGIN
+    segments = (
+        ("cubic", (p[0], p[1] + LOOP), (x, p[1] + LOOP), (x, p[1])),
+        ("line", (x, q[1])),
+        ("cubic", (x, q[1] - LOOP), (q[0], q[1] - LOOP), q),
+    )
+    return Route(p, segments, (x, (p[1] + q[1]) / 2.0))
+
+
+def union(rects: list[Rect]) -> Rect:
+    return (min(r[0] for r in rects), min(r[1] for r in rects),
+            max(r[2] for r in rects), max(r[3] for r in rects))

@@ -1,0 +1,254 @@
+"""BoxItem and NodeItem: the boxes of the canvas.
+
+A box shows a coloured header (id and type), the key parameters, the output shape and the
+parameter count, and, when the analysis found a problem, a red or amber strip with the
+reason. Items hold ids and display text only: the scene computes the text from the
+analysis and never lets an item write the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from .geometry import port_offsets
+from .port_item import IN, OUT, PortItem
+from .style import CORNER, HEADER_H, ISSUE_H, NODE_H, NODE_W, colour, font, metrics, text_on
+
+OK, ERROR, WARNING, UNKNOWN = "ok", "error", "warning", "unknown"
+
+
+@dataclass(frozen=True)
+class BoxText:
+    """Everything a box draws; compared as a whole so that unchanged boxes are not repainted."""
+
+    title: str
+    kind: str
+    line1: str
+    line2: str
+    extra: str = ""
+    issue: str = ""
+    status: str = OK
+    tooltip: str = ""
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """One port a box should have: the node an edge would touch, its input index, a key."""
+
+    direction: str
+    node_id: str | None
+    port: int | None
+    key: object
+    tooltip: str = ""
+
+
+class BoxItem(QGraphicsItem):
+    """Common painting, ports and movement of NodeItem and GroupNodeItem."""
+
+    header_colour = "#6f7d8c"
+    #: Room kept free at the right of the header (a group's +/− button).
+    header_reserve = 0.0
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.text = BoxText(key, "", "", "")
+        self.in_ports: dict[object, PortItem] = {}
+        self.out_ports: dict[object, PortItem] = {}
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+        )
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+
+    # ------------------------------------------------------------ geometry
+    @property
+    def height(self) -> float:
+        return NODE_H + (ISSUE_H if self.text.issue else 0.0)
+
+    def box_rect(self) -> QRectF:
+        return QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, self.height)
+
+    def boundingRect(self) -> QRectF:
+        return self.box_rect().adjusted(-3, -3, 3, 3)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(self.box_rect(), CORNER, CORNER)
+        return path
+
+    def scene_rect(self) -> tuple[float, float, float, float]:
+        """The box in scene coordinates, as (left, top, right, bottom) for the router."""
+        p = self.pos()
+        r = self.box_rect()
+        return (p.x() + r.left(), p.y() + r.top(), p.x() + r.right(), p.y() + r.bottom())
+
+    # ------------------------------------------------------------ content
+    def set_text(self, text: BoxText) -> bool:
+        """Show ``text``; False (and no repaint) when nothing changed."""
+        if text == self.text:
+            return False
+        if bool(text.issue) != bool(self.text.issue):
+            self.prepareGeometryChange()
+            self.text = text
+            self._place_ports()
+        else:
+            self.text = text
+        if text.tooltip != self.toolTip():
+            self.setToolTip(text.tooltip)
+        self.update()
+        return True
+
+    def set_ports(self, specs: list[PortSpec]) -> bool:
+        """Make the ports match ``specs`` (kept when unchanged); True if they changed."""
+        want_in = [s for s in specs if s.direction == IN]
+        want_out = [s for s in specs if s.direction == OUT]
+        same = ([(s.key, s.node_id, s.port) for s in want_in]
+                == [(p.key, p.node_id, p.port) for p in self.in_ports.values()]
+                and [(s.key, s.node_id) for s in want_out]
+                == [(p.key, p.node_id) for p in self.out_ports.values()])
+        if same:
+            for s in specs:
+                ports = self.in_ports if s.direction == IN else self.out_ports
+                ports[s.key].setToolTip(s.tooltip)
+            return False
+        for port in [*self.in_ports.values(), *self.out_ports.values()]:
+            port.setParentItem(None)
+            if port.scene() is not None:
+                port.scene().removeItem(port)
+        self.in_ports = {s.key: PortItem(self, IN, s.node_id, s.port, s.key, s.tooltip) for s in want_in}
+        self.out_ports = {s.key: PortItem(self, OUT, s.node_id, None, s.key, s.tooltip) for s in want_out}
+        self._place_ports()
+        return True
+
+    def _place_ports(self) -> None:
+        for ports, y in ((self.in_ports, -NODE_H / 2), (self.out_ports, self.box_rect().bottom())):
+            for port, x in zip(ports.values(), port_offsets(len(ports), NODE_W)):
+                port.setPos(x, y)
+
+    def port_scene_pos(self, direction: str, key) -> QPointF:
+        ports = self.in_ports if direction == IN else self.out_ports
+        port = ports.get(key)
+        if port is None:  # a port that went away: the box's middle edge
+            y = -NODE_H / 2 if direction == IN else self.box_rect().bottom()
+            return self.mapToScene(QPointF(0, y))
+        return port.scenePos()
+
+    # ------------------------------------------------------------ events
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene():
+            self.scene().item_moved(self)
+        return super().itemChange(change, value)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.scene():
+            self.scene().item_activated(self)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    # ------------------------------------------------------------ painting
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        theme = self.scene().theme
+        rect = self.box_rect()
+        self._paint_back(painter, theme, rect)
+        self._paint_header(painter, theme, rect)
+        self._paint_body(painter, theme, rect)
+
+    def _paint_back(self, painter: QPainter, theme, rect: QRectF) -> None:
+        status = self.text.status
+        fill = {ERROR: theme.error_fill, WARNING: theme.warning_fill}.get(status, theme.body)
+        if self.isSelected():
+            pen = QPen(colour(theme.selection), 2.6)
+        elif status == ERROR:
+            pen = QPen(colour(theme.error), 2.2)
+        elif status == WARNING:
+            pen = QPen(colour(theme.warning), 1.8)
+        else:
+            pen = QPen(colour(theme.frame_border), 1.0)
+        painter.setPen(pen)
+        painter.setBrush(QBrush(colour(fill)))
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+
+    def _paint_header(self, painter: QPainter, theme, rect: QRectF) -> None:
+        head = QRectF(rect.left(), rect.top(), rect.width(), HEADER_H)
+        clip = QPainterPath()
+        clip.addRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), CORNER, CORNER)
+        band = QPainterPath()
+        band.addRect(head)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(colour(self.header_colour)))
+        painter.drawPath(clip.intersected(band))
+        on = colour(text_on(self.header_colour))
+        kind_w = min(metrics("body").horizontalAdvance(self.text.kind) + 2, rect.width() * 0.45)
+        badge_w = 16.0 if self.text.status in (ERROR, WARNING) else 0.0
+        right = rect.right() - 7 - self.header_reserve
+        painter.setPen(on)
+        painter.setFont(font("body"))
+        painter.drawText(QRectF(right - kind_w, head.top(), kind_w, HEADER_H),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         metrics("body").elidedText(self.text.kind, Qt.TextElideMode.ElideRight, kind_w))
+        if badge_w:
+            self._paint_badge(painter, theme, QPointF(right - kind_w - 10, head.center().y()))
+        title_w = rect.width() - kind_w - badge_w - 20
+        painter.setPen(on)
+        painter.setFont(font("title"))
+        painter.drawText(QRectF(rect.left() + 7, head.top(), title_w, HEADER_H),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         metrics("title").elidedText(self.text.title, Qt.TextElideMode.ElideRight, title_w))
+
+    def _paint_badge(self, painter: QPainter, theme, centre: QPointF) -> None:
+        tone = colour(theme.error if self.text.status == ERROR else theme.warning)
+        painter.setPen(QPen(colour("#ffffff"), 1.2))
+        painter.setBrush(QBrush(tone))
+        painter.drawEllipse(centre, 6.5, 6.5)
+        painter.setFont(font("badge"))
+        painter.drawText(QRectF(centre.x() - 6.5, centre.y() - 7, 13, 14),
+                         Qt.AlignmentFlag.AlignCenter, "!")
+
+    def _paint_body(self, painter: QPainter, theme, rect: QRectF) -> None:
+        left, width = rect.left() + 7, rect.width() - 14
+        line_h = (NODE_H - HEADER_H) / 2
+        top = rect.top() + HEADER_H
+        dim = self.text.status == UNKNOWN
+        painter.setFont(font("body"))
+        painter.setPen(colour(theme.muted if dim else theme.text))
+        body = metrics("body")
+        painter.drawText(QRectF(left, top, width, line_h),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         body.elidedText(self.text.line1, Qt.TextElideMode.ElideRight, width))
+        extra_w = body.horizontalAdvance(self.text.extra) + 2 if self.text.extra else 0.0
+        painter.setPen(colour(theme.muted))
+        painter.drawText(QRectF(left + width - extra_w, top + line_h, extra_w, line_h),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, self.text.extra)
+        painter.setPen(colour(theme.muted if dim else theme.text))
+        shape_w = width - extra_w - 6
+        painter.drawText(QRectF(left, top + line_h, shape_w, line_h),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         body.elidedText(self.text.line2, Qt.TextElideMode.ElideRight, shape_w))
+        if self.text.issue:
+            tone = theme.error if self.text.status == ERROR else theme.warning
+            painter.setPen(colour(tone))
+            painter.setFont(font("small"))
+            strip = QRectF(left, rect.top() + NODE_H - 1, width, ISSUE_H)
+            painter.drawText(strip, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             metrics("small").elidedText(self.text.issue, Qt.TextElideMode.ElideRight, width))
+
+
+class NodeItem(BoxItem):
+    """One layer; ``key`` is its node id. The header takes its category's colour."""
+
+    def __init__(self, node_id: str, header_colour: str) -> None:
+        super().__init__(node_id)
+        self.header_colour = header_colour
+
+    @property
+    def node_id(self) -> str:
+        return self.key

@@ -1,0 +1,76 @@
+"""PortItem: an input or output socket on a node; dragging from one draws a new edge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from .style import PORT_R, colour
+
+IN, OUT = "in", "out"
+#: Highlight states while an edge is being dragged.
+IDLE, OFFERED, TARGET = 0, 1, 2
+
+
+class PortItem(QGraphicsItem):
+    """A socket: ``direction`` is IN or OUT; ``node_id`` is the graph node the edge would
+    touch; ``port`` the input index (IN on a node) or None. ``connected`` fills it."""
+
+    def __init__(self, parent: QGraphicsItem, direction: str, node_id: str | None,
+                 port: int | None, key, tooltip: str = "") -> None:
+        super().__init__(parent)
+        self.direction = direction
+        self.node_id = node_id
+        self.port = port
+        self.key = key
+        self.connected = False
+        self.state = IDLE
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip(tooltip)
+        self.setZValue(2)
+
+    @property
+    def box(self):
+        return self.parentItem()
+
+    def boundingRect(self) -> QRectF:
+        r = PORT_R + 4
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def shape(self):
+        from PySide6.QtGui import QPainterPath
+
+        path = QPainterPath()
+        r = PORT_R + 4  # a generous target for the mouse
+        path.addEllipse(QPointF(0, 0), r, r)
+        return path
+
+    def set_state(self, state: int) -> None:
+        if state != self.state:
+            self.state = state
+            self.update()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        theme = self.scene().theme
+        ring = colour(theme.port_ok) if self.state else colour(theme.port)
+        radius = PORT_R + (2 if self.state == TARGET else 0)
+        painter.setPen(QPen(ring, 2.0 if self.state else 1.4))
+        fill = ring if (self.connected or self.state == TARGET) else colour(theme.body)
+        painter.setBrush(QBrush(fill))
+        painter.drawEllipse(QPointF(0, 0), radius, radius)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.scene().begin_connect(self, event.scenePos())
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        self.scene().update_connect(event.scenePos())
+
+    def mouseReleaseEvent(self, event) -> None:
+        self.scene().finish_connect(event.scenePos())

@@ -1,0 +1,534 @@
+"""GraphScene: the canvas mirror of the document's Graph.
+
+The scene listens to the graph's fine-grained psygnal signals and keeps one item per visible
+thing: a NodeItem per node, a GroupNodeItem per collapsed group (its members hidden, their
+edges drawn to it), a GroupFrameItem per expanded group, and an EdgeItem per visible
+connection. Analysis results only change text (``labels.py``), and only items whose text
+changed repaint. Items never write the model: every gesture ends in one ``document.push``.
+Edge routes and frames are recomputed lazily (once per event-loop turn) after moves.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtWidgets import QGraphicsScene
+
+from ...core.edits import AddEdge, Edit, MoveNodes
+from ...core.graph import Edge, Graph
+from ...core.layout import group_anchor, group_chain, group_chains, group_members, visible_owner
+from . import commands, labels
+from .edge_item import EdgeItem
+from .geometry import route, union
+from .group_item import GroupFrameItem, GroupNodeItem
+from .interactions import ConnectGesture
+from .node_item import BoxItem, NodeItem
+from .port_item import IN, OUT, PortItem
+from .style import LIGHT, category_colour, colour, theme_for
+
+
+class GraphScene(QGraphicsScene):
+    """See the module docstring. ``nodes`` maps node id → NodeItem (visible nodes only)."""
+
+    status_message = Signal(str)
+    node_activated = Signal(str)
+
+    def __init__(self, document, parent=None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.theme = LIGHT
+        self.nodes: dict[str, NodeItem] = {}
+        self.group_nodes: dict[str, GroupNodeItem] = {}
+        self.frames: dict[str, GroupFrameItem] = {}
+        self.edge_items: dict[tuple, EdgeItem] = {}
+        self._owner: dict[str, str] = {}
+        self._members: dict[str, list[str]] = {}
+        self._graph: Graph | None = None
+        self._syncing = False
+        self._placing = False
+        self._connect: ConnectGesture | None = None
+        self._drag_start: dict | None = None
+        self._dirty: set[tuple] = set()
+        self._frames_dirty = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.flush)
+        self.setBackgroundBrush(colour(self.theme.background))
+        self.selectionChanged.connect(self._on_scene_selection)
+        document.analysis_changed.connect(self._on_analysis_changed)
+        document.selection_changed.connect(self._on_document_selection)
+        document.graph_replaced.connect(self._on_graph_replaced)
+        self._bind(document.graph)
+        self.rebuild()
+
+    # ================================================================ model binding
+    @property
+    def graph(self) -> Graph:
+        return self.document.graph
+
+    def _bind(self, graph: Graph) -> None:
+        if self._graph is not None:
+            for signal, slot in self._slots(self._graph):
+                signal.disconnect(slot)
+        self._graph = graph
+        for signal, slot in self._slots(graph):
+            signal.connect(slot)
+
+    def _slots(self, graph: Graph):
+        return [(graph.node_added, self._on_node_added), (graph.node_removed, self._on_node_removed),
+                (graph.node_moved, self._on_node_moved), (graph.edge_added, self._on_edge_added),
+                (graph.edge_removed, self._on_edge_removed), (graph.groups_changed, self.rebuild),
+                (graph.node_changed, self._on_node_changed)]
+
+    def _on_graph_replaced(self) -> None:
+        self._bind(self.document.graph)
+        self.rebuild()
+
+    def detach(self) -> None:
+        """Stop mirroring (the view is going away)."""
+        if self._graph is not None:
+            for signal, slot in self._slots(self._graph):
+                signal.disconnect(slot)
+            self._graph = None
+
+    # ================================================================ building
+    def rebuild(self) -> None:
+        """Recreate every item from the graph (open, group changes); keeps the selection."""
+        selected = self.document.selection
+        self._cancel_gestures()
+        self._timer.stop()
+        for item in list(self.items()):
+            if item.parentItem() is None:
+                self.removeItem(item)
+        self.nodes, self.group_nodes, self.frames, self.edge_items = {}, {}, {}, {}
+        graph = self.graph
+        chains = group_chains(graph)
+        self._owner = visible_owner(graph, chains)
+        self._members = group_members(graph, chains)
+        for nid, owner in self._owner.items():
+            if owner == nid:
+                self._add_node_item(nid)
+        for gid in graph.groups:
+            self._add_group_items(gid)
+        for edge in graph.edges:
+            self._add_edge(edge)
+        for box in self.boxes():
+            self._update_ports(box)
+        self._on_analysis_changed(self.document.analysis)
+        self._place_groups()
+        self._dirty = set(self.edge_items)
+        self._frames_dirty = True
+        self.flush()
+        self._select(selected)
+
+    def boxes(self) -> list[BoxItem]:
+        return [*self.nodes.values(), *self.group_nodes.values()]
+
+    def box(self, key: str) -> BoxItem | None:
+        return self.nodes.get(key) or self.group_nodes.get(key)
+
+    def _add_node_item(self, nid: str) -> None:
+        node = self.graph.nodes[nid]
+        item = NodeItem(nid, category_colour(node.type))
+        item.set_text(labels.placeholder(node))
+        self._placing = True
+        item.setPos(*node.position)
+        self._placing = False
+        self.addItem(item)
+        self.nodes[nid] = item
+
+    def _add_group_items(self, gid: str) -> None:
+        graph = self.graph
+        if not self._members.get(gid):
+            return
+        ancestors = group_chain_of_group(graph, gid)
+        if any(graph.groups[a].collapsed for a in ancestors):
+            return
+        group = graph.groups[gid]
+        if group.collapsed:
+            item = GroupNodeItem(gid)
+            item.set_text(labels.placeholder_group(group, len(self._members[gid])))
+            self.addItem(item)
+            self.group_nodes[gid] = item
+        else:
+            frame = GroupFrameItem(gid, len(ancestors))
+            self.addItem(frame)
+            self.frames[gid] = frame
+
+    def _place_groups(self) -> None:
+        positions = {n: self.graph.nodes[n].position for n in self.graph.nodes}
+        self._placing = True
+        for gid, item in self.group_nodes.items():
+            item.setPos(*group_anchor(positions, self._members[gid]))
+        self._placing = False
+
+    # ================================================================ edges and ports
+    def _edge_key(self, edge: Edge) -> tuple | None:
+        s, d = self._owner.get(edge.src), self._owner.get(edge.dst)
+        if s is None or d is None or s == d:
+            return None
+        src_port = edge.src if s in self.group_nodes else 0
+        dst_port = s if d in self.group_nodes else edge.port
+        return (s, src_port, d, dst_port)
+
+    def _add_edge(self, edge: Edge) -> None:
+        key = self._edge_key(edge)
+        if key is None or self.box(key[0]) is None or self.box(key[2]) is None:
+            return
+        item = self.edge_items.get(key)
+        if item is None:
+            item = EdgeItem(key, [edge], self.box(key[0]), key[1], self.box(key[2]), key[3])
+            self.addItem(item)
+            self.edge_items[key] = item
+        elif edge not in item.edges:
+            item.edges.append(edge)
+        self._dirty.add(key)
+
+    def _update_ports(self, box: BoxItem) -> None:
+        specs = labels.port_specs(self.graph, box, self._owner, self._members)
+        if box.set_ports(specs):
+            for item in self.edges_of(box):
+                self._dirty.add(item.key)
+        connected_in = {item.key[3] for item in self.edge_items.values() if item.dst is box}
+        connected_out = {item.key[1] for item in self.edge_items.values() if item.src is box}
+        for key, port in box.in_ports.items():
+            port.connected = key in connected_in
+        for key, port in box.out_ports.items():
+            port.connected = key in connected_out
+
+    def edges_of(self, box) -> list[EdgeItem]:
+        return [e for e in self.edge_items.values() if e.src is box or e.dst is box]
+
+    def all_ports(self) -> list[PortItem]:
+        return [p for b in self.boxes() for p in (*b.in_ports.values(), *b.out_ports.values())]
+
+    # ================================================================ graph signals
+    def _on_node_added(self, nid: str) -> None:
+        chain = group_chain(self.graph, nid)
+        owner = nid
+        for gid in chain:
+            if self.graph.groups[gid].collapsed:
+                owner = gid
+        self._owner[nid] = owner
+        if owner == nid:
+            self._add_node_item(nid)
+            self._update_ports(self.nodes[nid])
+        self._schedule()
+
+    def _on_node_removed(self, nid: str) -> None:
+        item = self.nodes.pop(nid, None)
+        self._owner.pop(nid, None)
+        if item is not None:
+            self._cancel_gestures()
+            self.removeItem(item)
+        self._frames_dirty = True
+        self._schedule()
+
+    def _on_node_changed(self, nid: str) -> None:
+        item = self.nodes.get(nid)
+        if item is not None and item.text.status == "unknown" and not item.text.line2:
+            item.set_text(labels.placeholder(self.graph.nodes[nid]))
+
+    def _on_node_moved(self, nid: str) -> None:
+        owner = self._owner.get(nid)
+        box = self.box(owner) if owner else None
+        if box is None:
+            return
+        if owner == nid:
+            pos = QPointF(*self.graph.nodes[nid].position)
+        else:
+            positions = {m: self.graph.nodes[m].position for m in self._members[owner]}
+            pos = QPointF(*group_anchor(positions, self._members[owner]))
+        if box.pos() != pos:
+            self._placing = True
+            box.setPos(pos)
+            self._placing = False
+            self._mark_moved(box)
+
+    def _on_edge_added(self, edge: Edge) -> None:
+        self._add_edge(edge)
+        self._ports_changed(edge)
+        self._schedule()
+
+    def _on_edge_removed(self, edge: Edge) -> None:
+        key = self._edge_key(edge)
+        item = self.edge_items.get(key) if key else None
+        if item is not None and edge in item.edges:
+            item.edges.remove(edge)
+            if not item.edges:
+                del self.edge_items[key]
+                self._dirty.discard(key)
+                if item.isSelected():
+                    item.setSelected(False)
+                self.removeItem(item)
+        self._ports_changed(edge)
+        self._schedule()
+
+    def _ports_changed(self, edge: Edge) -> None:
+        for nid in (edge.src, edge.dst):
+            owner = self._owner.get(nid)
+            box = self.box(owner) if owner else None
+            if box is not None:
+                self._update_ports(box)
+
+    # ================================================================ analysis → text
+    def _on_analysis_changed(self, analysis) -> None:
+        graph = self.graph
+        for nid, item in self.nodes.items():
+            if item.set_text(labels.node_text(graph.nodes[nid], analysis.nodes.get(nid))):
+                self._mark_moved(item, frames=False)
+        for gid, item in self.group_nodes.items():
+            text = labels.group_text(graph, gid, self._members[gid], analysis, self.edge_items.values())
+            if item.set_text(text):
+                self._mark_moved(item, frames=False)
+        for gid, frame in self.frames.items():
+            frame.set_text(*labels.frame_text(graph.groups[gid], self._members[gid], analysis))
+        for item in self.edge_items.values():
+            item.set_label(*labels.edge_label(graph, item.edges, analysis))
+        self._schedule()
+
+    # ================================================================ geometry
+    def _mark_moved(self, box, frames: bool = True) -> None:
+        for item in self.edges_of(box):
+            self._dirty.add(item.key)
+        if frames or self.frames:
+            self._frames_dirty = True
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Bring routes and frames up to date now (normally done on the next event-loop turn)."""
+        self._timer.stop()
+        if self._frames_dirty:
+            self._frames_dirty = False
+            self._update_frames()
+        dirty, self._dirty = self._dirty, set()
+        for key in dirty:
+            item = self.edge_items.get(key)
+            if item is not None:
+                self._route(item)
+
+    def _route(self, item: EdgeItem) -> None:
+        p, q = item.ends()
+        src_rect, dst_rect = item.src.scene_rect(), item.dst.scene_rect()
+        area = QRectF(QPointF(min(p.x(), q.x()) - 400, min(p.y(), q.y())),
+                      QPointF(max(p.x(), q.x()) + 400, max(p.y(), q.y())))
+        obstacles = [b.scene_rect() for b in self.items(area) if isinstance(b, BoxItem)
+                     and b is not item.src and b is not item.dst]
+        fan_out = len(self.edges_from(item.src, item.src_port))
+        fan_in = len([e for e in self.edge_items.values() if e.dst is item.dst])
+        t = 0.72 if fan_out > fan_in else (0.3 if fan_in > fan_out else 0.5)
+        item.set_route(route((p.x(), p.y()), (q.x(), q.y()), obstacles, t, union([src_rect, dst_rect])))
+
+    def edges_from(self, box, port_key) -> list[EdgeItem]:
+        return [e for e in self.edge_items.values() if e.src is box and e.src_port == port_key]
+
+    def _update_frames(self) -> None:
+        """Fit each frame around its members and its sub-groups' frames, innermost first."""
+        outer: dict[str, QRectF] = {}
+        for gid in sorted(self.frames, key=lambda g: -self.frames[g].zValue()):
+            frame = self.frames[gid]
+            rects = [self.box(k).scene_rect() for k in self._frame_members(gid) if self.box(k)]
+            rects += [_tuple(outer[c].adjusted(-6, -6, 6, 6)) for c in outer
+                      if self.graph.groups[c].parent == gid]
+            if rects:
+                left, top, right, bottom = union(rects)
+                frame.set_rect(QRectF(left, top, right - left, bottom - top))
+            outer[gid] = frame.mapRectToScene(frame.frame_rect())
+
+    def _frame_members(self, gid: str) -> list[str]:
+        return list(dict.fromkeys(self._owner[m] for m in self._members[gid]))
+
+    # ================================================================ moves
+    def item_moved(self, box: BoxItem) -> None:
+        if self._placing:
+            return
+        for item in self.edges_of(box):
+            self._route(item)
+        self._frames_dirty = True
+        self._schedule()
+
+    def frame_moved(self, frame: GroupFrameItem) -> None:
+        last = getattr(frame, "_last_pos", QPointF())
+        delta = frame.pos() - last
+        frame._last_pos = QPointF(frame.pos())
+        if self._placing or (delta.x() == 0 and delta.y() == 0):
+            return
+        chain = group_chain_of_group(self.graph, frame.group_id)
+        if any(a in self.frames and self.frames[a].isSelected() for a in chain):
+            return  # an enclosing frame moves everything
+        for key in self._frame_members(frame.group_id):
+            box = self.box(key)
+            if box is not None and not box.isSelected():
+                box.setPos(box.pos() + delta)
+
+    def mousePressEvent(self, event) -> None:
+        super().mousePressEvent(event)
+        if self._connect is None:
+            self._drag_start = {b: QPointF(b.pos()) for b in self.boxes()}
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        start, self._drag_start = self._drag_start, None
+        if start:
+            edit = self._moves_since(start)
+            if edit is not None:
+                self.document.push(edit)
+
+    def _moves_since(self, start: dict) -> Edit | None:
+        moves = {}
+        graph = self.graph
+        for box, old in start.items():
+            if box.scene() is not self or box.pos() == old:
+                continue
+            if isinstance(box, NodeItem):
+                moves[box.key] = (graph.nodes[box.key].position, (box.pos().x(), box.pos().y()))
+                continue
+            d = box.pos() - old
+            for m in self._members.get(box.key, []):
+                x, y = graph.nodes[m].position
+                moves[m] = ((x, y), (x + d.x(), y + d.y()))
+        if not moves:
+            return None
+        text = f"Move {next(iter(moves))}" if len(moves) == 1 else f"Move {len(moves)} layers"
+        return MoveNodes(moves, text=text)
+
+    # ================================================================ connecting
+    def begin_connect(self, port: PortItem, pos: QPointF) -> None:
+        self._cancel_gestures()
+        self._connect = ConnectGesture(self, port)
+        if not self._connect.offered:
+            self.status_message.emit("No compatible port for this one")
+        self._connect.move(pos)
+
+    def update_connect(self, pos: QPointF) -> None:
+        if self._connect is not None:
+            self._connect.move(pos)
+
+    def finish_connect(self, pos: QPointF) -> None:
+        gesture, self._connect = self._connect, None
+        if gesture is None:
+            return
+        edge, message = gesture.finish(pos)
+        if edge is not None:
+            self.document.push(AddEdge(edge, text=f"Connect {edge.src} → {edge.dst}"))
+        elif message:
+            self.status_message.emit(message)
+
+    def _cancel_gestures(self) -> None:
+        if self._connect is not None:
+            self._connect.cancel()
+            self._connect = None
+        self._drag_start = None
+
+    def port_at(self, pos: QPointF) -> PortItem | None:
+        for item in self.items(pos):
+            if isinstance(item, PortItem):
+                return item
+        return None
+
+    def box_at(self, pos: QPointF) -> BoxItem | None:
+        for item in self.items(pos):
+            if isinstance(item, BoxItem):
+                return item
+        return None
+
+    def edge_at(self, pos: QPointF) -> EdgeItem | None:
+        for item in self.items(QRectF(pos.x() - 4, pos.y() - 4, 8, 8)):
+            if isinstance(item, EdgeItem):
+                return item
+        return None
+
+    # ================================================================ groups, activation
+    def request_toggle(self, group_id: str) -> None:
+        self.push_or_report(lambda: commands.toggle(self.graph, group_id))
+
+    def item_activated(self, box: BoxItem) -> None:
+        if isinstance(box, GroupNodeItem):
+            self.request_toggle(box.group_id)
+        else:
+            self.node_activated.emit(box.key)
+
+    def push_or_report(self, build) -> bool:
+        """Build an edit and push it; a ValueError's message goes to the status bar."""
+        try:
+            edit = build()
+        except ValueError as exc:
+            self.status_message.emit(str(exc))
+            return False
+        return edit is not None and self.document.push(edit)
+
+    # ================================================================ selection
+    def selected_node_ids(self) -> list[str]:
+        ids: list[str] = []
+        for item in self.selectedItems():
+            if isinstance(item, NodeItem):
+                ids.append(item.key)
+            elif isinstance(item, GroupNodeItem):
+                ids += self._members.get(item.key, [])
+            elif isinstance(item, GroupFrameItem):
+                ids += self._members.get(item.group_id, [])
+        order = {n: i for i, n in enumerate(self.graph.nodes)}
+        return sorted(set(ids), key=lambda n: order.get(n, 0))
+
+    def selected_group_ids(self) -> list[str]:
+        return [i.group_id for i in self.selectedItems() if isinstance(i, (GroupNodeItem, GroupFrameItem))]
+
+    def selected_edges(self) -> list[Edge]:
+        return [e for i in self.selectedItems() if isinstance(i, EdgeItem) for e in i.edges]
+
+    def _on_scene_selection(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.document.set_selection(self.selected_node_ids())
+        finally:
+            self._syncing = False
+
+    def _on_document_selection(self, ids: list) -> None:
+        if not self._syncing:
+            self._select(ids)
+
+    def _select(self, ids: list[str]) -> None:
+        self._syncing = True
+        try:
+            keys = {self._owner[n] for n in ids if n in self._owner}
+            for item in self.selectedItems():
+                if getattr(item, "key", None) not in keys:
+                    item.setSelected(False)
+            for key in keys:
+                box = self.box(key)
+                if box is not None:
+                    box.setSelected(True)
+        finally:
+            self._syncing = False
+
+    def owner_of(self, node_id: str) -> str | None:
+        return self._owner.get(node_id)
+
+    def members_of(self, group_id: str) -> list[str]:
+        return list(self._members.get(group_id, []))
+
+    # ================================================================ theme
+    def set_dark(self, dark: bool) -> None:
+        self.theme = theme_for(dark)
+        self.setBackgroundBrush(colour(self.theme.background))
+        self.update()
+
+
+def _tuple(rect: QRectF) -> tuple[float, float, float, float]:
+    return (rect.left(), rect.top(), rect.right(), rect.bottom())
+
+
+def group_chain_of_group(graph: Graph, gid: str) -> list[str]:
+    """The ancestors of group ``gid``, innermost first."""
+    chain: list[str] = []
+    cur = graph.groups[gid].parent
+    while cur is not None and cur in graph.groups and cur not in chain and cur != gid:
+        chain.append(cur)
+        cur = graph.groups[cur].parent
+    return chain

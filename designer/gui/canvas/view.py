@@ -1,0 +1,468 @@
+"""GraphView: the canvas widget — zoom, pan, drops from the palette, and the commands the
+window's menus call (delete, clipboard, groups, layout, export).
+
+Every command builds one core edit (see ``commands``) and pushes it on the document, so
+each is one undo step. Zoom and scroll are view state and never touch the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsView, QMenu
+
+from ...core import clipboard
+from . import commands
+from .edge_item import EdgeItem
+from .group_item import GroupFrameItem, GroupNodeItem
+from .node_item import NodeItem
+from .scene import GraphScene
+from .style import colour
+
+LAYER_MIME = "application/x-designer-layer"
+NODES_MIME = "application/x-designer-nodes"
+MIN_ZOOM, MAX_ZOOM = 0.08, 4.0
+GRID = 24.0
+
+
+class GraphView(QGraphicsView):
+    """The node-graph canvas of one Document (see the GUI contract for the public API)."""
+
+    node_activated = Signal(str)
+    status_message = Signal(str)
+
+    def __init__(self, document, parent=None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.graph_scene = GraphScene(document, self)
+        self.setScene(self.graph_scene)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
+        self._pan_from: QPoint | None = None
+        self._space = False
+        self._band = QRectF()
+        self._pastes = 0
+        self.graph_scene.status_message.connect(self.status_message)
+        self.graph_scene.node_activated.connect(self.node_activated)
+        self.graph_scene.changed.connect(self._on_scene_changed)
+        self.rubberBandChanged.connect(self._on_rubber_band)
+        document.graph_replaced.connect(self._on_graph_replaced)
+        self._update_scene_rect()
+
+    # ================================================================ zoom and pan
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Scale by ``factor`` keeping the scene point under ``anchor`` (view coords) fixed."""
+        new = min(max(self.zoom * factor, MIN_ZOOM), MAX_ZOOM)
+        factor = new / self.zoom
+        if abs(factor - 1.0) < 1e-9:
+            return
+        if anchor is None:
+            anchor = QPointF(self.viewport().rect().center())
+        fixed = self.mapToScene(anchor.toPoint())
+        fixed = QPointF(fixed.x() + (anchor.x() - anchor.toPoint().x()) / self.zoom,
+                        fixed.y() + (anchor.y() - anchor.toPoint().y()) / self.zoom)
+        self.scale(factor, factor)
+        self._update_scene_rect()
+        moved = self.transform().map(fixed) - QPointF(self.horizontalScrollBar().value(),
+                                                      self.verticalScrollBar().value())
+        shift = moved - anchor
+        self._scroll_by(shift.x(), shift.y())
+
+    def _scroll_by(self, dx: float, dy: float) -> None:
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() + round(dx))
+        v.setValue(v.value() + round(dy))
+
+    def reset_zoom(self) -> None:
+        centre = self.mapToScene(self.viewport().rect().center())
+        self.setTransform(self.transform().fromScale(1.0, 1.0))
+        self._update_scene_rect()
+        self.centerOn(centre)
+
+    def fit_to_view(self) -> None:
+        """Show the whole design (at most at 125 %, so a small design is not blown up)."""
+        self.graph_scene.flush()
+        rect = self._content_rect()
+        if rect.isEmpty():
+            return
+        self.setTransform(self.transform().fromScale(1.0, 1.0))
+        self._update_scene_rect()
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom > 1.25 or self.zoom < MIN_ZOOM:
+            z = min(max(self.zoom, MIN_ZOOM), 1.25)
+            self.setTransform(self.transform().fromScale(z, z))
+        self._update_scene_rect()
+        self.centerOn(rect.center())
+
+    def center_on(self, node_id: str) -> None:
+        owner = self.graph_scene.owner_of(node_id)
+        box = self.graph_scene.box(owner) if owner else None
+        if box is not None:
+            self.centerOn(box)
+
+    def _content_rect(self) -> QRectF:
+        return self.graph_scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
+
+    def _update_scene_rect(self) -> None:
+        """The content plus a viewport of room on each side, so any part can be centred."""
+        rect = self._content_rect()
+        if rect.isEmpty():
+            rect = QRectF(-200, -200, 400, 400)
+        mx = self.viewport().width() / max(self.zoom, 1e-6)
+        my = self.viewport().height() / max(self.zoom, 1e-6)
+        self.setSceneRect(rect.adjusted(-mx, -my, mx, my))
+
+    def _on_scene_changed(self, _regions) -> None:
+        rect = self._content_rect()
+        if not self.sceneRect().contains(rect):
+            self._update_scene_rect()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_scene_rect()
+
+    def _on_graph_replaced(self) -> None:
+        self._pastes = 0
+        QTimer.singleShot(0, self.fit_to_view)
+
+    def wheelEvent(self, event) -> None:
+        delta = event.angleDelta().y()
+        if delta == 0:
+            super().wheelEvent(event)
+            return
+        self.zoom_by(1.0015 ** delta, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event) -> None:
+        pan = event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and self._space)
+        if pan:
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pan_from is not None:
+            pos = event.position().toPoint()
+            d = pos - self._pan_from
+            self._pan_from = pos
+            self._scroll_by(-d.x(), -d.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def _on_rubber_band(self, rect, _from, _to) -> None:
+        if not rect.isNull():
+            self._band = self.mapToScene(rect).boundingRect()
+            return
+        for item in self.graph_scene.selectedItems():  # edges only when wholly inside the band
+            if isinstance(item, EdgeItem) and not self._band.contains(item.sceneBoundingRect().adjusted(8, 8, -8, -8)):
+                item.setSelected(False)
+        self._band = QRectF()
+
+    # ================================================================ keys
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        for keys, action in self._key_table():
+            if any(event.matches(k) if isinstance(k, QKeySequence.StandardKey) else
+                   (event.key(), event.modifiers()) == k for k in keys):
+                action()
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
+        super().keyReleaseEvent(event)
+
+    def _key_table(self):
+        no, ctrl = Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ControlModifier
+        shift = Qt.KeyboardModifier.ShiftModifier
+        return [
+            ((QKeySequence.StandardKey.Delete, (Qt.Key.Key_Backspace, no)), self.delete_selection),
+            (((Qt.Key.Key_F, no),), self.fit_to_view),
+            ((QKeySequence.StandardKey.Copy,), self.copy_selection),
+            ((QKeySequence.StandardKey.Cut,), self.cut_selection),
+            ((QKeySequence.StandardKey.Paste,), self.paste),
+            (((Qt.Key.Key_D, ctrl),), self.duplicate_selection),
+            ((QKeySequence.StandardKey.SelectAll,), self.select_all),
+            (((Qt.Key.Key_G, ctrl),), lambda: self.group_selection()),
+            (((Qt.Key.Key_G, ctrl | shift),), self.ungroup_selection),
+            (((Qt.Key.Key_Plus, no), (Qt.Key.Key_Equal, no), (Qt.Key.Key_Plus, ctrl)), lambda: self.zoom_by(1.25)),
+            (((Qt.Key.Key_Minus, no), (Qt.Key.Key_Minus, ctrl)), lambda: self.zoom_by(0.8)),
+            (((Qt.Key.Key_0, ctrl),), self.reset_zoom),
+        ]
+
+    # ================================================================ drops from the palette
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(LAYER_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if not event.mimeData().hasFormat(LAYER_MIME):
+            super().dragMoveEvent(event)
+            return
+        self._highlight(self.graph_scene.edge_at(self.mapToScene(event.position().toPoint())))
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._highlight(None)
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        mime = event.mimeData()
+        if not mime.hasFormat(LAYER_MIME):
+            super().dropEvent(event)
+            return
+        self._highlight(None)
+        layer_type = bytes(mime.data(LAYER_MIME)).decode("utf-8").strip()
+        pos = self.mapToScene(event.position().toPoint())
+        edge = self.graph_scene.edge_at(pos)
+        if edge is not None:
+            self._insert_on(edge, layer_type, pos)
+        else:
+            self.add_layer(layer_type, pos)
+        event.acceptProposedAction()
+
+    def _highlight(self, edge: EdgeItem | None) -> None:
+        for item in self.graph_scene.edge_items.values():
+            item.set_highlighted(item is edge)
+
+    def _insert_on(self, edge: EdgeItem, layer_type: str, pos: QPointF) -> str | None:
+        result: list[str] = []
+
+        def build():
+            edit, nid = commands.insert_into(self.document.graph, edge.edges, layer_type, (pos.x(), pos.y()))
+            result.append(nid)
+            return edit
+
+        if self.graph_scene.push_or_report(build):
+            self.document.set_selection(result)
+            return result[0]
+        return None
+
+    # ================================================================ adding layers
+    def add_layer(self, layer_type: str, scene_pos: QPointF | None = None) -> str | None:
+        """Add a layer at ``scene_pos`` (default: the middle of the view); returns its id."""
+        if scene_pos is None:
+            scene_pos = self.mapToScene(self.viewport().rect().center())
+        result: list[str] = []
+
+        def build():
+            edit, nid = commands.add_node(self.document.graph, layer_type, (scene_pos.x(), scene_pos.y()))
+            result.append(nid)
+            return edit
+
+        if self.graph_scene.push_or_report(build):
+            self.document.set_selection(result)
+            return result[0]
+        return None
+
+    def add_layer_after_selection(self, layer_type: str) -> str | None:
+        """Add after the (last) selected layer and wire it in before that layer's successors;
+        with nothing selected, add below the design."""
+        graph = self.document.graph
+        selected = [n for n in self.document.selection if n in graph.nodes]
+        if not selected:
+            bottom = max((n.position[1] for n in graph.nodes.values()), default=-110.0)
+            return self.add_layer(layer_type, QPointF(0.0, bottom + 110.0))
+        result: list[str] = []
+
+        def build():
+            edit, nid = commands.add_after(graph, selected[-1], layer_type)
+            result.append(nid)
+            return edit
+
+        if self.graph_scene.push_or_report(build):
+            self.document.set_selection(result)
+            self.center_on(result[0])
+            return result[0]
+        return None
+
+    # ================================================================ editing the selection
+    def delete_selection(self) -> bool:
+        scene = self.graph_scene
+        edit = commands.delete(self.document.graph, scene.selected_node_ids(), scene.selected_edges())
+        if edit is None:
+            self.status_message.emit("Nothing selected to delete")
+            return False
+        return self.document.push(edit)
+
+    def select_all(self) -> None:
+        for item in self.graph_scene.items():
+            if isinstance(item, (NodeItem, GroupNodeItem)):
+                item.setSelected(True)
+
+    def copy_selection(self) -> bool:
+        ids = self.graph_scene.selected_node_ids()
+        if not ids:
+            self.status_message.emit("Select layers to copy")
+            return False
+        payload = clipboard.copy_nodes(self.document.graph, ids)
+        mime = QMimeData()
+        text = clipboard.dumps(payload)
+        mime.setData(NODES_MIME, text.encode("utf-8"))
+        mime.setText(text)
+        QGuiApplication.clipboard().setMimeData(mime)
+        self._pastes = 0
+        self.status_message.emit(f"Copied {len(ids)} layer{'s' if len(ids) != 1 else ''}")
+        return True
+
+    def cut_selection(self) -> bool:
+        return self.copy_selection() and self.delete_selection()
+
+    def paste(self) -> list[str]:
+        """Paste the clipboard's layers (with their inner edges and groups) as new layers."""
+        mime = QGuiApplication.clipboard().mimeData()
+        raw = bytes(mime.data(NODES_MIME)).decode("utf-8") if mime and mime.hasFormat(NODES_MIME) else (
+            mime.text() if mime else "")
+        try:
+            payload = clipboard.loads(raw)
+        except ValueError:
+            self.status_message.emit("The clipboard holds no layers to paste")
+            return []
+        self._pastes += 1
+        return self._paste_payload(payload, self._paste_offset(payload))
+
+    def _paste_offset(self, payload) -> tuple[float, float]:
+        cursor = self.viewport().mapFromGlobal(self.cursor().pos())
+        if self.viewport().rect().contains(cursor) and self.underMouse():
+            at = self.mapToScene(cursor)
+            cx, cy = clipboard.centre(payload)
+            return (at.x() - cx, at.y() - cy)
+        return (40.0 * self._pastes, 40.0 * self._pastes)
+
+    def _paste_payload(self, payload, offset) -> list[str]:
+        edit, ids = clipboard.paste_edit(self.document.graph, payload, offset)
+        if self.document.push(edit):
+            self.document.set_selection(ids)
+            return ids
+        return []
+
+    def duplicate_selection(self) -> list[str]:
+        ids = self.graph_scene.selected_node_ids()
+        if not ids:
+            self.status_message.emit("Select layers to duplicate")
+            return []
+        payload = clipboard.copy_nodes(self.document.graph, ids)
+        left, _top, right, _bottom = clipboard.bounds(payload)
+        return self._paste_payload(payload, (right - left + 220.0, 0.0))
+
+    # ================================================================ groups and layout
+    def group_selection(self, name: str | None = None, kind: str = "") -> str | None:
+        scene = self.graph_scene
+        groups = scene.selected_group_ids()
+        inside = {m for g in groups for m in scene.members_of(g)}
+        nodes = [i.key for i in scene.selectedItems() if isinstance(i, NodeItem) and i.key not in inside]
+        result: list[str] = []
+
+        def build():
+            edit, gid = commands.group(self.document.graph, nodes, groups, name, kind)
+            result.append(gid)
+            return edit
+
+        return result[0] if scene.push_or_report(build) else None
+
+    def ungroup_selection(self) -> bool:
+        scene = self.graph_scene
+        graph = self.document.graph
+        groups = scene.selected_group_ids()
+        if not groups:
+            owners = [graph.group_of(n) for n in scene.selected_node_ids()]
+            groups = list(dict.fromkeys(g.id for g in owners if g is not None))
+        return scene.push_or_report(lambda: commands.ungroup(graph, groups))
+
+    def toggle_group(self, group_id: str) -> bool:
+        return self.graph_scene.push_or_report(lambda: commands.toggle(self.document.graph, group_id))
+
+    def auto_layout(self) -> bool:
+        done = self.graph_scene.push_or_report(lambda: commands.auto_layout(self.document.graph))
+        if done:
+            self.fit_to_view()
+        return done
+
+    # ================================================================ look and export
+    def set_dark(self, dark: bool) -> None:
+        self.graph_scene.set_dark(dark)
+        self.viewport().update()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        if self.zoom < 0.45:
+            return
+        painter.setPen(QPen(colour(self.graph_scene.theme.grid), 0))
+        left = int(rect.left() // GRID) * GRID
+        top = int(rect.top() // GRID) * GRID
+        x = left
+        while x < rect.right():
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            x += GRID
+        y = top
+        while y < rect.bottom():
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+            y += GRID
+
+    def render_to_image(self, path) -> Path:
+        """Write the whole design as PNG (or SVG when ``path`` ends in .svg)."""
+        from .export import render_scene
+
+        return render_scene(self.graph_scene, Path(path))
+
+    # ================================================================ context menu
+    def contextMenuEvent(self, event) -> None:
+        scene_pos = self.mapToScene(event.pos())
+        item = self.graph_scene.itemAt(scene_pos, self.transform())
+        target = item if isinstance(item, (NodeItem, GroupNodeItem, GroupFrameItem, EdgeItem)) else None
+        if target is not None and not target.isSelected():
+            self.graph_scene.clearSelection()
+            target.setSelected(True)
+        menu = QMenu(self)
+        entries = [("Delete", self.delete_selection), ("Duplicate", self.duplicate_selection),
+                   ("Copy", self.copy_selection), ("Paste", self.paste), (None, None),
+                   ("Group", lambda: self.group_selection()), ("Ungroup", self.ungroup_selection)]
+        if isinstance(target, (GroupNodeItem, GroupFrameItem)):
+            verb = "Expand" if isinstance(target, GroupNodeItem) else "Collapse"
+            entries.append((f"{verb} block", lambda: self.toggle_group(target.group_id)))
+        entries += [(None, None), ("Auto layout", self.auto_layout), ("Fit to view", self.fit_to_view)]
+        for text, slot in entries:
+            if text is None:
+                menu.addSeparator()
+            else:
+                action = QAction(text, menu)
+                action.triggered.connect(lambda _=False, s=slot: s())
+                menu.addAction(action)
+        menu.exec(event.globalPos())
+
+
+__all__ = ["GraphView", "LAYER_MIME", "NODES_MIME"]
