@@ -563,11 +563,13 @@ def compute(model, request: ProbeRequest, data: Any = None, classes: Sequence[st
         ids = [p["node_id"]] if p.get("node_id") else None
         result = capture_activations(model, x, ids, int(p.get("max_maps", MAX_MAPS)),
                                      int(p.get("first_map", 0)))
-        yield ProbeResult(rid, kind, result | {"input": shown, "label": label, "sample": p.get("sample")})
+        yield ProbeResult(rid, kind, result | {"input": shown, "label": label, "sample": p.get("sample"),
+                                               "classes": tuple(classes)})
     elif kind == "predictions":
         found = samples_of(data, "evaluate", bundle)
         count = max(len(classes), int(found.labels(slice(None)).max()) + 1)
-        yield ProbeResult(rid, kind, (yield from predict(model, found, count)))
+        report = yield from predict(model, found, count)
+        yield ProbeResult(rid, kind, report | {"classes": tuple(classes)})
     elif kind == "health":
         found = samples_of(data, "probe the network's health with", bundle)
         part = slice(0, PROBE_BATCH)
