@@ -113,6 +113,21 @@ class DesignBuilder:
     def relu(self, x: str, id=None) -> str:
         return self.add("ReLU", x, id=id)
 
+    def relu6(self, x: str, id=None) -> str:
+        return self.add("ReLU6", x, id=id)
+
+    def activation(self, x: str, layer_type: str, id=None, **kw) -> str:
+        """Any element-wise activation by type name ("ReLU", "ReLU6", "GELU", ...)."""
+        return self.add(layer_type, x, id=id, **kw)
+
+    def adaptive_avgpool2d(self, x: str, output_size=1, id=None) -> str:
+        """Average pooling to a fixed output size (1 = global average pooling)."""
+        params = {} if output_size == 1 else {"output_size": output_size}
+        return self.add("AdaptiveAvgPool2d", x, id=id, **params)
+
+    def local_response_norm(self, x: str, size: int = 5, id=None, **kw) -> str:
+        return self.add("LocalResponseNorm", x, id=id, size=size, **kw)
+
     def flatten(self, x: str, id=None) -> str:
         return self.add("Flatten", x, id=id)
 
@@ -128,6 +143,31 @@ class DesignBuilder:
     def add_(self, *xs: str, id=None) -> str:
         """Element-wise Add of the inputs (named add_ because add() adds any layer)."""
         return self.add("Add", *xs, id=id)
+
+    # -------------------------------------------------------------- composite blocks
+    def conv_bn(
+        self,
+        x: str,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        *,
+        prefix: str,
+        act: str | None = "ReLU",
+        eps: float = 1e-5,
+        names: tuple[str, str, str] = ("conv", "bn", "relu"),
+        **conv_kw,
+    ) -> str:
+        """Conv2d (no bias) → BatchNorm2d → activation, with ids "<prefix>.conv" etc.
+
+        The building block of ResNets, Inception's BasicConv2d and MobileNets; ``act=None``
+        leaves the activation out (a linear bottleneck), ``names`` renames the three ids.
+        """
+        x = self.conv2d(x, out_channels, kernel_size, stride, padding,
+                        id=f"{prefix}.{names[0]}", bias=False, **conv_kw)
+        x = self.batchnorm2d(x, id=f"{prefix}.{names[1]}", **({} if eps == 1e-5 else {"eps": eps}))
+        return x if act is None else self.activation(x, act, id=f"{prefix}.{names[2]}")
 
 
 def _plain(value: Any) -> Any:
