@@ -93,10 +93,26 @@ def _export_python(graph, out: Path, args) -> None:
     write_text_atomic(out, python_source(graph))
 
 
+def _interop_format(name: str) -> None:
+    """Formats implemented in interop_cli (onnx, torchscript, ...), imported when used."""
+    @export_format(name)
+    def run(graph, out: Path, args) -> None:
+        from .interop_cli import run_export
+
+        run_export(name, graph, out, args)
+
+
+for _name in ("onnx", "torchscript", "weights", "safetensors"):
+    _interop_format(_name)
+
+
 def _export_args(p: argparse.ArgumentParser) -> None:
+    from .interop_cli import add_export_options
+
     p.add_argument("file", help="design file (.json) or example name")
     p.add_argument("--format", "-f", default="python", help="output format (default: python)")
     p.add_argument("-o", "--output", required=True, help="file to write")
+    add_export_options(p)
 
 
 def _export(args) -> int:
@@ -130,11 +146,19 @@ def _examples(args) -> int:
     return EXIT_OK
 
 
+def _lazy(name: str) -> Callable:
+    from . import interop_cli
+
+    return getattr(interop_cli, name)
+
+
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "summary": ("per-layer table of shapes, parameters, MACs and receptive fields", _summary_args, _summary),
     "validate": ("check a design; exit 0 valid, 1 invalid, 2 unreadable", _validate_args, _validate),
     "export": ("write the design as a standalone file (python, ...)", _export_args, _export),
     "examples": ("list the bundled example designs", _examples_args, _examples),
+    "import": ("import a PyTorch model (torchvision:NAME, module:callable) as a design",
+               lambda p: _lazy("add_import_args")(p), lambda args: _lazy("run_import")(args)),
 }
 
 

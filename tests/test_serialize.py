@@ -159,3 +159,14 @@ def test_save_writes_through_rename(tmp_path):
     path = tmp_path / "net.json"
     serialize.save(serialize.load(LENET), path)
     assert serialize.load(path).name == "LeNet-5"
+
+
+def test_save_keeps_normal_permissions(tmp_path):
+    path = tmp_path / "net.json"
+    serialize.save(serialize.load(LENET), path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    path.chmod(0o640)
+    serialize.save(serialize.load(LENET), path)
+    assert path.stat().st_mode & 0o777 == 0o640

@@ -145,6 +145,8 @@ def border_warnings(layer, shape, kernel, stride, padding, dilation=(1, 1)) -> l
     """Warn when the last rows/columns are silently skipped by a strided window."""
     out = []
     for axis in range(2):
+        if dilation[axis] * (kernel[axis] - 1) + 1 < stride[axis]:
+            continue  # windows narrower than the stride subsample everywhere, by design
         # The uncovered positions are at the far end; the first `padding` of them are zeros.
         lost = dropped_border(shape[1 + axis], kernel[axis], stride[axis], padding[axis], dilation[axis])
         lost -= padding[axis]
