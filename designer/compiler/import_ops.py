@@ -84,6 +84,18 @@ def finish(layer_type: str, params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if resolved[k] != defaults[k]}
 
 
+def _sample(shape: tuple[int, ...]) -> str:
+    """A traced shape as the design shows it: per sample, without the batch."""
+    return "×".join(map(str, shape[1:])) or "scalar"
+
+
+def class_name(cls: type) -> str:
+    """``torch.nn.Conv2d`` for torch.nn classes, else the class's module and name."""
+    if getattr(nn, cls.__name__, None) is cls:
+        return f"torch.nn.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def in_place_name(node: fx.Node) -> bool:
     """True for the in-place spelling of an operation (relu_, add_, +=)."""
     if node.target in (operator.iadd, operator.imul):
@@ -218,7 +230,7 @@ def convert_module(module: nn.Module, node: fx.Node, ctx: Context) -> Layer:
     """The catalog node for a call of a torch.nn leaf module."""
     entry = MODULES.get(type(module))
     if entry is None:
-        raise Unsupported(f"{type(module).__module__}.{type(module).__qualname__} has no Designer layer")
+        raise Unsupported("it has no Designer layer")
     if len(node.args) != 1 or node.kwargs:
         raise Unsupported(f"it is called with {len(node.args) + len(node.kwargs)} arguments; "
                           f"a layer takes one tensor")
@@ -290,8 +302,8 @@ def _merge(layer_type: str, stem: str):
             raise Unsupported(f"it combines a tensor with the constant {constant!r}; "
                               f"{layer_type} takes tensors only")
         if ctx.shape(a) != ctx.shape(other):
-            raise Unsupported(f"it broadcasts shapes {list(ctx.shape(a))} and "
-                              f"{list(ctx.shape(other))}; {layer_type} needs equal shapes")
+            raise Unsupported(f"it broadcasts shapes {_sample(ctx.shape(a))} and "
+                              f"{_sample(ctx.shape(other))}; {layer_type} needs equal shapes")
         return Layer(layer_type, {}, [a, other], in_place_name(node), stem)
 
     return convert
@@ -331,7 +343,7 @@ def _reshape(node: fx.Node, ctx: Context) -> Layer:
     flat = (in_shape[0], prod(in_shape[1:]))
     batch_kept = len(dims) == 2 and (isinstance(dims[0], fx.Node) or dims[0] == -1)
     if out_shape != flat or not batch_kept:
-        raise Unsupported(f"it reshapes {list(in_shape)} to {list(out_shape)}; only flattening "
+        raise Unsupported(f"it reshapes {_sample(in_shape)} to {_sample(out_shape)}; only flattening "
                           f"each sample (x.view(x.size(0), -1)) is supported")
     return Layer("Flatten", {}, [source], stem="flatten")
 
@@ -400,6 +412,8 @@ def callable_name(target: Any) -> str:
     """A readable name for a traced function or method ("torch.nn.functional.relu")."""
     if isinstance(target, str):
         return f"Tensor.{target}()"
+    if target is operator.getitem:
+        return "indexing x[...]"
     module = getattr(target, "__module__", None) or "torch"
     module = {"_operator": "operator", "torch._C._nn": "torch.nn.functional",
               "torch._C._VariableFunctions": "torch"}.get(module, module)

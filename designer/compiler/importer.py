@@ -14,6 +14,8 @@ returned: every node's shape equals the traced shape and the parameter counts ag
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass, field
 
 import torch
@@ -25,7 +27,8 @@ from ..analysis import analyze
 from ..core.graph import Edge, Graph, Node
 from ..core.layout import apply_layout, layered_layout
 from .import_groups import build_groups, kind_of
-from .import_ops import Context, Layer, Passthrough, Unsupported, callable_name, convert_call, convert_module
+from .import_ops import (Context, Layer, Passthrough, Unsupported, callable_name, class_name,
+                         convert_call, convert_module)
 
 DEFAULT_INPUT_SHAPE = (3, 224, 224)
 _BROKEN = object()  # the value of a node that could not be converted
@@ -44,7 +47,7 @@ class UnsupportedOp:
     why: str
 
     def __str__(self) -> str:
-        return f"{self.what} {self.where}: {self.why}"
+        return f"{self.what} {self.where}: {self.why}" if self.where else f"{self.what}: {self.why}"
 
 
 class UnsupportedModelError(ModelImportError):
@@ -52,9 +55,14 @@ class UnsupportedModelError(ModelImportError):
 
     def __init__(self, model: str, ops: list[UnsupportedOp]) -> None:
         self.ops = list(ops)
+        counts: dict[str, int] = {}
+        for op in self.ops:
+            key = op.what.split(" '")[0]
+            counts[key] = counts.get(key, 0) + 1
+        summary = ", ".join(f"{what} ×{n}" if n > 1 else what for what, n in counts.items())
         lines = "\n".join(f"  - {op}" for op in self.ops)
         super().__init__(f"{model} cannot be imported: {len(self.ops)} operation(s) have no "
-                         f"exact Designer equivalent:\n{lines}")
+                         f"exact Designer equivalent ({summary}):\n{lines}")
 
 
 @dataclass
@@ -141,8 +149,12 @@ def _trace(module: nn.Module, label: str) -> fx.GraphModule:
 
 def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str) -> dict[fx.Node, tuple]:
     """Run the traced model once on a batch of 2 and record every tensor's shape."""
+    inputs = [n.name for n in traced.graph.nodes if n.op == "placeholder"]
+    if len(inputs) != 1:
+        raise ModelImportError(f"{label}.forward() takes {len(inputs)} inputs "
+                               f"({', '.join(inputs) or 'none'}); a design has one input")
     try:
-        with torch.no_grad():
+        with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints
             ShapeProp(traced).propagate(torch.zeros((2, *shape)))
     except Exception as exc:
         raise ModelImportError(
@@ -199,8 +211,6 @@ class _Converter:
             self._call(node)
 
     def _input(self, node: fx.Node) -> None:
-        if any(n.type == "Input" for n in self.graph):
-            raise Unsupported("the model takes more than one input; a design has one")
         shape = list(self.ctx.shape(node)[1:])
         self.values[node] = self._add(self._unique("input"), "Input", {"shape": shape}, [], "", node)
 
@@ -283,8 +293,7 @@ class _Converter:
 
     def _what(self, node: fx.Node) -> str:
         if node.op == "call_module":
-            cls = type(self.root.get_submodule(node.target))
-            return f"module '{node.target}' ({cls.__module__}.{cls.__qualname__})"
+            return f"{class_name(type(self.root.get_submodule(node.target)))} '{node.target}'"
         if node.op == "get_attr":
             return f"'{node.target}'"
         if node.op in ("placeholder", "output"):
@@ -292,9 +301,11 @@ class _Converter:
         return callable_name(node.target)
 
     def _where(self, node: fx.Node) -> str:
+        if node.op == "call_module":
+            return ""  # the module path says where
         parts = []
-        scope = node.target.rpartition(".")[0] if node.op == "call_module" else _scope(node)
-        if scope and node.op != "call_module":
+        scope = _scope(node)
+        if scope:
             parts.append(f"in '{scope}' ({kind_of(type(self.root.get_submodule(scope)))})")
         line = _user_line(node.stack_trace)
         if line:

@@ -67,12 +67,13 @@ def _is_state_dict(data) -> bool:
             and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in data.items()))
 
 
-def save_state_dict(state: Mapping[str, torch.Tensor], path: str | Path) -> None:
-    """Write ``state`` as .safetensors when the name says so, else with torch.save."""
+def save_state_dict(state: Mapping[str, torch.Tensor], path: str | Path, fmt: str | None = None) -> None:
+    """Write ``state`` as ``fmt`` ("safetensors" or "pt"; by default from the file's suffix)."""
     path = Path(path)
+    fmt = fmt or ("safetensors" if path.suffix == ".safetensors" else "pt")
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
     tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix == ".safetensors":
+    if fmt == "safetensors":
         from safetensors.torch import save_file
 
         save_file(tensors, str(tmp), metadata={"format": "pt"})

@@ -1,0 +1,94 @@
+"""Export a design as ONNX (opens in Netron, runs in onnxruntime) and check it against torch.
+
+Uses torch's TorchScript-based exporter (``dynamo=False``), which needs no extra package.
+The batch axis is dynamic; the input is named ``input`` and the output ``output``. What the
+exporter cannot express is reported by node before anything is written: adaptive pooling
+to a size that does not divide the input size has no ONNX operator.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.fx as fx
+
+from ..analysis import Analysis, analyze
+from ..core.graph import Graph
+from .fx_builder import CompileError
+
+OPSET = 17
+
+
+class OnnxExportError(ValueError):
+    """The design cannot be exported as ONNX; the message names the layers and why."""
+
+
+def onnx_problems(graph: Graph, analysis: Analysis | None = None) -> list[str]:
+    """Why the ONNX exporter would refuse the design, one line per layer (empty: exportable)."""
+    analysis = analysis or analyze(graph)
+    problems = []
+    for nid in analysis.order:
+        info = analysis.nodes[nid]
+        if nid not in analysis.live or not info.ok or not info.type.startswith("Adaptive"):
+            continue
+        size = info.resolved["output_size"]
+        spatial = info.input_shapes[0][1:]
+        if any(n % s for n, s in zip(spatial, size)):
+            problems.append(
+                f"{nid} ({info.type}): ONNX has no adaptive pooling from {spatial[0]}×{spatial[1]} "
+                f"to {size[0]}×{size[1]} (the output size must divide the input size); change "
+                f"the input size or use a plain pooling layer")
+    return problems
+
+
+def export_onnx(graph: Graph, path: str | Path, module: fx.GraphModule | None = None,
+                opset: int = OPSET) -> Path:
+    """Write ``graph`` (with ``module``'s weights, else fresh ones) as an ONNX file."""
+    from .weights import design_weights
+
+    analysis = analyze(graph)
+    if not analysis.valid:
+        raise CompileError(analysis.errors)
+    if analysis.input_shape is None:
+        raise OnnxExportError("ONNX export needs a design with exactly one Input")
+    problems = onnx_problems(graph, analysis)
+    if problems:
+        raise OnnxExportError("the design cannot be exported as ONNX:\n" +
+                              "\n".join(f"  - {p}" for p in problems))
+    module = (module or design_weights(graph)).eval()
+    example = torch.zeros((1, *analysis.input_shape))
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notices
+            torch.onnx.export(
+                module, (example,), str(tmp), dynamo=False, opset_version=opset,
+                input_names=["input"], output_names=["output"],
+                dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+            )
+    except OSError:
+        raise
+    except Exception as exc:  # the exporter reports unsupported operators in many types
+        tmp.unlink(missing_ok=True)
+        raise OnnxExportError(f"the ONNX exporter refused the design: {type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+    tmp.replace(path)
+    return path
+
+
+def onnxruntime_difference(path: str | Path, module: fx.GraphModule, input_shape, batch: int = 2,
+                           seed: int = 0) -> float:
+    """Largest absolute difference between onnxruntime and torch on one random batch."""
+    import onnxruntime
+
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn((batch, *input_shape), generator=generator)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"input": x.numpy()})
+    with torch.no_grad():
+        want = module.eval()(x).numpy()
+    return float(np.max(np.abs(got - want)))
