@@ -1,0 +1,195 @@
+"""The training configuration: one dataclass that round-trips to a plain dict.
+
+The dict is what a design file keeps in its "training" section (``graph.training``), so every
+value is JSON: numbers, strings, booleans, lists and objects. Reading checks every field and
+says which one is wrong and what it accepts. No torch here: a GUI can edit and check a config
+without loading torch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .augment import AugmentError, AugmentStep
+from .schedules import Schedule, ScheduleError
+
+#: Optimiser names (the same keys as designer.analysis.memory.OPTIMIZER_STATE).
+OPTIMIZERS: dict[str, str] = {
+    "sgd": "plain stochastic gradient descent",
+    "momentum": "SGD with momentum",
+    "nesterov": "SGD with Nesterov momentum",
+    "adam": "Adam",
+    "adamw": "AdamW (Adam with decoupled weight decay)",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+}
+DEVICES = ("auto", "cpu", "cuda", "mps")
+VALIDATION = ("split", "test")
+
+
+class ConfigError(ValueError):
+    """A training setting that is missing, of the wrong type or out of range."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which dataset, its options (size, root folder, ...) and how to hold out validation data.
+
+    ``validation`` is "split" (a seeded, stratified fraction of the training data) or "test"
+    (the dataset's own test split). ``permute_pixels`` applies one fixed random permutation of
+    pixel positions to every image.
+    """
+
+    name: str = "digits"
+    options: dict = field(default_factory=dict)
+    validation: str = "split"
+    val_fraction: float = 0.2
+    permute_pixels: bool = False
+
+    def __post_init__(self) -> None:
+        _need(isinstance(self.name, str) and self.name, "data.name must be a dataset name", self.name)
+        _need(isinstance(self.options, dict), "data.options must be an object", self.options)
+        _need(self.validation in VALIDATION, f"data.validation must be one of {VALIDATION}",
+              self.validation)
+        _need(_real(self.val_fraction) and 0 < self.val_fraction < 1,
+              "data.val_fraction must be between 0 and 1 (exclusive)", self.val_fraction)
+        _need(isinstance(self.permute_pixels, bool), "data.permute_pixels must be true or false",
+              self.permute_pixels)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Every setting of a run. Defaults train the bundled examples sensibly on the CPU."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    epochs: int = 10
+    batch_size: int = 64
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    betas: tuple[float, float] = (0.9, 0.999)
+    schedule: Schedule = field(default_factory=Schedule)
+    label_smoothing: float = 0.0
+    augment: tuple[AugmentStep, ...] = ()
+    seed: int = 0
+    device: str = "auto"
+    mixed_precision: bool = True
+    patience: int = 0
+    min_delta: float = 0.0
+    workers: int = -1
+    snapshot_every: int = 0
+
+    def __post_init__(self) -> None:
+        _need(_whole(self.epochs) and 1 <= self.epochs <= 1_000_000, "epochs must be 1 or more",
+              self.epochs)
+        _need(_whole(self.batch_size) and 1 <= self.batch_size <= 1 << 20,
+              "batch_size must be 1 or more", self.batch_size)
+        _need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}",
+              self.optimizer)
+        _need(_real(self.lr) and self.lr > 0, "lr must be more than 0", self.lr)
+        _need(_real(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be 0 or more",
+              self.weight_decay)
+        _need(_real(self.momentum) and 0 <= self.momentum < 1, "momentum must be in [0, 1)",
+              self.momentum)
+        _need(isinstance(self.betas, tuple) and len(self.betas) == 2
+              and all(_real(b) and 0 <= b < 1 for b in self.betas),
+              "betas must be two numbers in [0, 1)", self.betas)
+        _need(_real(self.label_smoothing) and 0 <= self.label_smoothing < 1,
+              "label_smoothing must be in [0, 1)", self.label_smoothing)
+        _need(_whole(self.seed) and self.seed >= 0, "seed must be a whole number ≥ 0", self.seed)
+        _need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}", self.device)
+        _need(isinstance(self.mixed_precision, bool), "mixed_precision must be true or false",
+              self.mixed_precision)
+        _need(_whole(self.patience) and self.patience >= 0, "patience must be 0 (off) or more",
+              self.patience)
+        _need(_real(self.min_delta) and self.min_delta >= 0, "min_delta must be 0 or more",
+              self.min_delta)
+        _need(_whole(self.workers) and self.workers >= -1, "workers must be -1 (auto) or more",
+              self.workers)
+        _need(_whole(self.snapshot_every) and self.snapshot_every >= 0,
+              "snapshot_every must be 0 (each epoch) or a number of steps", self.snapshot_every)
+
+    # ----------------------------------------------------------------- dict round trip
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "data":
+                value = {g.name: getattr(value, g.name) for g in fields(value)}
+                value["options"] = dict(value["options"])
+            elif f.name == "schedule":
+                value = value.to_dict()
+            elif f.name == "augment":
+                value = [step.to_dict() for step in value]
+            elif f.name == "betas":
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "TrainingConfig":
+        """A config from a dict such as ``graph.training``; missing keys take the defaults."""
+        if data is None:
+            return cls()
+        _need(isinstance(data, dict), "the training settings must be an object", data)
+        _no_unknown(data, cls, "the training settings")
+        values = dict(data)
+        try:
+            if "data" in values:
+                values["data"] = _data_from_dict(values["data"])
+            if "schedule" in values:
+                values["schedule"] = Schedule.from_dict(values["schedule"])
+            if "augment" in values:
+                _need(isinstance(values["augment"], list), "augment must be a list", values["augment"])
+                values["augment"] = tuple(AugmentStep.from_dict(a) for a in values["augment"])
+            if "betas" in values:
+                _need(isinstance(values["betas"], list), "betas must be a list of two numbers",
+                      values["betas"])
+                values["betas"] = tuple(values["betas"])
+        except (ScheduleError, AugmentError) as exc:
+            raise ConfigError(str(exc)) from None
+        return cls(**{k: _int_if_whole(k, v) for k, v in values.items()})
+
+    def updated(self, **changes: Any) -> "TrainingConfig":
+        """A copy with some settings changed (checked like any config)."""
+        return replace(self, **changes)
+
+
+_INT_FIELDS = {"epochs", "batch_size", "seed", "patience", "workers", "snapshot_every"}
+
+
+def _int_if_whole(key: str, value: Any) -> Any:
+    """JSON has one number type: accept 10.0 for an integer setting."""
+    if key in _INT_FIELDS and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _data_from_dict(data: Any) -> DataConfig:
+    _need(isinstance(data, dict), "data must be an object like {'name': 'digits'}", data)
+    _no_unknown(data, DataConfig, "data")
+    return DataConfig(**data)
+
+
+def _no_unknown(data: dict, cls, where: str) -> None:
+    allowed = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ConfigError(f"unknown key {unknown[0]!r} in {where} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _real(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _need(ok: bool, message: str, value: Any) -> None:
+    if not ok:
+        raise ConfigError(f"{message}, got {value!r}")

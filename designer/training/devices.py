@@ -1,0 +1,108 @@
+"""Where to train (CUDA, MPS, else CPU) and whether the design fits that device's memory.
+
+The memory check compares the analysis' training-memory estimate (weights, gradients,
+optimiser state, saved activations) with the device's free memory: torch.cuda.mem_get_info
+on CUDA, available RAM on CPU and MPS (unified memory), and finds the largest batch that fits.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+
+from ..analysis import Analysis
+
+
+class DeviceError(ValueError):
+    """A device was asked for that this machine or this torch build does not have."""
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps and mps.is_available())
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """The device for ``name`` ("auto", "cpu", "cuda", "cuda:1", "mps")."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise DeviceError("CUDA was asked for, but torch sees no CUDA GPU here (no GPU, no driver, "
+                          "or a CPU-only torch build); use device auto or cpu")
+    if name == "mps" and not _mps_available():
+        raise DeviceError("MPS (Apple GPU) was asked for, but it is not available; use auto or cpu")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise DeviceError(f"unknown device {name!r}; use auto, cpu, cuda or mps") from None
+
+
+def available_ram() -> int:
+    """Bytes of RAM available to a new allocation (MemAvailable on Linux)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil  # optional: macOS and Windows
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def free_memory(device: torch.device) -> int:
+    """Free bytes on ``device`` (0 if unknown)."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    return available_ram()
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    """Estimated training memory of a batch vs the device's free memory."""
+
+    device: str
+    batch_size: int
+    estimate_bytes: int
+    free_bytes: int
+    largest_batch: int
+
+    @property
+    def fits(self) -> bool:
+        return self.free_bytes == 0 or self.estimate_bytes <= self.free_bytes
+
+    @property
+    def message(self) -> str:
+        head = (f"estimated training memory {_gib(self.estimate_bytes)} at batch size "
+                f"{self.batch_size}")
+        if not self.free_bytes:
+            return f"{head}; the free memory of {self.device} is unknown"
+        tail = f"{_gib(self.free_bytes)} free on {self.device}; the largest batch that fits is about {self.largest_batch:,}"
+        if self.fits:
+            return f"{head}, {tail}"
+        return f"{head} is more than the {tail}: lower the batch size"
+
+
+def memory_report(analysis: Analysis, batch_size: int, optimizer: str, device: torch.device) -> MemoryReport:
+    """Compare the design's estimated training memory with ``device``'s free memory."""
+    free = free_memory(device)
+    estimate = analysis.training_memory(batch_size, optimizer).total
+    largest = analysis.largest_batch(free, optimizer) if free else 0
+    return MemoryReport(str(device), batch_size, estimate, free, int(largest))

@@ -1,0 +1,193 @@
+"""Everything a run needs, built and checked before the first step.
+
+``setup`` checks the design, the data and the device in the order a user would fix them,
+loads and fits the data, builds the model, optimiser, loss and batch sources, and restores a
+checkpoint when resuming. Any problem raises SetupError with a plain message; the loop
+turns it into a Failed event before RunStarted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from ..analysis import Analysis, analyze
+from ..compiler import CompileError, compile_design
+from ..core.graph import Graph
+from . import checkpoint as ckpt
+from .augment import AugmentError, build_pipeline
+from .batches import BatchSource
+from .config import TrainingConfig
+from .data import DataBundle, DatasetError, describe_dataset, load_dataset
+from .devices import DeviceError, memory_report, pick_device
+from .events import Note
+from .fit import check_fit, loss_of
+from .optim import Objective, build_optimizer, make_objective
+
+
+class SetupError(Exception):
+    """A run that cannot start; ``kind`` as in Failed ("design", "mismatch", "data", ...)."""
+
+    def __init__(self, kind: str, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.kind, self.message, self.details = kind, message, details
+
+
+@dataclass
+class Session:
+    graph: Graph
+    config: TrainingConfig
+    analysis: Analysis
+    device: torch.device
+    bundle: DataBundle
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    objective: Objective
+    train: BatchSource
+    val: BatchSource
+    state: ckpt.RunState
+    amp_dtype: torch.dtype | None = None
+    scaler: torch.amp.GradScaler | None = None
+    snapshot_node: str | None = None
+    rng: dict | None = None  # restored just before the first step when resuming
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return len(self.train)
+
+    def val_data(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Validation samples prepared for the model (what probes evaluate)."""
+        return self.val.x, self.val.y
+
+
+def _resumed_config(graph: Graph, path) -> tuple[dict, TrainingConfig]:
+    data = ckpt.load_checkpoint(path)
+    if not ckpt.same_design(graph, data):
+        raise SetupError("config", f"the checkpoint {path} was trained from a different design; "
+                                   f"open that design to resume, or continue training from it")
+    return data, TrainingConfig.from_dict(data["config"])
+
+
+def _check(graph: Graph, config: TrainingConfig) -> tuple[Analysis, object]:
+    analysis = analyze(graph)
+    try:
+        info = describe_dataset(config.data)
+    except DatasetError as exc:
+        raise SetupError("data", str(exc)) from None
+    report = check_fit(graph, info, analysis)
+    if not report.ok:
+        kind = "design" if not analysis.valid or loss_of_none(graph, analysis) else "mismatch"
+        raise SetupError(kind, report.message)
+    return analysis, info
+
+
+def loss_of_none(graph: Graph, analysis: Analysis) -> bool:
+    return len(analysis.outputs) == 1 and loss_of(graph, analysis) == "none"
+
+
+def _amp(device: torch.device, config: TrainingConfig):
+    if device.type != "cuda" or not config.mixed_precision:
+        return None, None
+    if torch.cuda.is_bf16_supported():
+        return torch.bfloat16, None
+    return torch.float16, torch.amp.GradScaler("cuda")
+
+
+def _pipeline(config: TrainingConfig, bundle: DataBundle, notes: list[Note]):
+    if not config.augment:
+        return None
+    if not bundle.is_image:
+        notes.append(Note("augmentation applies to images only; these samples are vectors, so "
+                          "it is skipped", "warning"))
+        return None
+    try:
+        return build_pipeline(config.augment, bundle.sample_shape)
+    except AugmentError as exc:
+        raise SetupError("config", str(exc)) from None
+
+
+def _first_layer(analysis: Analysis) -> str | None:
+    for kind in ("Conv2d", "Linear"):
+        for nid in analysis.order:
+            if nid in analysis.live and analysis.nodes[nid].type == kind:
+                return nid
+    return None
+
+
+def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=None) -> Session:
+    """Build a Session, or raise SetupError saying what stops the run."""
+    resumed = None
+    if resume_from is not None:
+        resumed, config = _resumed_config(graph, resume_from)
+    analysis, info = _check(graph, config)
+    try:
+        device = pick_device(config.device)
+    except DeviceError as exc:
+        raise SetupError("config", str(exc)) from None
+    try:
+        bundle = load_dataset(config.data, analysis.input_shape, config.seed)
+    except DatasetError as exc:
+        raise SetupError("data", str(exc)) from None
+    notes = [Note(text) for text in bundle.notes]
+    mem = memory_report(analysis, config.batch_size, config.optimizer, device)
+    notes.append(Note(mem.message, "info" if mem.fits else "warning"))
+    torch.manual_seed(config.seed)
+    try:
+        model = compile_design(graph, analysis).to(device)
+    except CompileError as exc:
+        raise SetupError("design", str(exc)) from None
+    optimizer = build_optimizer(model.parameters(), config)
+    width = analysis.output_shape[0]
+    objective = make_objective(loss_of(graph, analysis), info.task, width, config.label_smoothing)
+    amp_dtype, scaler = _amp(device, config)
+    pipeline = _pipeline(config, bundle, notes)
+    train = BatchSource(bundle.train_x, bundle.train_y, config.batch_size, device, bundle.finisher,
+                        pipeline, True, config.workers, config.seed)
+    val = BatchSource(bundle.val_x, bundle.val_y, max(config.batch_size * 2, 256), device,
+                      bundle.finisher, None, False)
+    session = Session(graph, config, analysis, device, bundle, model, optimizer, objective, train,
+                      val, ckpt.RunState(), amp_dtype, scaler, _first_layer(analysis), None, notes)
+    if resumed is not None:
+        _restore(session, resumed, resume_from)
+    elif continue_from is not None:
+        _continue(session, continue_from)
+    return session
+
+
+def _restore(session: Session, data: dict, path) -> None:
+    """Exact resume: weights, optimiser, scaler, progress and random state."""
+    session.model.load_state_dict(data["model"])
+    session.optimizer.load_state_dict(data["optimizer"])
+    if session.scaler is not None and data.get("scaler"):
+        session.scaler.load_state_dict(data["scaler"])
+    session.state = ckpt.RunState.from_dict(data["state"])
+    session.rng = data["rng"]
+    st = session.state
+    session.notes.append(Note(f"resuming from {path}: epoch {st.epoch + 1}, batch {st.batch}, "
+                              f"step {st.step}"))
+
+
+def _continue(session: Session, path) -> None:
+    """Continue with new settings: the checkpoint's weights (and optimiser state when the
+    optimiser is the same), a fresh schedule and step count."""
+    try:
+        data = ckpt.load_checkpoint(path)
+        session.model.load_state_dict(data["model"])
+    except ckpt.CheckpointError as exc:
+        raise SetupError("config", str(exc)) from None
+    except RuntimeError as exc:
+        raise SetupError("config", f"the weights in {path} do not fit this design (a layer's size "
+                                   f"changed?)", details=str(exc)) from None
+    kept = "restarted"
+    if data["config"].get("optimizer") == session.config.optimizer:
+        try:
+            session.optimizer.load_state_dict(data["optimizer"])
+            for group in session.optimizer.param_groups:  # the new settings win
+                group.update(build_optimizer([torch.zeros(1)], session.config).defaults)
+            kept = "kept"
+        except (ValueError, KeyError, RuntimeError):
+            pass
+    session.notes.append(Note(f"continuing from the weights in {path} (trained "
+                              f"{data['state']['epoch']} epoch(s)); optimiser state {kept}"))
