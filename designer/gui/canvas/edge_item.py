@@ -86,7 +86,9 @@ class EdgeItem(QGraphicsItem):
 
         return self.src.port_scene_pos(OUT, self.src_port), self.dst.port_scene_pos(IN, self.dst_port)
 
-    def set_route(self, route: Route) -> None:
+    def set_route(self, route: Route, label_at: tuple[float, float] | None = None) -> None:
+        x, y = label_at or route.label_at
+        self.label.setPos(x + 5, y)
         if route == self.route:
             return
         self.prepareGeometryChange()
@@ -95,8 +97,9 @@ class EdgeItem(QGraphicsItem):
         stroker = QPainterPathStroker()
         stroker.setWidth(10)
         self._shape = stroker.createStroke(self._path)
-        x, y = route.label_at
-        self.label.setPos(x + 5, y)
+
+    def label_size(self) -> tuple[float, float]:
+        return (self.label.boundingRect().width(), 16.0)
 
     def set_label(self, text: str, tooltip: str) -> None:
         self.label.set_text(text)

@@ -15,6 +15,8 @@ Rect = tuple[float, float, float, float]
 BEND = 26.0
 LANE_MARGIN = 18.0
 LOOP = 60.0
+#: Edges longer than this run straight down a lane and bend near their ends.
+LONG = 160.0
 
 
 def port_offsets(count: int, width: float, inset: float = 14.0) -> list[float]:
@@ -30,12 +32,16 @@ def port_offsets(count: int, width: float, inset: float = 14.0) -> list[float]:
 
 @dataclass(frozen=True)
 class Route:
-    """A path as ("line", end) / ("cubic", c1, c2, end) segments from ``start``, plus where
-    the edge's shape label goes."""
+    """A path as ("line", end) / ("cubic", c1, c2, end) segments from ``start``, plus the
+    places where the edge's shape label may go, best first."""
 
     start: Point
     segments: tuple[tuple, ...]
-    label_at: Point
+    spots: tuple[Point, ...]
+
+    @property
+    def label_at(self) -> Point:
+        return self.spots[0]
 
     @property
     def end(self) -> Point:
@@ -70,7 +76,8 @@ def direct(p: Point, q: Point, label_t: float = 0.5) -> Route:
     """An S-curve leaving ``p`` downwards and entering ``q`` from above."""
     k = max(18.0, min(abs(q[1] - p[1]) * 0.5, 90.0))
     c1, c2 = (p[0], p[1] + k), (q[0], q[1] - k)
-    return Route(p, (("cubic", c1, c2, q),), cubic_point(p, c1, c2, q, label_t))
+    ts = dict.fromkeys((label_t, 0.5, 0.3, 0.7, 0.2, 0.8))
+    return Route(p, (("cubic", c1, c2, q),), tuple(cubic_point(p, c1, c2, q, t) for t in ts))
 
 
 def route(p: Point, q: Point, obstacles: list[Rect], label_t: float = 0.5,
@@ -84,7 +91,8 @@ def route(p: Point, q: Point, obstacles: list[Rect], label_t: float = 0.5,
     if q[1] <= p[1] + 2 * 8.0:
         return _loop(p, q, obstacles, around)
     plain = direct(p, q, label_t)
-    if not any(inside(pt, r, 1.0) for pt in plain.points() for r in obstacles):
+    long = q[1] - p[1] > LONG and abs(q[0] - p[0]) > 2.0
+    if not long and not any(inside(pt, r, 1.0) for pt in plain.points() for r in obstacles):
         return plain
     bend = min(BEND, (q[1] - p[1]) / 3.0)
     y1, y2 = p[1] + bend, q[1] - bend
@@ -104,7 +112,7 @@ def lane_x(px: float, qx: float, y1: float, y2: float, obstacles: list[Rect]) ->
             if not any(r[0] - LANE_MARGIN / 2 < x < r[2] + LANE_MARGIN / 2 for r in band)]
     if not free:
         return None
-    return min(free, key=lambda x: (abs(x - px) + abs(x - qx), x))
+    return min(free, key=lambda x: (round(abs(x - px) + abs(x - qx), 3), abs(x - px)))
 
 
 def _laned(p: Point, q: Point, x: float, y1: float, y2: float) -> Route:
@@ -114,7 +122,8 @@ def _laned(p: Point, q: Point, x: float, y1: float, y2: float) -> Route:
         ("line", (x, y2)),
         ("cubic", (x, y2 + s2), (q[0], q[1] - s2), q),
     )
-    return Route(p, segments, (x, (y1 + y2) / 2.0))
+    spots = tuple((x, y1 + (y2 - y1) * f) for f in (0.5, 0.3, 0.7, 0.15, 0.85))
+    return Route(p, segments, spots)
 
 
 def _loop(p: Point, q: Point, obstacles: list[Rect], around: Rect | None) -> Route:
@@ -130,7 +139,18 @@ def _loop(p: Point, q: Point, obstacles: list[Rect], around: Rect | None) -> Rou
         ("line", (x, q[1])),
         ("cubic", (x, q[1] - LOOP), (q[0], q[1] - LOOP), q),
     )
-    return Route(p, segments, (x, (p[1] + q[1]) / 2.0))
+    return Route(p, segments, ((x, (p[1] + q[1]) / 2.0),))
+
+
+def label_spot(route: Route, size: tuple[float, float], blocked: list[Rect]) -> Point:
+    """The first of the route's label spots where a label of ``size`` (drawn right of the
+    spot, vertically centred) covers no ``blocked`` rectangle; else the best spot."""
+    w, h = size
+    for x, y in route.spots:
+        rect = (x + 5, y - h / 2, x + 5 + w, y + h / 2)
+        if not any(rect[0] < b[2] and b[0] < rect[2] and rect[1] < b[3] and b[1] < rect[3] for b in blocked):
+            return (x, y)
+    return route.spots[0]
 
 
 def union(rects: list[Rect]) -> Rect:

@@ -73,12 +73,22 @@ class GroupFrameItem(QGraphicsItem):
         self.detail = ""
         self.status = "ok"
         self._rect = QRectF()
+        self.plate = FrameTitle(self)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
         )
         self.setZValue(-50 + depth)
+
+    def plate_rects(self) -> tuple[QRectF, QRectF]:
+        """The title's plate (name and details) and the button's, in item coordinates."""
+        t = self.title_rect()
+        name_w = metrics("title").horizontalAdvance(self.title) + 2
+        detail_w = metrics("body").horizontalAdvance(self.detail) + 2 if self.detail else 0.0
+        width = min(10 + name_w + (8 + detail_w if detail_w else 0) + 8, t.width() - BUTTON - 20)
+        plate = QRectF(t.left() + 4, t.top() + 3, max(width, 20.0), FRAME_TITLE - 6)
+        return plate, self.button_rect().adjusted(-3, -3, 3, 3)
 
     def set_rect(self, rect: QRectF) -> None:
         """Frame ``rect`` (members' bounds, scene coordinates) with padding and a title bar."""
@@ -87,11 +97,13 @@ class GroupFrameItem(QGraphicsItem):
         if framed != self._rect:
             self.prepareGeometryChange()
             self._rect = framed
+            self.plate.sync()
 
     def set_text(self, title: str, detail: str, status: str, tooltip: str) -> None:
         if (title, detail, status) != (self.title, self.detail, self.status):
             self.title, self.detail, self.status = title, detail, status
             self.update()
+            self.plate.sync()
         if tooltip != self.toolTip():
             self.setToolTip(tooltip)
 
@@ -123,24 +135,13 @@ class GroupFrameItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(QBrush(colour(theme.frame_fill)))
         painter.drawRoundedRect(self._rect, CORNER + 2, CORNER + 2)
-        title = self.title_rect().adjusted(10, 0, -BUTTON - 14, 0)
-        painter.setPen(colour(theme.text))
-        painter.setFont(font("title"))
-        name_w = min(metrics("title").horizontalAdvance(self.title) + 2, title.width())
-        painter.drawText(QRectF(title.left(), title.top(), name_w, FRAME_TITLE),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         metrics("title").elidedText(self.title, Qt.TextElideMode.ElideRight, name_w))
-        rest = title.adjusted(name_w + 8, 0, 0, 0)
-        if rest.width() > 20:
-            painter.setPen(colour(theme.muted))
-            painter.setFont(font("body"))
-            painter.drawText(rest, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             metrics("body").elidedText(self.detail, Qt.TextElideMode.ElideRight, rest.width()))
-        _paint_button(painter, self.button_rect(), "-", colour(theme.muted))
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene():
+            self.plate.sync()
             self.scene().frame_moved(self)
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.plate.update()
         return super().itemChange(change, value)
 
     def mousePressEvent(self, event) -> None:
@@ -157,3 +158,64 @@ class GroupFrameItem(QGraphicsItem):
             return
         super().mouseDoubleClickEvent(event)
 
+
+
+class FrameTitle(QGraphicsItem):
+    """The title of an expanded group on an opaque plate, drawn above edges (which pass
+    under it) and below nodes. It takes no mouse buttons: clicks reach the frame."""
+
+    def __init__(self, frame: GroupFrameItem) -> None:
+        super().__init__()
+        self.frame = frame
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(0.5)
+        self._rect = QRectF()
+
+    def sync(self) -> None:
+        rect = self.frame.title_rect()
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self.setPos(self.frame.pos())
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-1, -1, 1, 1)
+
+    def scene_rects(self) -> list[tuple[float, float, float, float]]:
+        """Where labels must not go: the plates, in scene coordinates."""
+        out = []
+        for r in self.frame.plate_rects():
+            s = self.frame.mapRectToScene(r)
+            out.append((s.left(), s.top(), s.right(), s.bottom()))
+        return out
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        frame = self.frame
+        theme = self.scene().theme
+        plate, button = frame.plate_rects()
+        back = colour(theme.background)
+        tint = colour(theme.frame_fill)
+        a = tint.alphaF() * 2.0
+        fill = back.fromRgbF(back.redF() * (1 - a) + tint.redF() * a, back.greenF() * (1 - a) + tint.greenF() * a,
+                             back.blueF() * (1 - a) + tint.blueF() * a)
+        ink = colour(theme.selection) if frame.isSelected() else colour(theme.frame_border)
+        painter.setPen(QPen(ink, 1.0))
+        painter.setBrush(QBrush(fill))
+        painter.drawRoundedRect(plate, 4, 4)
+        painter.drawRoundedRect(button, 4, 4)
+        text = plate.adjusted(6, 0, -6, 0)
+        name_w = min(metrics("title").horizontalAdvance(frame.title) + 2, text.width())
+        painter.setPen(colour(theme.text))
+        painter.setFont(font("title"))
+        painter.drawText(QRectF(text.left(), text.top(), name_w, text.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         metrics("title").elidedText(frame.title, Qt.TextElideMode.ElideRight, name_w))
+        rest = text.adjusted(name_w + 8, 0, 0, 0)
+        if rest.width() > 20:
+            painter.setPen(colour(theme.muted))
+            painter.setFont(font("body"))
+            painter.drawText(rest, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             metrics("body").elidedText(frame.detail, Qt.TextElideMode.ElideRight, rest.width()))
+        _paint_button(painter, frame.button_rect(), "-", colour(theme.muted))

@@ -14,11 +14,11 @@ from .port_item import IN, OUT
 from .style import fmt_count, fmt_params, fmt_shape
 
 
-def placeholder(node: Node) -> BoxText:
+def placeholder(node: Node, title: str | None = None) -> BoxText:
     """A new box's text before the analysis has looked at it."""
     spec = registry.get(node.type)
     line1 = spec.describe(node.params) if spec is not None else ""
-    return BoxText(node.id, node.type, line1 or _category(node.type), "", status=UNKNOWN)
+    return BoxText(title or node.id, node.type, line1 or _category(node.type), "", status=UNKNOWN)
 
 
 def placeholder_group(group: Group, count: int) -> BoxText:
@@ -43,10 +43,11 @@ def _short(message: str, node_id: str) -> str:
     return message
 
 
-def node_text(node: Node, info) -> BoxText:
-    """The text of a layer's box from its NodeInfo (None while not analysed)."""
+def node_text(node: Node, info, title: str | None = None) -> BoxText:
+    """The text of a layer's box from its NodeInfo (None while not analysed); ``title``
+    replaces the id shown in the header (a shorter one inside a labelled block)."""
     if info is None:
-        return placeholder(node)
+        return placeholder(node, title)
     errors = [i for i in info.issues if i.is_error]
     warnings = [i for i in info.issues if not i.is_error]
     status = ERROR if (errors or info.status == "error") else (WARNING if warnings else
@@ -63,7 +64,7 @@ def node_text(node: Node, info) -> BoxText:
     issue = _short(first.message, node.id) if first is not None else ""
     if status == UNKNOWN and not issue:
         line2 = "shape unknown: an earlier layer has a problem"
-    return BoxText(node.id, node.type, line1, line2, extra, issue, status, _tooltip(node, info))
+    return BoxText(title or node.id, node.type, line1, line2, extra, issue, status, _tooltip(node, info))
 
 
 def _tooltip(node: Node, info) -> str:

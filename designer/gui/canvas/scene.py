@@ -10,7 +10,7 @@ Edge routes and frames are recomputed lazily (once per event-loop turn) after mo
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from ...core.edits import AddEdge, Edit, MoveNodes
@@ -18,8 +18,8 @@ from ...core.graph import Edge, Graph
 from ...core.layout import group_anchor, group_chain, group_chains, group_members, visible_owner
 from . import commands, labels
 from .edge_item import EdgeItem
-from .geometry import route, union
-from .group_item import GroupFrameItem, GroupNodeItem
+from .geometry import label_spot, route, union
+from .group_item import FrameTitle, GroupFrameItem, GroupNodeItem
 from .interactions import ConnectGesture
 from .node_item import BoxItem, NodeItem
 from .port_item import IN, OUT, PortItem
@@ -40,7 +40,9 @@ class GraphScene(QGraphicsScene):
         self.group_nodes: dict[str, GroupNodeItem] = {}
         self.frames: dict[str, GroupFrameItem] = {}
         self.edge_items: dict[tuple, EdgeItem] = {}
+        self._touching: dict[str, list[EdgeItem]] = {}  # box key → its edges
         self._owner: dict[str, str] = {}
+        self._chains: dict[str, list[str]] = {}
         self._members: dict[str, list[str]] = {}
         self._graph: Graph | None = None
         self._syncing = False
@@ -101,8 +103,10 @@ class GraphScene(QGraphicsScene):
             if item.parentItem() is None:
                 self.removeItem(item)
         self.nodes, self.group_nodes, self.frames, self.edge_items = {}, {}, {}, {}
+        self._touching = {}
         graph = self.graph
         chains = group_chains(graph)
+        self._chains = chains
         self._owner = visible_owner(graph, chains)
         self._members = group_members(graph, chains)
         for nid, owner in self._owner.items():
@@ -130,7 +134,7 @@ class GraphScene(QGraphicsScene):
     def _add_node_item(self, nid: str) -> None:
         node = self.graph.nodes[nid]
         item = NodeItem(nid, category_colour(node.type))
-        item.set_text(labels.placeholder(node))
+        item.set_text(labels.placeholder(node, self._display_id(nid)))
         self._placing = True
         item.setPos(*node.position)
         self._placing = False
@@ -153,6 +157,7 @@ class GraphScene(QGraphicsScene):
         else:
             frame = GroupFrameItem(gid, len(ancestors))
             self.addItem(frame)
+            self.addItem(frame.plate)
             self.frames[gid] = frame
 
     def _place_groups(self) -> None:
@@ -180,6 +185,8 @@ class GraphScene(QGraphicsScene):
             item = EdgeItem(key, [edge], self.box(key[0]), key[1], self.box(key[2]), key[3])
             self.addItem(item)
             self.edge_items[key] = item
+            self._touching.setdefault(key[0], []).append(item)
+            self._touching.setdefault(key[2], []).append(item)
         elif edge not in item.edges:
             item.edges.append(edge)
         self._dirty.add(key)
@@ -189,15 +196,15 @@ class GraphScene(QGraphicsScene):
         if box.set_ports(specs):
             for item in self.edges_of(box):
                 self._dirty.add(item.key)
-        connected_in = {item.key[3] for item in self.edge_items.values() if item.dst is box}
-        connected_out = {item.key[1] for item in self.edge_items.values() if item.src is box}
+        connected_in = {item.key[3] for item in self.edges_of(box) if item.dst is box}
+        connected_out = {item.key[1] for item in self.edges_of(box) if item.src is box}
         for key, port in box.in_ports.items():
             port.connected = key in connected_in
         for key, port in box.out_ports.items():
             port.connected = key in connected_out
 
     def edges_of(self, box) -> list[EdgeItem]:
-        return [e for e in self.edge_items.values() if e.src is box or e.dst is box]
+        return list(self._touching.get(box.key, ()))
 
     def all_ports(self) -> list[PortItem]:
         return [p for b in self.boxes() for p in (*b.in_ports.values(), *b.out_ports.values())]
@@ -205,6 +212,7 @@ class GraphScene(QGraphicsScene):
     # ================================================================ graph signals
     def _on_node_added(self, nid: str) -> None:
         chain = group_chain(self.graph, nid)
+        self._chains[nid] = chain
         owner = nid
         for gid in chain:
             if self.graph.groups[gid].collapsed:
@@ -218,6 +226,8 @@ class GraphScene(QGraphicsScene):
     def _on_node_removed(self, nid: str) -> None:
         item = self.nodes.pop(nid, None)
         self._owner.pop(nid, None)
+        self._touching.pop(nid, None)
+        self._chains.pop(nid, None)
         if item is not None:
             self._cancel_gestures()
             self.removeItem(item)
@@ -227,7 +237,7 @@ class GraphScene(QGraphicsScene):
     def _on_node_changed(self, nid: str) -> None:
         item = self.nodes.get(nid)
         if item is not None and item.text.status == "unknown" and not item.text.line2:
-            item.set_text(labels.placeholder(self.graph.nodes[nid]))
+            item.set_text(labels.placeholder(self.graph.nodes[nid], self._display_id(nid)))
 
     def _on_node_moved(self, nid: str) -> None:
         owner = self._owner.get(nid)
@@ -257,6 +267,8 @@ class GraphScene(QGraphicsScene):
             item.edges.remove(edge)
             if not item.edges:
                 del self.edge_items[key]
+                for end in (key[0], key[2]):
+                    self._touching[end].remove(item)
                 self._dirty.discard(key)
                 if item.isSelected():
                     item.setSelected(False)
@@ -275,7 +287,8 @@ class GraphScene(QGraphicsScene):
     def _on_analysis_changed(self, analysis) -> None:
         graph = self.graph
         for nid, item in self.nodes.items():
-            if item.set_text(labels.node_text(graph.nodes[nid], analysis.nodes.get(nid))):
+            text = labels.node_text(graph.nodes[nid], analysis.nodes.get(nid), self._display_id(nid))
+            if item.set_text(text):
                 self._mark_moved(item, frames=False)
         for gid, item in self.group_nodes.items():
             text = labels.group_text(graph, gid, self._members[gid], analysis, self.edge_items.values())
@@ -286,6 +299,18 @@ class GraphScene(QGraphicsScene):
         for item in self.edge_items.values():
             item.set_label(*labels.edge_label(graph, item.edges, analysis))
         self._schedule()
+
+    def _display_id(self, nid: str) -> str:
+        """A node's id without its block's prefix ("layer1.0.conv1" → "conv1" inside the
+        layer1.0 frame, which already says where it is)."""
+        chain = self._chains.get(nid)
+        if not chain or chain[0] not in self.graph.groups:
+            return nid
+        group = self.graph.groups[chain[0]]
+        for prefix in (f"{group.id}.", f"{group.name}."):
+            if nid.startswith(prefix) and len(nid) > len(prefix):
+                return nid[len(prefix):]
+        return nid
 
     # ================================================================ geometry
     def _mark_moved(self, box, frames: bool = True) -> None:
@@ -314,17 +339,21 @@ class GraphScene(QGraphicsScene):
     def _route(self, item: EdgeItem) -> None:
         p, q = item.ends()
         src_rect, dst_rect = item.src.scene_rect(), item.dst.scene_rect()
-        area = QRectF(QPointF(min(p.x(), q.x()) - 400, min(p.y(), q.y())),
-                      QPointF(max(p.x(), q.x()) + 400, max(p.y(), q.y())))
-        obstacles = [b.scene_rect() for b in self.items(area) if isinstance(b, BoxItem)
+        area = QRectF(QPointF(min(p.x(), q.x()) - 300, min(p.y(), q.y()) - 40),
+                      QPointF(max(p.x(), q.x()) + 300, max(p.y(), q.y()) + 40))
+        near = self.items(area, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
+        obstacles = [b.scene_rect() for b in near if isinstance(b, BoxItem)
                      and b is not item.src and b is not item.dst]
         fan_out = len(self.edges_from(item.src, item.src_port))
-        fan_in = len([e for e in self.edge_items.values() if e.dst is item.dst])
+        fan_in = len(item.dst.in_ports)
         t = 0.72 if fan_out > fan_in else (0.3 if fan_in > fan_out else 0.5)
-        item.set_route(route((p.x(), p.y()), (q.x(), q.y()), obstacles, t, union([src_rect, dst_rect])))
+        path = route((p.x(), p.y()), (q.x(), q.y()), obstacles, t, union([src_rect, dst_rect]))
+        blocked = obstacles + [src_rect, dst_rect]
+        blocked += [r for f in near if isinstance(f, FrameTitle) for r in f.scene_rects()]
+        item.set_route(path, label_spot(path, item.label_size(), blocked))
 
     def edges_from(self, box, port_key) -> list[EdgeItem]:
-        return [e for e in self.edge_items.values() if e.src is box and e.src_port == port_key]
+        return [e for e in self.edges_of(box) if e.src is box and e.src_port == port_key]
 
     def _update_frames(self) -> None:
         """Fit each frame around its members and its sub-groups' frames, innermost first."""
