@@ -1,0 +1,147 @@
+"""What every viewer dock shares: a tool bar, a figure, a status line, PNG export, and the
+bookkeeping of its pending probe request.
+
+A view asks the ProbeSession with ``ask(kind, **params)``; only the answer to its latest
+question is drawn (older ones are dropped), so a view never draws stale numbers and never
+queues more than one request. During a run, visible views re-ask when the session's
+``refresh_due`` fires, if their last answer has arrived.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from ...training.probes import ProbeResult
+from .figure import Figure
+
+CONV_TYPES = ("Conv2d", "Conv1d", "ConvTranspose2d")
+
+
+class ViewerBase(QWidget):
+    """A dock's content: ``toolbar`` (a row of controls), ``figure``, and ``status``."""
+
+    shown = Signal(str)  # emitted after drawing a result: a short description (tests wait on it)
+    failed = Signal(str)  # a probe's error, as shown in the status line
+
+    export_name = "figure"
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.document = session.document
+        self._pending: int | None = None
+        self.figure = Figure(self)
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setContentsMargins(4, 2, 4, 2)
+        self.status = QLabel("", self)
+        self.status.setWordWrap(True)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self.toolbar)
+        layout.addWidget(self.figure, 1)
+        layout.addWidget(self.status)
+        session.result_ready.connect(self._on_session_result)
+        session.refresh_due.connect(self._on_session_refresh_due)
+        session.source_changed.connect(self._on_session_source_changed)
+
+    # ----------------------------------------------------------------- controls
+    def add_export_button(self) -> QPushButton:
+        self.toolbar.addStretch(1)
+        button = QPushButton("Export PNG…", self)
+        button.setToolTip("Save this view's picture as a PNG image")
+        button.clicked.connect(self._on_export_clicked)
+        self.toolbar.addWidget(button)
+        return button
+
+    def add_combo(self, label: str, items: list[str], tooltip: str = "") -> QComboBox:
+        if label:
+            self.toolbar.addWidget(QLabel(label, self))
+        combo = QComboBox(self)
+        combo.addItems(items)
+        combo.setToolTip(tooltip)
+        self.toolbar.addWidget(combo)
+        return combo
+
+    def _on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export PNG", f"{self.export_name}.png", "PNG image (*.png)")
+        if path:
+            self.export_png(path)
+
+    def export_png(self, path: str | Path) -> Path:
+        """Save the figure; the status line says where (or why it failed)."""
+        try:
+            written = self.figure.export_png(path)
+        except OSError as exc:
+            self.status.setText(f"Could not save the image: {exc}")
+            raise
+        self.status.setText(f"Saved {written}")
+        return written
+
+    # ----------------------------------------------------------------- requests
+    def ask(self, kind: str, **params) -> int:
+        """Send a probe request; only its answer will be drawn."""
+        self._pending = self.session.request(kind, **params)
+        self.status.setText("Computing…" if not self.session.live else "Waiting for the training thread…")
+        return self._pending
+
+    @property
+    def waiting(self) -> bool:
+        return self._pending is not None
+
+    def _on_session_result(self, result: ProbeResult) -> None:
+        if result.request_id != self._pending:
+            return
+        self._pending = None
+        if result.error:
+            self.status.setText(result.error)
+            self.failed.emit(result.error)
+            return
+        self.status.setText(self.describe(result))
+        self.draw(result)
+
+    def _on_session_refresh_due(self) -> None:
+        if self.isVisible() and not self.waiting and self.follows_training():
+            self.refresh()
+
+    def _on_session_source_changed(self, _text: str) -> None:
+        self._pending = None
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self.waiting:
+            self.refresh()
+
+    # ----------------------------------------------------------------- for subclasses
+    def refresh(self) -> None:
+        """Ask again for whatever the view shows."""
+
+    def follows_training(self) -> bool:
+        """Whether the view re-asks every few seconds during a run."""
+        return True
+
+    def draw(self, result: ProbeResult) -> None:
+        raise NotImplementedError
+
+    def describe(self, result: ProbeResult) -> str:
+        where = "live" if result.step >= 0 else self.session.source_text()
+        return f"{where}" + (f", step {result.step}" if result.step >= 0 else "")
+
+
+def conv_nodes(analysis) -> list[str]:
+    """Convolution layers of the design that the model runs, in order."""
+    return [nid for nid in analysis.order
+            if nid in analysis.live and analysis.nodes[nid].type in CONV_TYPES]
+
+
+def layer_nodes(analysis) -> list[str]:
+    """Every layer the model runs (no Input/Output endpoints), in order."""
+    return [nid for nid in analysis.order
+            if nid in analysis.live and analysis.nodes[nid].type not in ("Input", "Output")]

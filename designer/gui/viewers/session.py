@@ -1,0 +1,192 @@
+"""ProbeSession: where the viewers get their numbers, during training and after it.
+
+During a run the GUI's training worker hands the session the run's ProbeHook
+(``attach_training``) and every event of the loop (``handle_event``); requests go to the
+hook and are answered on the training thread between steps, within the probes' budget.
+Otherwise requests run on the ProbeWorker with a model built from a checkpoint (after a
+run, or opened by the user) or from the design's initial weights. Either way the answers
+arrive as ``result_ready(ProbeResult)`` on the GUI thread, holding numpy arrays only.
+
+The session also keeps the run's history for the views: the loss curve, the first layer's
+filter snapshots and the health samples.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ...training.events import Finished, Failed, RunStarted, Snapshot, StepMetrics
+from ...training.probes import HealthSample, LossCheck, ProbeHook, ProbeRequest, ProbeResult
+from .backend import ModelBackend, ModelSpec
+from .health_rules import HealthHistory
+from .probe_worker import ProbeWorker
+
+REFRESH_MS = 3000  # views showing live data re-ask this often during a run
+HISTORY_MS = 250  # history_changed at most this often
+MAX_SNAPSHOTS = 400
+
+
+class RunHistory:
+    """What a run showed so far: loss per reported step, filter snapshots, health."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.loss_steps: list[int] = []
+        self.losses: list[float] = []
+        self.snapshots: list[Snapshot] = []
+        self.health = HealthHistory()
+        self.loss_check: LossCheck | None = None
+
+    def add_loss(self, step: int, loss: float) -> None:
+        self.loss_steps.append(step)
+        self.losses.append(loss)
+
+    def add_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshots.append(snapshot)
+        if len(self.snapshots) > MAX_SNAPSHOTS:
+            del self.snapshots[1:-1:2]  # keep the first and the newest, thin the middle
+
+    def loss_curve(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.loss_steps, float), np.asarray(self.losses, float)
+
+
+class ProbeSession(QObject):
+    """One per window; the views share it."""
+
+    result_ready = Signal(object)  # ProbeResult
+    source_changed = Signal(str)  # what the views now show, in words
+    history_changed = Signal()  # losses, snapshots or health grew (throttled)
+    refresh_due = Signal()  # during a run: time for visible views to re-ask
+    show_sample = Signal(int)  # "open validation sample N in the activation view"
+
+    def __init__(self, document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.worker = ProbeWorker(self)
+        self.backend = ModelBackend()  # used only on the worker thread
+        self.history = RunHistory()
+        self.classes: tuple[str, ...] = ()
+        self._hook: ProbeHook | None = None
+        self._checkpoint = ""
+        self._jobs: dict[int, int] = {}  # worker job -> request id
+        self.worker.finished.connect(self._on_worker_finished)
+        self.worker.failed.connect(self._on_worker_failed)
+        self._history_timer = _single_shot(self, HISTORY_MS, self.history_changed.emit)
+        self._refresh = QTimer(self)
+        self._refresh.setInterval(REFRESH_MS)
+        self._refresh.timeout.connect(self.refresh_due.emit)
+
+    # ----------------------------------------------------------------- source
+    @property
+    def live(self) -> bool:
+        """True while a run is training: requests are answered between its steps."""
+        return self._hook is not None
+
+    @property
+    def checkpoint(self) -> str:
+        return self._checkpoint
+
+    def source_text(self) -> str:
+        if self.live:
+            return "live: the network being trained"
+        if self._checkpoint:
+            return f"checkpoint {Path(self._checkpoint).name}"
+        return "untrained design (initial random weights)"
+
+    def use_checkpoint(self, path: str | Path) -> None:
+        """Show a trained network (the run's last.pt, or a file the user opened)."""
+        self._checkpoint = str(path)
+        self.source_changed.emit(self.source_text())
+
+    def use_design(self) -> None:
+        """Show the open design with its initial weights."""
+        self._checkpoint = ""
+        self.source_changed.emit(self.source_text())
+
+    # ----------------------------------------------------------------- requests
+    def request(self, kind: str, **params) -> int:
+        """Ask for a probe; the answer comes as result_ready with this request id."""
+        request = ProbeRequest(kind, params)
+        if self._hook is not None:
+            self._hook.submit(request)
+        else:
+            spec = ModelSpec.of_graph(self.document.graph, self._checkpoint)
+            self._jobs[self.worker.submit(self.backend.run, spec, request)] = request.request_id
+        return request.request_id
+
+    def _on_worker_finished(self, job: int, result: object) -> None:
+        self._jobs.pop(job, None)
+        if isinstance(result, ProbeResult):
+            self._deliver(result)
+
+    def _on_worker_failed(self, job: int, message: str) -> None:
+        request_id = self._jobs.pop(job, -1)
+        self._deliver(ProbeResult(request_id, "", {}, -1, f"the probe failed: {message.splitlines()[0]}"))
+
+    def _deliver(self, result: ProbeResult) -> None:
+        if result.data.get("classes"):
+            self.classes = tuple(result.data["classes"])
+        self.result_ready.emit(result)
+
+    # ----------------------------------------------------------------- training
+    def attach_training(self, hook: ProbeHook) -> None:
+        """A run starts: requests go to ``hook`` until ``detach_training``."""
+        self._hook = hook
+        self.history.clear()
+        self._refresh.start()
+        self.source_changed.emit(self.source_text())
+
+    def detach_training(self, checkpoint: str | None = None) -> None:
+        """The run ended: later requests use ``checkpoint`` (its last weights) if given."""
+        self._hook = None
+        self._refresh.stop()
+        if checkpoint:
+            self._checkpoint = str(checkpoint)
+        self.source_changed.emit(self.source_text())
+
+    def handle_event(self, event: object) -> None:
+        """Feed one event of the training loop (on the GUI thread)."""
+        if isinstance(event, ProbeResult):
+            self._deliver(event)
+        elif isinstance(event, StepMetrics):
+            self.history.add_loss(event.step, event.loss)
+            self._touch()
+        elif isinstance(event, Snapshot):
+            self.history.add_snapshot(event)
+            self._touch()
+        elif isinstance(event, HealthSample):
+            self.history.health.add(event)
+            self._touch()
+        elif isinstance(event, LossCheck):
+            self.history.loss_check = event
+            self._touch()
+        elif isinstance(event, RunStarted):
+            self.classes = tuple(event.classes)
+            if event.start_step == 0:
+                self.history.clear()
+                self._touch()
+        elif isinstance(event, (Finished, Failed)):
+            self.detach_training(event.last_checkpoint or getattr(event, "best_checkpoint", "") or None)
+
+    def _touch(self) -> None:
+        """history_changed soon: at most once per HISTORY_MS however many events arrive."""
+        if not self._history_timer.isActive():
+            self._history_timer.start()
+
+    def shutdown(self) -> None:
+        """Stop timers and wait for the probe worker (closing the window)."""
+        self._refresh.stop()
+        self.worker.shutdown()
+
+
+def _single_shot(parent: QObject, msecs: int, slot) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(msecs)
+    timer.timeout.connect(slot)
+    return timer
