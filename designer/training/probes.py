@@ -521,21 +521,32 @@ def prediction_report(pred: np.ndarray, conf: np.ndarray, true: np.ndarray, clas
 
 
 def _activations_input(params: dict, data, bundle):
-    """(model input, display image, true label or None) of an activations request: a given
-    image [C, H, W] in [0, 1], or a validation sample by index."""
+    """(model input, display image, true label, sample index) of an activations request: a
+    given image [C, H, W] in [0, 1] (label and index None), a validation sample by index, or
+    the ``sample``-th one of class ``of_class``."""
     if params.get("image") is not None:
         source = data if data is not None else bundle
         if source is None:
             raise ProbeError("choose a dataset first: an image file is prepared like its images")
         model_x, shown = Samples(source, bundle).fit_image(params["image"])
-        return model_x, shown, None
+        return model_x, shown, None, None
     found = samples_of(data, "show", bundle)
     index = int(params.get("sample", 0))
+    if params.get("of_class") is not None:
+        index = _index_of_class(found, int(params["of_class"]), index)
     if not 0 <= index < len(found):
         raise ProbeError(f"sample {index} does not exist: the validation set has {len(found)} "
                          f"samples (0 to {len(found) - 1})")
     return (found.model_input(slice(index, index + 1)), found.display([index])[0],
-            int(found.labels(index)))
+            int(found.labels(index)), index)
+
+
+def _index_of_class(found: Samples, label: int, nth: int) -> int:
+    """The index of the ``nth`` validation sample of class ``label`` (wrapping around)."""
+    matches = np.flatnonzero(found.labels(slice(None)) == label)
+    if not len(matches):
+        raise ProbeError(f"the validation set has no sample of class {label}")
+    return int(matches[nth % len(matches)])
 
 
 def _augmentations(params: dict, bundle) -> dict:
@@ -559,11 +570,11 @@ def compute(model, request: ProbeRequest, data: Any = None, classes: Sequence[st
     if kind == "filters":
         yield ProbeResult(rid, kind, filters(model, p["node_id"]))
     elif kind == "activations":
-        x, shown, label = _activations_input(p, data, bundle)
+        x, shown, label, index = _activations_input(p, data, bundle)
         ids = [p["node_id"]] if p.get("node_id") else None
         result = capture_activations(model, x, ids, int(p.get("max_maps", MAX_MAPS)),
                                      int(p.get("first_map", 0)))
-        yield ProbeResult(rid, kind, result | {"input": shown, "label": label, "sample": p.get("sample"),
+        yield ProbeResult(rid, kind, result | {"input": shown, "label": label, "sample": index,
                                                "classes": tuple(classes)})
     elif kind == "predictions":
         found = samples_of(data, "evaluate", bundle)
