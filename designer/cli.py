@@ -102,7 +102,7 @@ def _interop_format(name: str) -> None:
         run_export(name, graph, out, args)
 
 
-for _name in ("onnx", "torchscript", "weights", "safetensors"):
+for _name in ("onnx", "torchscript", "weights", "safetensors", "train-script"):
     _interop_format(_name)
 
 
@@ -157,6 +157,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "validate": ("check a design; exit 0 valid, 1 invalid, 2 unreadable", _validate_args, _validate),
     "export": ("write the design as a standalone file (python, ...)", _export_args, _export),
     "examples": ("list the bundled example designs", _examples_args, _examples),
+    "train": ("train a design on a dataset, headless (progress bar, or --json metrics)", lambda p: __import__("designer.training.cli", fromlist=["run"]).add_arguments(p), lambda args: __import__("designer.training.cli", fromlist=["run"]).run(args)),
     "import": ("import a PyTorch model (torchvision:NAME, module:callable) as a design",
                lambda p: _lazy("add_import_args")(p), lambda args: _lazy("run_import")(args)),
 }
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="designer",
         description="Build, train and understand convolutional neural networks.",
+        epilog="Without a COMMAND, `designer [FILE] [--screenshot PNG]` opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"designer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -176,8 +178,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ----------------------------------------------------------------- the window
+def wants_window(argv: list[str]) -> bool:
+    """``designer``, ``designer FILE`` and ``designer [FILE] --screenshot PNG`` open the GUI;
+    subcommands, --help/--version and unknown words (typos) go to the headless parser."""
+    if not argv:
+        return True
+    first = argv[0]
+    if first in COMMANDS or first in ("-h", "--help", "--version"):
+        return False
+    if first.startswith("-"):
+        return True
+    from .zoo import find
+
+    return first.endswith(".json") or find(first).exists()
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="designer", description="Open the designer window (LeNet-5 when no FILE is given).")
+    parser.add_argument("file", nargs="?", help="design file (.json) or example name")
+    parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen to PNG and exit")
+    parser.add_argument("--size", default="1440x900", help="window size for --screenshot (WxH)")
+    parser.add_argument("--select", metavar="NODE", help="select this node (and centre on it)")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), help="colour theme")
+    return parser
+
+
+def _window(argv: list[str]) -> int:
+    parser = build_gui_parser()
+    args = parser.parse_args(argv)
+    try:
+        size = tuple(int(v) for v in args.size.lower().split("x"))
+        if len(size) != 2 or min(size) < 200 or max(size) > 10000:
+            raise ValueError
+    except ValueError:
+        parser.error(f"--size must look like 1440x900 (200 to 10000 pixels), got {args.size!r}")
+    try:
+        from .gui.app import LaunchError, run
+    except ImportError as exc:
+        print(f"designer: the window needs PySide6 ({exc}); pip install PySide6-Essentials",
+              file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        return run(args.file, args.screenshot, size, args.select, args.theme)
+    except LaunchError as exc:
+        print(f"designer: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if wants_window(argv):
+        return _window(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -131,6 +131,7 @@ class NodeForm(QWidget):
             return
         self.params_form = QFormLayout()
         self.params_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.params_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow docks
         for param in self.spec.params:
             editor = make_editor(param, self)
             editor.setToolTip(param.doc)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+)
 
 from ...analysis import Analysis
 from ...analysis.report import SummaryRow, human, parameter_shares, summary_rows
@@ -116,6 +118,7 @@ class SummaryPanel(QWidget):
         super().__init__(parent)
         self.document = document
         self.model = SummaryModel(self)
+        self._sized = False
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -126,30 +129,43 @@ class SummaryPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         self.table.clicked.connect(self._on_table_clicked)
         self.totals = QLabel(self)
         self.totals.setWordWrap(True)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.share_bar = ShareBar(self)
+        self.share_bar.setFixedWidth(160)
         self.shares = QLabel(self)
         self.shares.setWordWrap(True)
+        shares = QHBoxLayout()
+        shares.setSpacing(8)
+        shares.addWidget(self.share_bar)
+        shares.addWidget(self.shares, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        for w in (self.table, self.totals, self.share_bar, self.shares):
-            layout.addWidget(w)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.totals)
+        layout.addLayout(shares)
         document.analysis_changed.connect(self._on_document_analysis_changed)
         document.selection_changed.connect(self._on_document_selection_changed)
         self._on_document_analysis_changed(document.analysis)
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
         self.model.set_analysis(analysis, self.document.graph.groups)
-        if self.model.rowCount() and not getattr(self, "_sized", False):
-            self.table.resizeColumnsToContents()
-            self._sized = True
+        if self.model.rowCount() and not self._sized:
+            self._size_columns()
         self._show_totals(analysis)
         self._on_document_selection_changed(self.document.selection)
+
+    def _size_columns(self) -> None:
+        """Fit the columns to the first design shown, with room to breathe."""
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for col in range(len(COLUMNS)):
+            header.resizeSection(col, header.sectionSize(col) + 24)
+        self._sized = True
 
     def _show_totals(self, analysis: Analysis) -> None:
         muted = theme.colors().muted

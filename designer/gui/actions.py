@@ -1,0 +1,157 @@
+"""The window's actions and menus (File, Edit, View, Layout, Help) with standard shortcuts.
+
+Actions are built from small tables so that the menu bar reads like the spec: one row per
+command, its shortcut and what it calls. Canvas commands call GraphView methods; file
+commands call MainWindow methods; Undo/Redo come from the document's QUndoStack.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from ..zoo import list_examples
+from .settings import THEMES
+
+Std = QKeySequence.StandardKey
+
+
+def _keys(*keys) -> list[QKeySequence]:
+    return [QKeySequence(k) for k in keys]
+
+
+class WindowActions:
+    """Every QAction of the main window, by name (``actions["save"]``), and its menus."""
+
+    def __init__(self, window) -> None:
+        self.window = window
+        self.by_name: dict[str, QAction] = {}
+        view = window.view
+        self._file_actions(window)
+        self._edit_actions(window, view)
+        self._view_actions(window, view)
+        self._add("auto_layout", "&Auto Layout", view.auto_layout, _keys("Ctrl+L"),
+                  "Arrange the layers in rows by depth (one undo step)")
+        self._add("about", "&About Designer", window.show_about)
+        self._add("shortcuts", "&Keyboard Shortcuts", window.show_shortcuts, _keys("F1"))
+        self.build_menus(window.menuBar())
+
+    def __getitem__(self, name: str) -> QAction:
+        return self.by_name[name]
+
+    def _add(self, name: str, text: str, slot: Callable, keys=(), tip: str = "") -> QAction:
+        action = QAction(text, self.window)
+        action.setObjectName(f"action_{name}")
+        if keys:
+            action.setShortcuts(list(keys))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda checked=False: slot())
+        self.window.addAction(action)  # shortcuts work even when the menu bar is hidden
+        self.by_name[name] = action
+        return action
+
+    # ------------------------------------------------------------ tables
+    def _file_actions(self, w) -> None:
+        self._add("new", "&New", w.new_design, _keys(Std.New), "Start a new design")
+        self._add("open", "&Open…", w.open_dialog, _keys(Std.Open), "Open a design file (.json)")
+        self._add("save", "&Save", w.save, _keys(Std.Save), "Save the design")
+        self._add("save_as", "Save &As…", w.save_as, _keys("Ctrl+Shift+S"), "Save under a new name")
+        self._add("revert", "&Revert", w.revert, (), "Discard the changes since the last save")
+        self._add("export_image", "&Export Canvas Image…", w.export_image, (),
+                  "Write the whole design as a PNG or SVG image")
+        self._add("quit", "&Quit", w.close, _keys(Std.Quit))
+
+    def _edit_actions(self, w, view) -> None:
+        stack = w.document.undo_stack
+        undo = stack.createUndoAction(w, "&Undo")
+        undo.setShortcuts(_keys(Std.Undo))
+        redo = stack.createRedoAction(w, "&Redo")
+        redo.setShortcuts(_keys("Ctrl+Shift+Z", "Ctrl+Y"))
+        for name, action in (("undo", undo), ("redo", redo)):
+            action.setObjectName(f"action_{name}")
+            w.addAction(action)
+            self.by_name[name] = action
+        self._add("cut", "Cu&t", view.cut_selection, _keys(Std.Cut))
+        self._add("copy", "&Copy", view.copy_selection, _keys(Std.Copy))
+        self._add("paste", "&Paste", view.paste, _keys(Std.Paste))
+        self._add("duplicate", "D&uplicate", view.duplicate_selection, _keys("Ctrl+D"))
+        self._add("delete", "&Delete", view.delete_selection, _keys(Std.Delete, "Backspace"))
+        self._add("select_all", "Select &All", view.select_all, _keys(Std.SelectAll))
+        self._add("group", "&Group", view.group_selection, _keys("Ctrl+G"),
+                  "Make the selected layers a named block that can be collapsed")
+        self._add("ungroup", "U&ngroup", view.ungroup_selection, _keys("Ctrl+Shift+G"))
+
+    def _view_actions(self, w, view) -> None:
+        self._add("fit", "&Fit to Window", view.fit_to_view, _keys("F"), "Show the whole design")
+        self._add("zoom_in", "Zoom &In", partial(view.zoom_by, 1.25), _keys(Std.ZoomIn, "Ctrl+="))
+        self._add("zoom_out", "Zoom &Out", partial(view.zoom_by, 0.8), _keys(Std.ZoomOut))
+        self._add("zoom_reset", "&Actual Size", view.reset_zoom, _keys("Ctrl+0"))
+        self.theme_group = QActionGroup(w)
+        self.theme_group.setExclusive(True)
+        for mode in THEMES:
+            action = self._add(f"theme_{mode}", mode.capitalize() if mode != "system" else
+                               "Follow &System", partial(w.set_theme, mode))
+            action.setCheckable(True)
+            self.theme_group.addAction(action)
+
+    # ------------------------------------------------------------ menus
+    def build_menus(self, bar) -> None:
+        a = self.by_name
+        file = bar.addMenu("&File")
+        file.addActions([a["new"], a["open"]])
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
+        self.examples_menu = file.addMenu("&Examples")
+        self._fill_examples_menu(self.examples_menu)
+        file.addSeparator()
+        file.addActions([a["save"], a["save_as"], a["revert"]])
+        file.addSeparator()
+        file.addAction(a["export_image"])
+        file.addSeparator()
+        file.addAction(a["quit"])
+        edit = bar.addMenu("&Edit")
+        edit.addActions([a["undo"], a["redo"]])
+        edit.addSeparator()
+        edit.addActions([a["cut"], a["copy"], a["paste"], a["duplicate"], a["delete"]])
+        edit.addSeparator()
+        edit.addActions([a["select_all"], a["group"], a["ungroup"]])
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addActions([a["fit"], a["zoom_in"], a["zoom_out"], a["zoom_reset"]])
+        theme = self.view_menu.addMenu("&Theme")
+        theme.addActions(self.theme_group.actions())
+        self.view_menu.addSeparator()
+        self.panels_menu = self.view_menu.addMenu("&Panels")
+        layout = bar.addMenu("&Layout")
+        layout.addAction(a["auto_layout"])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([a["shortcuts"], a["about"]])
+
+    def _fill_examples_menu(self, menu: QMenu) -> None:
+        for example in list_examples():
+            action = menu.addAction(example.title)
+            action.setObjectName(f"example_{example.name}")
+            first = example.description.split(". ")[0].strip()
+            action.setStatusTip(first)
+            action.setToolTip(first)
+            action.triggered.connect(partial(self.window.open_example, example.name))
+        menu.setToolTipsVisible(True)
+
+    def fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = [p for p in self.window.settings.recent_files() if p.exists()]
+        for path in files:
+            action = menu.addAction(path.name)
+            action.setStatusTip(str(path))
+            action.setToolTip(str(path))
+            action.triggered.connect(partial(self.window.open_file, path))
+        if not files:
+            menu.addAction("No recent files").setEnabled(False)
+            return
+        menu.addSeparator()
+        menu.addAction("Clear Menu", self.window.settings.clear_recent)

@@ -1,0 +1,366 @@
+"""MainWindow: the canvas in the middle, the palette, inspector, summary and problems as docks,
+menus with standard shortcuts, the status bar, and the file workflow (new, open, save, revert,
+unsaved-changes questions, recent files, crash recovery).
+
+Other parts of the app add their own panels with ``add_dock`` (a toggle appears in View →
+Panels). The window never edits the design itself: panels and the canvas push edits on the
+document, the window only routes selection, messages and files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
+
+from ..core import serialize
+from ..core.edits import replace_design
+from ..core.graph import Edge, Graph, Node
+from ..core.serialize import DesignFileError
+from ..zoo import find
+from . import recovery
+from .actions import WindowActions
+from .canvas import GraphView
+from .document import Document
+from .panels.inspector import InspectorPanel
+from .panels.palette import PalettePanel
+from .panels.problems import ProblemsPanel
+from .panels.status import DesignStatus
+from .panels.summary_table import SummaryPanel
+from .recovery import Autosaver, RecoveryStore
+from .settings import Settings
+from .theme import ThemeManager
+
+APP_NAME = "Designer"
+READABLE_ZOOM = 0.7
+FILE_FILTER = "Designer networks (*.json);;All files (*)"
+Area = Qt.DockWidgetArea
+Button = QMessageBox.StandardButton
+
+
+def starter_graph() -> Graph:
+    """What File → New shows: an Input wired to an Output, ready for layers in between."""
+    graph = Graph("Untitled")
+    graph.add_node(Node("input", "Input", {}, (0.0, 0.0)))
+    graph.add_node(Node("output", "Output", {}, (0.0, 220.0)))
+    graph.add_edge(Edge("input", "output"))
+    return graph
+
+
+class MainWindow(QMainWindow):
+    """The designer window. ``settings``, ``recovery_store`` and ``theme`` default to the
+    user's; tests pass a temporary INI file and recovery folder."""
+
+    def __init__(self, document: Document | None = None, settings: Settings | None = None,
+                 recovery_store: RecoveryStore | None = None, theme: ThemeManager | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("designer_main_window")
+        self.document = document or Document(parent=self)
+        self.settings = settings or Settings()
+        self.theme = theme
+        self.docks: dict[str, QDockWidget] = {}
+        self.view = GraphView(self.document, self)
+        self.setCentralWidget(self.view)
+        self.setDockNestingEnabled(True)
+        self.commands = WindowActions(self)
+        self._build_panels()
+        self.autosaver = Autosaver(self.document, recovery_store or RecoveryStore(), parent=self)
+        self._connect()
+        self._restore_layout()
+        self._sync_theme_actions()
+        self._update_title()
+
+    # ------------------------------------------------------------ construction
+    def _build_panels(self) -> None:
+        self.palette_panel = PalettePanel(self)
+        self.inspector = InspectorPanel(self.document, self)
+        self.summary = SummaryPanel(self.document, self)
+        self.problems = ProblemsPanel(self.document, self)
+        self.add_dock(self.palette_panel, "Layers", Area.LeftDockWidgetArea, "dock_palette")
+        self.add_dock(self.inspector, "Inspector", Area.RightDockWidgetArea, "dock_inspector")
+        summary = self.add_dock(self.summary, "Summary", Area.BottomDockWidgetArea, "dock_summary")
+        problems = self.add_dock(self.problems, "Problems", Area.BottomDockWidgetArea, "dock_problems")
+        self.tabifyDockWidget(summary, problems)
+        summary.raise_()
+        self.resizeDocks([self.docks["dock_palette"], self.docks["dock_inspector"]], [225, 330],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([summary], [200], Qt.Orientation.Vertical)
+        self.design_status = DesignStatus(self.document, self)
+        self.statusBar().addPermanentWidget(self.design_status)
+
+    def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea,
+                 object_name: str) -> QDockWidget:
+        """Put ``widget`` in a dock (restored to its saved place) with a View → Panels toggle."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(object_name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[object_name] = dock
+        self.commands.panels_menu.addAction(dock.toggleViewAction())
+        if getattr(self, "_layout_restored", False):
+            self.restoreDockWidget(dock)
+        return dock
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.path_changed.connect(self._update_title)
+        doc.modified_changed.connect(self._update_title)
+        doc.analysis_changed.connect(self._update_title)
+        doc.edit_refused.connect(lambda reason: self.statusBar().showMessage(reason, 8000))
+        self.view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.view.node_activated.connect(self._on_view_node_activated)
+        self.palette_panel.layer_requested.connect(self._on_palette_layer_requested)
+        self.summary.node_activated.connect(self.focus_node)
+        self.problems.node_activated.connect(self.focus_node)
+        self.problems.counts_changed.connect(self._on_problems_counts_changed)
+        self.design_status.problems_requested.connect(lambda: self.show_dock("dock_problems"))
+        if self.theme is not None:
+            self.theme.theme_changed.connect(self._on_theme_changed)
+            self.view.set_dark(self.theme.dark)
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.window_layout()
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = QGuiApplication.primaryScreen().availableGeometry()
+            self.resize(min(1440, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.9)))
+        if state is not None:
+            self.restoreState(state)
+        self._layout_restored = True
+
+    # ------------------------------------------------------------ routing
+    def show_design(self) -> None:
+        """Fit the design to the canvas; one too tall to read when fitted (a long chain) is
+        shown from its top at a readable zoom instead (F fits it whole)."""
+        view = self.view
+        view.fit_to_view()
+        if view.zoom >= READABLE_ZOOM:
+            return
+        view.zoom_by(READABLE_ZOOM / view.zoom)
+        content = view.graph_scene.itemsBoundingRect()
+        half_height = view.viewport().height() / view.zoom / 2
+        view.centerOn(QPointF(content.center().x(), content.top() - 20 + half_height))
+
+    def focus_node(self, node_id: str) -> None:
+        """Select ``node_id`` and centre the canvas on it (summary and problems rows)."""
+        if node_id in self.document.graph.nodes:
+            self.document.set_selection([node_id])
+            self.view.center_on(node_id)
+
+    def show_dock(self, object_name: str) -> None:
+        dock = self.docks[object_name]
+        dock.show()
+        dock.raise_()
+
+    def _on_view_node_activated(self, node_id: str) -> None:
+        self.show_dock("dock_inspector")
+        self.inspector.setFocus()
+
+    def _on_palette_layer_requested(self, layer_type: str) -> None:
+        if self.view.add_layer_after_selection(layer_type) is None:
+            self.statusBar().showMessage(
+                f"Select a layer to add {layer_type} after it, or drag {layer_type} onto the canvas.",
+                6000)
+
+    def _on_problems_counts_changed(self, errors: int, warnings: int) -> None:
+        count = errors + warnings
+        self.docks["dock_problems"].setWindowTitle(f"Problems ({count})" if count else "Problems")
+
+    def _update_title(self, *args) -> None:
+        path = self.document.path
+        name = path.name if path else self.document.graph.name
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.modified)
+
+    # ------------------------------------------------------------ theme
+    def set_theme(self, mode: str) -> None:
+        self.settings.theme = mode
+        if self.theme is not None:
+            self.theme.set_mode(mode)
+        self._sync_theme_actions()
+
+    def _sync_theme_actions(self) -> None:
+        mode = self.theme.mode if self.theme is not None else self.settings.theme
+        self.commands[f"theme_{mode}"].setChecked(True)
+
+    def _on_theme_changed(self, dark: bool) -> None:
+        self.view.set_dark(dark)
+        self.document.refresh_now()  # panels re-colour their rich text
+
+    # ------------------------------------------------------------ files
+    def new_design(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.document.replace_graph(starter_graph(), None)
+        self.document.set_selection(["input"])
+        self.show_design()
+        return True
+
+    def open_dialog(self) -> bool:
+        path, _ = QFileDialog.getOpenFileName(self, "Open design", self._folder(), FILE_FILTER)
+        return bool(path) and self.open_file(path)
+
+    def open_file(self, path: str | Path) -> bool:
+        """Open a design; an unreadable file shows why and leaves the current design as it was."""
+        if not self.maybe_save():
+            return False
+        try:
+            self.document.open(path)
+        except DesignFileError as exc:
+            QMessageBox.critical(self, "Cannot open the design", str(exc))
+            if not Path(path).exists():
+                self.settings.remove_recent(path)
+            return False
+        self.settings.add_recent(path)
+        self.settings.last_folder = Path(path).resolve().parent
+        self.show_design()
+        return True
+
+    def open_example(self, name: str) -> bool:
+        """Open a bundled example as a new, unsaved design (saving asks where)."""
+        if not self.maybe_save():
+            return False
+        try:
+            graph = serialize.load(find(name))
+        except DesignFileError as exc:
+            QMessageBox.critical(self, "Cannot open the example", str(exc))
+            return False
+        self.document.replace_graph(graph, None)
+        self.show_design()
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        suggested = str(Path(self._folder()) / f"{_file_stem(self.document.graph.name)}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save design", suggested, FILE_FILTER)
+        if not path:
+            return False
+        path = Path(path)
+        return self._save_to(path if path.suffix else path.with_suffix(".json"))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot save the design",
+                                 f"{path} could not be written: {exc.strerror or exc}. "
+                                 f"Choose another folder with File → Save As.")
+            return False
+        self.settings.add_recent(saved)
+        self.settings.last_folder = saved.resolve().parent
+        self.statusBar().showMessage(f"Saved {saved}", 4000)
+        return True
+
+    def revert(self) -> bool:
+        path = self.document.path
+        if path is None or not self.document.modified:
+            return False
+        answer = QMessageBox.question(self, "Revert", f"Discard your changes and reload {path.name}?",
+                                      Button.Discard | Button.Cancel, Button.Cancel)
+        if answer != Button.Discard:
+            return False
+        try:
+            self.document.open(path)
+        except DesignFileError as exc:
+            QMessageBox.critical(self, "Cannot reload the design", str(exc))
+            return False
+        return True
+
+    def export_image(self) -> bool:
+        suggested = str(Path(self._folder()) / f"{_file_stem(self.document.graph.name)}.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Export canvas image", suggested,
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if not path:
+            return False
+        try:
+            self.view.render_to_image(path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot export the image", f"{path}: {exc.strerror or exc}")
+            return False
+        self.statusBar().showMessage(f"Wrote {path}", 4000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved changes; True to go on."""
+        if not self.document.modified:
+            return True
+        path = self.document.path
+        name = path.name if path else self.document.graph.name
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {name} before closing it?",
+            Button.Save | Button.Discard | Button.Cancel, Button.Save)
+        if answer == Button.Save:
+            return self.save()
+        return answer == Button.Discard
+
+    def _folder(self) -> str:
+        if self.document.path is not None:
+            return str(self.document.path.parent)
+        return self.settings.last_folder or str(Path.home())
+
+    # ------------------------------------------------------------ recovery
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the newest autosave of a window that is gone. True if restored."""
+        orphans = self.autosaver.store.orphans()
+        if not orphans:
+            return False
+        found = orphans[0]
+        answer = QMessageBox.question(
+            self, "Recover unsaved changes",
+            f"Designer did not close cleanly while you were editing {found.title}. "
+            f"Recover the autosaved design?", Button.Yes | Button.Discard, Button.Yes)
+        if answer != Button.Yes:
+            recovery.discard(found)
+            return False
+        self._restore(found)
+        recovery.discard(found)
+        return True
+
+    def _restore(self, found: recovery.Recovered) -> None:
+        """Open the original file (if any), then apply the autosave as one undoable change."""
+        base, path = starter_graph(), None
+        if found.original is not None:
+            try:
+                base, path = serialize.load(found.original), found.original
+            except DesignFileError:
+                pass
+        self.document.replace_graph(base, path)
+        self.document.push(replace_design(self.document.graph, found.graph))
+        self.document.graph.training = dict(found.graph.training)
+        self.show_design()
+
+    # ------------------------------------------------------------ closing
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.set_window_layout(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self.autosaver.clean_exit()
+        event.accept()
+
+    # ------------------------------------------------------------ help
+    def show_about(self) -> None:
+        from .. import __version__
+
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b> {__version__}<br>Build, train and understand "
+                          f"convolutional neural networks visually, on PyTorch.")
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td>{a.text().replace('&', '')}</td><td>&nbsp;&nbsp;"
+            f"{', '.join(k.toString(k.SequenceFormat.NativeText) for k in a.shortcuts())}</td></tr>"
+            for a in self.commands.by_name.values() if a.shortcuts())
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+
+def _file_stem(name: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in name.strip().lower())
+    return stem.strip("_") or "design"
