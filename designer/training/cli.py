@@ -176,9 +176,9 @@ def _fit(graph, config: TrainingConfig, adapt: bool, say):
 class Progress:
     """A one-line bar on a terminal, or one line per epoch when stderr is a file."""
 
-    def __init__(self, quiet: bool, stream=sys.stderr) -> None:
-        self.quiet, self.stream = quiet, stream
-        self.tty = stream.isatty()
+    def __init__(self, quiet: bool, stream=None) -> None:
+        self.quiet, self.stream = quiet, stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.epochs = 0
 
     def say(self, text: str) -> None:
@@ -307,7 +307,10 @@ def run(args) -> int:
 
     end = events[-1] if events else None
     if args.json:
-        print(json.dumps(summary(events, graph, config), indent=2))
+        try:
+            print(json.dumps(summary(events, graph, config), indent=2))
+        except BrokenPipeError:  # `designer train ... --json | head`
+            sys.stderr.close()
     if isinstance(end, Failed):
         hint = " (or rerun with --adapt)" if end.kind == "mismatch" else ""
         print(f"designer train: {end.message}{hint}", file=sys.stderr)
