@@ -125,11 +125,27 @@ def export_safetensors(graph, out: Path, args) -> None:
     save_state_dict(_module(graph, args).state_dict(), out, "safetensors")
 
 
+def export_train_script(graph, out: Path, args) -> None:
+    from .compiler.train_script import TrainScriptError, training_script
+    from .core.serialize import write_text_atomic
+    from .training.config import ConfigError, TrainingConfig
+
+    try:
+        settings = TrainingConfig.from_dict(graph.training or None).to_dict()
+        source, notes = training_script(graph, settings, out.name)
+    except (ConfigError, TrainScriptError) as exc:
+        raise UserError(f"cannot write a training script: {exc}", EXIT_INVALID) from None
+    write_text_atomic(out, source)
+    for note in notes:
+        print(f"note: {note}")
+
+
 EXPORTERS = {
     "onnx": export_onnx,
     "torchscript": export_torchscript,
     "weights": export_weights,
     "safetensors": export_safetensors,
+    "train-script": export_train_script,
 }
 
 
