@@ -26,18 +26,21 @@ def grid_dims(n: int, aspect: float = 1.0) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def tile(tiles: np.ndarray, cols: int, pad: int = 1, fill: float = np.nan) -> np.ndarray:
+def tile(tiles: np.ndarray, cols: int, pad: int = 1, fill: float = np.nan,
+         row_pad: int | None = None) -> np.ndarray:
     """Lay ``tiles`` [N, h, w] (or [N, h, w, 3]) row by row, ``cols`` per row, ``pad`` pixels
-    of ``fill`` between them. Returns [rows·(h+pad)−pad, cols·(w+pad)−pad(, 3)]."""
+    of ``fill`` between them (``row_pad`` between rows, default ``pad``).
+    Returns [rows·(h+row_pad)−row_pad, cols·(w+pad)−pad(, 3)]."""
     tiles = np.asarray(tiles, dtype=np.float32)
     n, h, w = tiles.shape[:3]
+    gap = pad if row_pad is None else row_pad
     cols = max(1, min(cols, n)) if n else 1
     rows = math.ceil(n / cols) if n else 0
-    shape = (max(rows * (h + pad) - pad, 0), max(cols * (w + pad) - pad, 0)) + tiles.shape[3:]
+    shape = (max(rows * (h + gap) - gap, 0), max(cols * (w + pad) - pad, 0)) + tiles.shape[3:]
     out = np.full(shape, fill, dtype=np.float32)
     for i in range(n):
         r, c = divmod(i, cols)
-        out[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = tiles[i]
+        out[r * (h + gap):r * (h + gap) + h, c * (w + pad):c * (w + pad) + w] = tiles[i]
     return out
 
 
