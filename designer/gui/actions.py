@@ -8,15 +8,39 @@ commands call MainWindow methods; Undo/Redo come from the document's QUndoStack.
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from ..zoo import list_examples
 from .settings import THEMES
 
 Std = QKeySequence.StandardKey
+
+
+def importer_available() -> bool:
+    """Whether the model importer is installed (checked without importing torch)."""
+    return (Path(__file__).resolve().parents[1] / "compiler" / "importer.py").exists()
+
+
+def show_about(window) -> None:
+    from .. import __version__
+
+    QMessageBox.about(window, "About Designer",
+                      f"<b>Designer</b> {__version__}<br>Build, train and understand "
+                      f"convolutional neural networks visually, on PyTorch.")
+
+
+def show_shortcuts(window) -> None:
+    """A table of every action that has a shortcut, as the platform writes it."""
+    native = QKeySequence.SequenceFormat.NativeText
+    rows = "".join(
+        f"<tr><td>{a.text().replace('&', '')}</td><td>&nbsp;&nbsp;"
+        f"{', '.join(k.toString(native) for k in a.shortcuts())}</td></tr>"
+        for a in window.commands.by_name.values() if a.shortcuts())
+    QMessageBox.information(window, "Keyboard shortcuts", f"<table>{rows}</table>")
 
 
 def _keys(*keys) -> list[QKeySequence]:
@@ -35,12 +59,15 @@ class WindowActions:
         self._view_actions(window, view)
         self._add("auto_layout", "&Auto Layout", view.auto_layout, _keys("Ctrl+L"),
                   "Arrange the layers in rows by depth (one undo step)")
-        self._add("about", "&About Designer", window.show_about)
-        self._add("shortcuts", "&Keyboard Shortcuts", window.show_shortcuts, _keys("F1"))
+        self._add("about", "&About Designer", partial(show_about, window))
+        self._add("shortcuts", "&Keyboard Shortcuts", partial(show_shortcuts, window), _keys("F1"))
         self.build_menus(window.menuBar())
 
     def __getitem__(self, name: str) -> QAction:
         return self.by_name[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.by_name
 
     def _add(self, name: str, text: str, slot: Callable, keys=(), tip: str = "") -> QAction:
         action = QAction(text, self.window)
@@ -62,6 +89,9 @@ class WindowActions:
         self._add("save", "&Save", w.save, _keys(Std.Save), "Save the design")
         self._add("save_as", "Save &As…", w.save_as, _keys("Ctrl+Shift+S"), "Save under a new name")
         self._add("revert", "&Revert", w.revert, (), "Discard the changes since the last save")
+        if importer_available():
+            self._add("import", "&Import PyTorch Model…", w.import_dialog, (),
+                      "Turn a torchvision or your own nn.Module into an editable design")
         self._add("export_image", "&Export Canvas Image…", w.export_image, (),
                   "Write the whole design as a PNG or SVG image")
         self._add("quit", "&Quit", w.close, _keys(Std.Quit))
@@ -111,6 +141,8 @@ class WindowActions:
         file.addSeparator()
         file.addActions([a["save"], a["save_as"], a["revert"]])
         file.addSeparator()
+        if "import" in a:
+            file.addAction(a["import"])
         file.addAction(a["export_image"])
         file.addSeparator()
         file.addAction(a["quit"])

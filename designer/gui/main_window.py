@@ -13,7 +13,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QWidget,
+)
 
 from ..core import serialize
 from ..core.edits import replace_design
@@ -24,6 +26,7 @@ from . import recovery
 from .actions import WindowActions
 from .canvas import GraphView
 from .document import Document
+from .import_dialog import ImportDialog, ModelImporter
 from .panels.inspector import InspectorPanel
 from .panels.palette import PalettePanel
 from .panels.problems import ProblemsPanel
@@ -272,6 +275,37 @@ class MainWindow(QMainWindow):
             return False
         return True
 
+    def import_dialog(self) -> bool:
+        """File → Import PyTorch Model: ask for the source, then import in the background."""
+        dialog = ImportDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        return self.import_model(*dialog.values()) is not None
+
+    def import_model(self, source: str, shape: list[int]) -> ModelImporter | None:
+        """Start importing ``source``; the design opens (unsaved) when the child process ends."""
+        if not self.maybe_save():
+            return None
+        importer = ModelImporter(self)
+        progress = QProgressDialog(f"Importing {source}…", "Cancel", 0, 0, self)
+        progress.setWindowTitle("Import PyTorch model")
+        progress.setMinimumDuration(0)
+        progress.canceled.connect(importer.cancel)
+        importer.imported.connect(lambda graph: self._on_import_done(progress, graph))
+        importer.failed.connect(lambda reason: self._on_import_done(progress, None, reason))
+        importer.start(source, shape)
+        progress.show()
+        return importer
+
+    def _on_import_done(self, progress: QProgressDialog, graph: Graph | None, reason: str = "") -> None:
+        cancelled = progress.wasCanceled()
+        progress.close()
+        if graph is not None:
+            self.document.replace_graph(graph, None)
+            self.show_design()
+        elif not cancelled:
+            QMessageBox.critical(self, "Cannot import the model", reason)
+
     def export_image(self) -> bool:
         suggested = str(Path(self._folder()) / f"{_file_stem(self.document.graph.name)}.png")
         path, _ = QFileDialog.getSaveFileName(self, "Export canvas image", suggested,
@@ -344,21 +378,6 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosaver.clean_exit()
         event.accept()
-
-    # ------------------------------------------------------------ help
-    def show_about(self) -> None:
-        from .. import __version__
-
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<b>{APP_NAME}</b> {__version__}<br>Build, train and understand "
-                          f"convolutional neural networks visually, on PyTorch.")
-
-    def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td>{a.text().replace('&', '')}</td><td>&nbsp;&nbsp;"
-            f"{', '.join(k.toString(k.SequenceFormat.NativeText) for k in a.shortcuts())}</td></tr>"
-            for a in self.commands.by_name.values() if a.shortcuts())
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
 
 def _file_stem(name: str) -> str:
