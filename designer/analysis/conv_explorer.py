@@ -94,8 +94,8 @@ class Step:
 
     def products_text(self, kernel: np.ndarray) -> str:
         """"3·1 + 0·0 + 1·(−1) + … = −5": every product of the window with the kernel."""
-        terms = [f"{_num(a)}·{_paren(_num(b))}" for a, b in zip(self.window.ravel(), np.ravel(kernel))]
-        return " + ".join(terms) + f" = {_num(self.value)}"
+        terms = [f"{number_text(a)}·{_paren(number_text(b))}" for a, b in zip(self.window.ravel(), np.ravel(kernel))]
+        return " + ".join(terms) + f" = {number_text(self.value)}"
 
 
 def steps(image: np.ndarray, kernel: np.ndarray, padding: int = 0, stride: int = 1) -> list[Step]:
@@ -121,7 +121,7 @@ def apply_kernel(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return convolve2d(values, kernel, padding=kernel.shape[0] // 2, stride=1)
 
 
-def _num(value: float) -> str:
+def number_text(value: float) -> str:
     """Whole numbers without decimals, others with up to 3; a real minus sign."""
     value = float(value)
     text = f"{int(round(value))}" if abs(value - round(value)) < 1e-9 else f"{value:.3g}"
