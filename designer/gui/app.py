@@ -92,13 +92,20 @@ def screenshot(window, out: str | Path, size: tuple[int, int] = DEFAULT_SIZE,
     for _ in range(3):  # analysis, layout and paint each take one turn of the event loop
         QApplication.processEvents()
     window.show_design()
-    if select:
+    if select and not _visible(window.view, select):
         window.view.center_on(select)
     QApplication.processEvents()
     if not window.grab().save(str(out)):
         raise LaunchError(f"cannot write the screenshot {out}: check the folder and the "
                           f"extension (.png or .jpg)")
     return out
+
+
+def _visible(view, node_id: str) -> bool:
+    """Whether the node (or the collapsed group showing it) is wholly in the viewport."""
+    box = view.graph_scene.box(view.graph_scene.owner_of(node_id) or node_id)
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    return box is not None and shown.contains(box.sceneBoundingRect())
 
 
 def run(path: str | None = None, screenshot_path: str | None = None,

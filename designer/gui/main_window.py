@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         problems = self.add_dock(self.problems, "Problems", Area.BottomDockWidgetArea, "dock_problems")
         self.tabifyDockWidget(summary, problems)
         summary.raise_()
-        self.resizeDocks([self.docks["dock_palette"], self.docks["dock_inspector"]], [225, 330],
+        self.resizeDocks([self.docks["dock_palette"], self.docks["dock_inspector"]], [225, 350],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([summary], [200], Qt.Orientation.Vertical)
         self.design_status = DesignStatus(self.document, self)

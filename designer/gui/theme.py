@@ -39,13 +39,27 @@ _LIGHT = {
     "Link": "#0b5cd5", "LinkVisited": "#6f42c1",
 }
 _DARK = {
-    "Window": "#24272c", "WindowText": "#e6e8eb", "Base": "#1b1d21", "AlternateBase": "#25282d",
+    "Window": "#24272c", "WindowText": "#e6e8eb", "Base": "#2f333a", "AlternateBase": "#353a42",
     "ToolTipBase": "#2f333a", "ToolTipText": "#e6e8eb", "PlaceholderText": "#7d8590",
-    "Text": "#e6e8eb", "Button": "#2f333a", "ButtonText": "#e6e8eb", "BrightText": "#ff7b72",
-    "Light": "#3b4048", "Midlight": "#33373e", "Mid": "#4a5059", "Dark": "#16181b",
+    "Text": "#e6e8eb", "Button": "#383d45", "ButtonText": "#e6e8eb", "BrightText": "#ff7b72",
+    "Light": "#4a5059", "Midlight": "#40454d", "Mid": "#5a616b", "Dark": "#16181b",
     "Shadow": "#0d0e10", "Highlight": "#3d7be0", "HighlightedText": "#ffffff",
     "Link": "#6aa4ff", "LinkVisited": "#c297ff",
 }
+
+
+#: Fusion outlines check boxes with a darker window colour: invisible on a dark theme.
+DARK_STYLE = """
+QCheckBox::indicator, QGroupBox::indicator, QTreeView::indicator {
+    width: 12px; height: 12px; border: 1px solid #8b949e; border-radius: 3px; background: #2f333a;
+}
+QCheckBox::indicator:hover { border-color: #c9d1d9; }
+QCheckBox::indicator:checked, QGroupBox::indicator:checked, QTreeView::indicator:checked {
+    background: #3d7be0; border-color: #9cc2ff;
+}
+QCheckBox::indicator:disabled { border-color: #565c64; background: #24272c; }
+QCheckBox::indicator:checked:disabled { background: #3a4a66; }
+"""
 
 
 def make_palette(dark: bool) -> QPalette:
@@ -106,6 +120,7 @@ class ThemeManager(QObject):
     def apply(self) -> None:
         dark = system_prefers_dark(self._app) if self._mode == "system" else self._mode == "dark"
         self._app.setPalette(make_palette(dark))
+        self._app.setStyleSheet(DARK_STYLE if dark else "")
         if dark != self._dark:
             self._dark = dark
             self.theme_changed.emit(dark)

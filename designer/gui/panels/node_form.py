@@ -191,7 +191,9 @@ class NodeForm(QWidget):
         lines = info.explain if info else []
         self.explain.setText("<br>".join(f"<span style='font-family:monospace'>{ln}</span>" for ln in lines))
         self.explain.setVisible(bool(lines))
-        self.stats.setText(self._stats_text(info))
+        stats = self._stats_text(info)
+        self.stats.setText(stats)
+        self.stats.setVisible(bool(stats))
         self.issues.setText("<br>".join(
             f"<span style='color:{c.error if i.is_error else c.warning}'>"
             f"{'✖' if i.is_error else '⚠'} {i.message}</span>" for i in (info.issues if info else [])))
