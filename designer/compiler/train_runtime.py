@@ -193,14 +193,14 @@ def setup(device_name):
     device = torch.device(f"cuda:{local}" if cuda else "cpu")
     if cuda:
         torch.cuda.set_device(device)
-    if world > 1:
+    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:  # started by torchrun
         dist.init_process_group("nccl" if cuda else "gloo")
     return int(os.environ.get("RANK", "0")), world, device
 
 
 def reduce_sum(values, world, device):
     tensor = torch.tensor(values, dtype=torch.float64, device=device)
-    if world > 1:
+    if dist.is_initialized():
         dist.all_reduce(tensor)
     return tensor.tolist()
 
@@ -244,10 +244,11 @@ def train(build, config, args):
     train_set, val_set, stats = prepare_data(config, args.data_root)
     classes = int(train_set.tensors[1].max()) + 1
     model = build().to(device)
+    launched = dist.is_initialized()
     net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
-        if world > 1 else model
+        if launched else model
     per_process = max(1, math.ceil(args.batch_size / world))  # the global batch is kept
-    sampler = DistributedSampler(train_set, world, rank, shuffle=True, seed=config["seed"]) if world > 1 else None
+    sampler = DistributedSampler(train_set, world, rank, shuffle=True, seed=config["seed"]) if launched else None
     gen = torch.Generator().manual_seed(config["seed"])
     train_loader = DataLoader(train_set, per_process, shuffle=sampler is None, sampler=sampler, generator=gen)
     val_share = torch.utils.data.Subset(val_set, range(rank, len(val_set), world))
@@ -264,7 +265,8 @@ def train(build, config, args):
     amp = device.type == "cuda" and config["mixed_precision"]
     log = print if rank == 0 else (lambda *a, **k: None)
     log(f"training {config['name']} on {config['data']['name']}: {len(train_set)} samples, "
-        f"{len(val_set)} for validation, {world} process(es) on {device.type}")
+        f"{len(val_set)} for validation, {world} process(es) on {device.type}"
+        + (f" ({dist.get_backend()})" if launched else ""))
     best, waited, epoch = math.inf, 0, 0
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
@@ -283,10 +285,11 @@ def train(build, config, args):
                 log(f"stopping early: no improvement for {waited} epochs")
                 break
     status = 0
-    if world > 1:
+    if launched:
         spread = weights_spread(model, world, device)
-        log(f"the {world} processes agree on the final weights (largest difference {spread:.3g})"
-            if spread == 0 else f"the processes disagree on the final weights by {spread:.3g}")
+        if world > 1:
+            log(f"the {world} processes agree on the final weights (largest difference {spread:.3g})"
+                if spread == 0 else f"the processes disagree on the final weights by {spread:.3g}")
         status = 0 if spread == 0 else 1
         dist.destroy_process_group()
     return status

@@ -52,7 +52,7 @@ def test_two_processes_under_torchrun_agree(script):
                  script.name, "--epochs", "1", "--checkpoint", "two.pt"], script.parent)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    assert "2 process(es) on cpu" in out
+    assert "2 process(es) on cpu (gloo)" in out
     assert out.count("epoch 1/1") == 1  # rank 0 alone logs
     assert "the 2 processes agree on the final weights (largest difference 0)" in out
     state = torch.load(script.parent / "two.pt", weights_only=True)
