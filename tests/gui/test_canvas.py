@@ -218,3 +218,77 @@ def test_adding_after_the_selection_wires_the_new_layer_in(view):
     assert doc.selection == ["bn1"] and doc.undo_stack.count() == 1
     doc.set_selection(["output"])
     assert view.add_layer_after_selection("ReLU") is None
+
+
+def test_the_canvas_follows_a_replaced_graph_and_lets_go_when_destroyed(qtbot):
+    doc = Document(small_design())
+    view = GraphView(doc)
+    qtbot.addWidget(view)
+    doc.replace_graph(serialize.load(__import__("designer.zoo", fromlist=["find"]).find("lenet5")))
+    assert set(view.graph_scene.nodes) == set(doc.graph.nodes)
+    assert "pool2" in view.graph_scene.nodes
+    scene = view.graph_scene
+    view.deleteLater()
+    qtbot.waitUntil(lambda: not scene._binding)
+    doc.push(SetParams("conv1", {"out_channels": 4, "kernel_size": 5}))  # nobody to crash
+    assert doc.graph.nodes["conv1"].params["out_channels"] == 4
+
+
+def test_middle_button_and_space_drag_pan_the_view(view, qtbot):
+    view.zoom_by(2.0)
+    vp = view.viewport()
+    centre = view.mapToScene(vp.rect().center())
+    start = vp.rect().center()
+    QTest.mousePress(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(vp, start + QPoint(-80, -60))
+    QTest.mouseRelease(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, start + QPoint(-80, -60))
+    moved = view.mapToScene(vp.rect().center()) - centre
+    assert abs(moved.x() - 80 / view.zoom) < 2 and abs(moved.y() - 60 / view.zoom) < 2
+    assert view.document.undo_stack.count() == 0
+    QTest.keyPress(view, Qt.Key.Key_Space)
+    before = view.mapToScene(vp.rect().center())
+    drag(view, start, start + QPoint(40, 40))
+    QTest.keyRelease(view, Qt.Key.Key_Space)
+    after = view.mapToScene(vp.rect().center())
+    assert abs((before - after).x() - 40 / view.zoom) < 2
+    assert view.document.undo_stack.count() == 0  # panning moved nothing
+
+
+def test_rubber_band_selects_nodes_and_delete_key_removes_them(view):
+    doc = view.document
+    scene = view.graph_scene
+    top = view.mapFromScene(scene.box("relu1").scenePos() + QPointF(-120, -45))
+    bottom = view.mapFromScene(scene.box("flatten").scenePos() + QPointF(120, 45))
+    drag(view, top, bottom, steps=5)
+    assert doc.selection == ["relu1", "flatten"]
+    assert not [i for i in scene.selectedItems() if i.__class__.__name__ == "EdgeItem"
+                and (i.src.key, i.dst.key) != ("relu1", "flatten")]
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert "relu1" not in doc.graph.nodes and "flatten" not in doc.graph.nodes
+    assert doc.undo_stack.count() == 1
+
+
+def test_a_merge_offers_one_port_per_input_plus_a_free_one(qtbot):
+    b = DesignBuilder("merge")
+    x = b.input([4, 8, 8])
+    l = b.conv2d(x, 4, 1, id="left")
+    r = b.conv2d(x, 4, 1, id="right")
+    m = b.conv2d(x, 4, 1, id="more")
+    cat = b.concat(l, r, id="cat")
+    b.output(b.flatten(cat, id="flat"))
+    doc = Document(b.build())
+    view = GraphView(doc)
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.fit_to_view()
+    box = view.graph_scene.box("cat")
+    assert list(box.in_ports) == [0, 1, 2]
+    assert [p.connected for p in box.in_ports.values()] == [True, True, False]
+    xs = [p.scenePos().x() for p in box.in_ports.values()]
+    assert xs == sorted(xs)  # port order, left to right, is the concatenation order
+    drag(view, port_point(view, "more", OUT), port_point(view, "cat", IN, 2))
+    assert Edge("more", "cat", 2) in doc.graph.edges
+    assert list(box.in_ports) == [0, 1, 2, 3]
+    qtbot.waitUntil(lambda: box.text.line2 == "→ 12×8×8")

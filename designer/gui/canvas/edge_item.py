@@ -87,8 +87,10 @@ class EdgeItem(QGraphicsItem):
         return self.src.port_scene_pos(OUT, self.src_port), self.dst.port_scene_pos(IN, self.dst_port)
 
     def set_route(self, route: Route, label_at: tuple[float, float] | None = None) -> None:
-        x, y = label_at or route.label_at
-        self.label.setPos(x + 5, y)
+        """Show ``route``; ``label_at`` is the label's left x and centre y."""
+        if label_at is None:
+            label_at = (route.label_at[0] + 5, route.label_at[1])
+        self.label.setPos(*label_at)
         if route == self.route:
             return
         self.prepareGeometryChange()

@@ -7,6 +7,7 @@ turns into a QPainterPath.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass
 
 Point = tuple[float, float]
@@ -143,16 +144,63 @@ def _loop(p: Point, q: Point, obstacles: list[Rect], around: Rect | None) -> Rou
 
 
 def label_spot(route: Route, size: tuple[float, float], blocked: list[Rect]) -> Point:
-    """The first of the route's label spots where a label of ``size`` (drawn right of the
-    spot, vertically centred) covers no ``blocked`` rectangle; else the best spot."""
+    """Where a label of ``size`` goes (its left x and centre y): beside one of the route's
+    spots, on the side the curve is not heading to, covering no ``blocked`` rectangle."""
     w, h = size
+    end_x = route.end[0]
+    candidates = []
     for x, y in route.spots:
-        rect = (x + 5, y - h / 2, x + 5 + w, y + h / 2)
+        sides = (x - 5 - w, x + 5) if end_x > x + 2 else (x + 5, x - 5 - w)
+        candidates += [(left, y) for left in sides]
+    for left, y in candidates:
+        rect = (left, y - h / 2, left + w, y + h / 2)
         if not any(rect[0] < b[2] and b[0] < rect[2] and rect[1] < b[3] and b[1] < rect[3] for b in blocked):
-            return (x, y)
-    return route.spots[0]
+            return (left, y)
+    return candidates[0]
 
 
 def union(rects: list[Rect]) -> Rect:
     return (min(r[0] for r in rects), min(r[1] for r in rects),
             max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+class RectIndex:
+    """Rectangles by key, sorted by top edge, for "what is near here" queries while routing
+    (faster than asking the scene, whose queries call back into Python for every item)."""
+
+    def __init__(self) -> None:
+        self._rects: dict[object, Rect] = {}
+        self._tops: list[tuple[float, int]] = []
+        self._keys: list[object] = []
+        self._ids: dict[object, int] = {}
+        self._tallest = 0.0
+
+    def add(self, key, rect: Rect) -> None:
+        if key in self._rects:
+            self.remove(key)
+        self._rects[key] = rect
+        ident = self._ids.setdefault(key, len(self._keys))
+        if ident == len(self._keys):
+            self._keys.append(key)
+        insort(self._tops, (rect[1], ident))
+        self._tallest = max(self._tallest, rect[3] - rect[1])
+
+    def remove(self, key) -> None:
+        rect = self._rects.pop(key, None)
+        if rect is not None:
+            entry = (rect[1], self._ids[key])
+            i = bisect_left(self._tops, entry)
+            if i < len(self._tops) and self._tops[i] == entry:
+                del self._tops[i]
+
+    def near(self, area: Rect, skip=()) -> list[Rect]:
+        """Rectangles that overlap ``area``, except those whose key is in ``skip``."""
+        lo = bisect_left(self._tops, (area[1] - self._tallest, -1))
+        hi = bisect_right(self._tops, (area[3], len(self._keys)))
+        out = []
+        for _, ident in self._tops[lo:hi]:
+            key = self._keys[ident]
+            r = self._rects[key]
+            if key not in skip and r[0] < area[2] and area[0] < r[2] and r[1] < area[3] and area[1] < r[3]:
+                out.append(r)
+        return out

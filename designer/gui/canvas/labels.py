@@ -18,7 +18,8 @@ def placeholder(node: Node, title: str | None = None) -> BoxText:
     """A new box's text before the analysis has looked at it."""
     spec = registry.get(node.type)
     line1 = spec.describe(node.params) if spec is not None else ""
-    return BoxText(title or node.id, node.type, line1 or _category(node.type), "", status=UNKNOWN)
+    return BoxText(title or node.id, node.type, line1 or _category(node.type), "", status=UNKNOWN,
+                   quiet=not line1)
 
 
 def placeholder_group(group: Group, count: int) -> BoxText:
@@ -34,13 +35,19 @@ def _layers(n: int) -> str:
     return f"{n} layer{'s' if n != 1 else ''}"
 
 
-def _short(message: str, node_id: str) -> str:
-    """Drop the "Conv2d conv3: " prefix: the box already says which layer it is."""
-    marker = f" {node_id}"
-    head, sep, rest = message.partition(":")
-    if sep and marker in head + " ":
-        return rest.strip()
-    return message
+def _short(message: str, node_id: str, layer_type: str = "") -> str:
+    """The reason without the culprit's name (the box says which layer it is) and without
+    the advice after ";" (the tooltip and the Problems panel have the whole message)."""
+    text = message.strip()
+    for head in (f"{layer_type} {node_id}", f"Input {node_id}", f"Output {node_id}", node_id):
+        if head.strip() and text.startswith(head):
+            text = text[len(head):].lstrip()
+            break
+    if text.startswith("'s "):
+        text = text[3:]
+    text = text.lstrip(":").strip()
+    text = text.split(";")[0].split(", so ")[0].strip().rstrip(".")
+    return text[:1].upper() + text[1:] if text else message
 
 
 def node_text(node: Node, info, title: str | None = None) -> BoxText:
@@ -53,7 +60,9 @@ def node_text(node: Node, info, title: str | None = None) -> BoxText:
     status = ERROR if (errors or info.status == "error") else (WARNING if warnings else
                                                                 (UNKNOWN if info.status == "unknown" else OK))
     spec = registry.get(node.type)
-    line1 = info.label or (spec.describe(node.params) if spec else "") or _category(node.type)
+    line1 = info.label or (spec.describe(node.params) if spec else "")
+    quiet = not line1
+    line1 = line1 or _category(node.type)
     if info.output_shape is not None:
         line2 = f"→ {fmt_shape(info.output_shape)}"
     else:
@@ -61,10 +70,10 @@ def node_text(node: Node, info, title: str | None = None) -> BoxText:
     endpoint = node.type in ("Input", "Output")
     extra = "" if endpoint or info.output_shape is None else fmt_params(info.params)
     first = (errors or warnings or [None])[0]
-    issue = _short(first.message, node.id) if first is not None else ""
+    issue = _short(first.message, node.id, node.type) if first is not None else ""
     if status == UNKNOWN and not issue:
-        line2 = "shape unknown: an earlier layer has a problem"
-    return BoxText(title or node.id, node.type, line1, line2, extra, issue, status, _tooltip(node, info))
+        line2 = "shape unknown"
+    return BoxText(title or node.id, node.type, line1, line2, extra, issue, status, _tooltip(node, info), quiet)
 
 
 def _tooltip(node: Node, info) -> str:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .geometry import port_offsets
 from .port_item import IN, OUT, PortItem
-from .style import CORNER, HEADER_H, ISSUE_H, NODE_H, NODE_W, colour, font, metrics, text_on
+from .style import CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on
 
 OK, ERROR, WARNING, UNKNOWN = "ok", "error", "warning", "unknown"
 
@@ -33,6 +33,8 @@ class BoxText:
     issue: str = ""
     status: str = OK
     tooltip: str = ""
+    #: line1 is a stand-in (the layer's category), not parameters: drawn muted.
+    quiet: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class BoxItem(QGraphicsItem):
         super().__init__()
         self.key = key
         self.text = BoxText(key, "", "", "")
+        self._issue_lines: list[str] = []
         self.in_ports: dict[object, PortItem] = {}
         self.out_ports: dict[object, PortItem] = {}
         self.setFlags(
@@ -70,7 +73,7 @@ class BoxItem(QGraphicsItem):
     # ------------------------------------------------------------ geometry
     @property
     def height(self) -> float:
-        return NODE_H + (ISSUE_H if self.text.issue else 0.0)
+        return NODE_H + (ISSUE_LINE * len(self._issue_lines) + 4 if self._issue_lines else 0.0)
 
     def box_rect(self) -> QRectF:
         return QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, self.height)
@@ -94,12 +97,13 @@ class BoxItem(QGraphicsItem):
         """Show ``text``; False (and no repaint) when nothing changed."""
         if text == self.text:
             return False
-        if bool(text.issue) != bool(self.text.issue):
+        lines = wrap(text.issue, NODE_W - 14, 2)
+        if len(lines) != len(self._issue_lines):
             self.prepareGeometryChange()
-            self.text = text
+            self.text, self._issue_lines = text, lines
             self._place_ports()
         else:
-            self.text = text
+            self.text, self._issue_lines = text, lines
         if text.tooltip != self.toolTip():
             self.setToolTip(text.tooltip)
         self.update()
@@ -187,9 +191,12 @@ class BoxItem(QGraphicsItem):
         painter.setBrush(QBrush(colour(self.header_colour)))
         painter.drawPath(clip.intersected(band))
         on = colour(text_on(self.header_colour))
-        kind_w = min(metrics("body").horizontalAdvance(self.text.kind) + 2, rect.width() * 0.45)
         badge_w = 16.0 if self.text.status in (ERROR, WARNING) else 0.0
         right = rect.right() - 7 - self.header_reserve
+        room = right - rect.left() - 7 - badge_w - 6
+        title_need = metrics("title").horizontalAdvance(self.text.title) + 2
+        kind_need = metrics("body").horizontalAdvance(self.text.kind) + 2
+        kind_w = min(kind_need, max(room - title_need, min(kind_need, 44.0)))
         painter.setPen(on)
         painter.setFont(font("body"))
         painter.drawText(QRectF(right - kind_w, head.top(), kind_w, HEADER_H),
@@ -197,7 +204,7 @@ class BoxItem(QGraphicsItem):
                          metrics("body").elidedText(self.text.kind, Qt.TextElideMode.ElideRight, kind_w))
         if badge_w:
             self._paint_badge(painter, theme, QPointF(right - kind_w - 10, head.center().y()))
-        title_w = rect.width() - kind_w - badge_w - 20
+        title_w = room - kind_w
         painter.setPen(on)
         painter.setFont(font("title"))
         painter.drawText(QRectF(rect.left() + 7, head.top(), title_w, HEADER_H),
@@ -219,7 +226,7 @@ class BoxItem(QGraphicsItem):
         top = rect.top() + HEADER_H
         dim = self.text.status == UNKNOWN
         painter.setFont(font("body"))
-        painter.setPen(colour(theme.muted if dim else theme.text))
+        painter.setPen(colour(theme.muted if dim or self.text.quiet else theme.text))
         body = metrics("body")
         painter.drawText(QRectF(left, top, width, line_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -233,13 +240,30 @@ class BoxItem(QGraphicsItem):
         painter.drawText(QRectF(left, top + line_h, shape_w, line_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          body.elidedText(self.text.line2, Qt.TextElideMode.ElideRight, shape_w))
-        if self.text.issue:
+        if self._issue_lines:
             tone = theme.error if self.text.status == ERROR else theme.warning
             painter.setPen(colour(tone))
             painter.setFont(font("small"))
-            strip = QRectF(left, rect.top() + NODE_H - 1, width, ISSUE_H)
-            painter.drawText(strip, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             metrics("small").elidedText(self.text.issue, Qt.TextElideMode.ElideRight, width))
+            for i, line in enumerate(self._issue_lines):
+                strip = QRectF(left, rect.top() + NODE_H - 2 + i * ISSUE_LINE, width, ISSUE_LINE)
+                painter.drawText(strip, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
+
+
+def wrap(text: str, width: float, max_lines: int) -> list[str]:
+    """Greedy word wrap in the small font; the last line is elided if text remains."""
+    fm = metrics("small")
+    words = text.split()
+    lines: list[str] = []
+    while words and len(lines) < max_lines:
+        line = words.pop(0)
+        while words and fm.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line = f"{line} {words.pop(0)}"
+        lines.append(line)
+    if words:
+        lines[-1] = fm.elidedText(f"{lines[-1]} {' '.join(words)}", Qt.TextElideMode.ElideRight, width)
+    elif lines and fm.horizontalAdvance(lines[-1]) > width:
+        lines[-1] = fm.elidedText(lines[-1], Qt.TextElideMode.ElideRight, width)
+    return lines
 
 
 class NodeItem(BoxItem):

@@ -10,6 +10,8 @@ Edge routes and frames are recomputed lazily (once per event-loop turn) after mo
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -18,8 +20,8 @@ from ...core.graph import Edge, Graph
 from ...core.layout import group_anchor, group_chain, group_chains, group_members, visible_owner
 from . import commands, labels
 from .edge_item import EdgeItem
-from .geometry import label_spot, route, union
-from .group_item import FrameTitle, GroupFrameItem, GroupNodeItem
+from .geometry import RectIndex, label_spot, route, union
+from .group_item import GroupFrameItem, GroupNodeItem
 from .interactions import ConnectGesture
 from .node_item import BoxItem, NodeItem
 from .port_item import IN, OUT, PortItem
@@ -56,6 +58,9 @@ class GraphScene(QGraphicsScene):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.flush)
         self.setBackgroundBrush(colour(self.theme.background))
+        self._binding: list = []
+        # Qt may delete the scene while the document (and its graph) lives on: let go then.
+        self.destroyed.connect(partial(_disconnect, self._binding))
         self.selectionChanged.connect(self._on_scene_selection)
         document.analysis_changed.connect(self._on_analysis_changed)
         document.selection_changed.connect(self._on_document_selection)
@@ -70,10 +75,10 @@ class GraphScene(QGraphicsScene):
 
     def _bind(self, graph: Graph) -> None:
         if self._graph is not None:
-            for signal, slot in self._slots(self._graph):
-                signal.disconnect(slot)
+            _disconnect(self._binding)
         self._graph = graph
-        for signal, slot in self._slots(graph):
+        self._binding[:] = self._slots(graph)
+        for signal, slot in self._binding:
             signal.connect(slot)
 
     def _slots(self, graph: Graph):
@@ -87,11 +92,9 @@ class GraphScene(QGraphicsScene):
         self.rebuild()
 
     def detach(self) -> None:
-        """Stop mirroring (the view is going away)."""
-        if self._graph is not None:
-            for signal, slot in self._slots(self._graph):
-                signal.disconnect(slot)
-            self._graph = None
+        """Stop mirroring the graph (the view is going away)."""
+        _disconnect(self._binding)
+        self._graph = None
 
     # ================================================================ building
     def rebuild(self) -> None:
@@ -331,26 +334,42 @@ class GraphScene(QGraphicsScene):
             self._frames_dirty = False
             self._update_frames()
         dirty, self._dirty = self._dirty, set()
-        for key in dirty:
-            item = self.edge_items.get(key)
-            if item is not None:
-                self._route(item)
+        items = [self.edge_items[k] for k in dirty if k in self.edge_items]
+        if items:
+            boxes, labels = self._obstacles()
+            for item in items:
+                self._route(item, boxes, labels)
 
-    def _route(self, item: EdgeItem) -> None:
+    def _obstacles(self) -> tuple[RectIndex, RectIndex]:
+        """Where edges must not go (boxes) and where labels must not go (boxes, frame
+        titles, other labels), indexed for this pass."""
+        boxes, labels = RectIndex(), RectIndex()
+        for box in self.boxes():
+            rect = box.scene_rect()
+            boxes.add(box.key, rect)
+            labels.add(("box", box.key), rect)
+        for gid, frame in self.frames.items():
+            for i, rect in enumerate(frame.plate.scene_rects()):
+                labels.add(("plate", gid, i), rect)
+        for key, item in self.edge_items.items():
+            if item.label.isVisible() and item.route is not None:
+                labels.add(("label", key), _tuple(item.label.sceneBoundingRect()))
+        return boxes, labels
+
+    def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex) -> None:
         p, q = item.ends()
         src_rect, dst_rect = item.src.scene_rect(), item.dst.scene_rect()
-        area = QRectF(QPointF(min(p.x(), q.x()) - 300, min(p.y(), q.y()) - 40),
-                      QPointF(max(p.x(), q.x()) + 300, max(p.y(), q.y()) + 40))
-        near = self.items(area, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
-        obstacles = [b.scene_rect() for b in near if isinstance(b, BoxItem)
-                     and b is not item.src and b is not item.dst]
+        area = (min(p.x(), q.x()) - 300, min(p.y(), q.y()) - 40,
+                max(p.x(), q.x()) + 300, max(p.y(), q.y()) + 40)
+        obstacles = boxes.near(area, skip=(item.src.key, item.dst.key))
         fan_out = len(self.edges_from(item.src, item.src_port))
         fan_in = len(item.dst.in_ports)
         t = 0.72 if fan_out > fan_in else (0.3 if fan_in > fan_out else 0.5)
         path = route((p.x(), p.y()), (q.x(), q.y()), obstacles, t, union([src_rect, dst_rect]))
-        blocked = obstacles + [src_rect, dst_rect]
-        blocked += [r for f in near if isinstance(f, FrameTitle) for r in f.scene_rects()]
+        blocked = labels.near(area, skip=(("label", item.key),))
         item.set_route(path, label_spot(path, item.label_size(), blocked))
+        if item.label.isVisible():
+            labels.add(("label", item.key), _tuple(item.label.sceneBoundingRect()))
 
     def edges_from(self, box, port_key) -> list[EdgeItem]:
         return [e for e in self.edges_of(box) if e.src is box and e.src_port == port_key]
@@ -375,8 +394,11 @@ class GraphScene(QGraphicsScene):
     def item_moved(self, box: BoxItem) -> None:
         if self._placing:
             return
-        for item in self.edges_of(box):
-            self._route(item)
+        edges = self.edges_of(box)
+        if edges:
+            boxes, labels = self._obstacles()
+            for item in edges:
+                self._route(item, boxes, labels)
         self._frames_dirty = True
         self._schedule()
 
@@ -547,6 +569,12 @@ class GraphScene(QGraphicsScene):
         self.theme = theme_for(dark)
         self.setBackgroundBrush(colour(self.theme.background))
         self.update()
+
+
+def _disconnect(binding: list) -> None:
+    for signal, slot in binding:
+        signal.disconnect(slot)
+    binding.clear()
 
 
 def _tuple(rect: QRectF) -> tuple[float, float, float, float]:

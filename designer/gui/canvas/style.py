@@ -17,7 +17,7 @@ from ...layers import registry
 NODE_W = NODE_WIDTH
 NODE_H = NODE_HEIGHT
 HEADER_H = 20.0
-ISSUE_H = 17.0
+ISSUE_LINE = 13.0
 PORT_R = 5.0
 CORNER = 6.0
 GROUP_COLOUR = "#3f4f6b"
