@@ -93,6 +93,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([summary], [200], Qt.Orientation.Vertical)
         self.design_status = DesignStatus(self.document, self)
         self.statusBar().addPermanentWidget(self.design_status)
+        from .viewers import install_viewers  # filters, activations, health, ... docks
+
+        self.viewers = install_viewers(self)
 
     def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea,
                  object_name: str) -> QDockWidget:

@@ -1,0 +1,76 @@
+"""Look inside the network: filters, activation maps, augmented samples, training health,
+predictions and the convolution explorer, as docks of the designer window.
+
+``install_viewers(window)`` creates one ProbeSession for the window's document and puts each
+view in a dock (tabbed at the bottom, behind the summary, so nothing is computed until a
+view is shown). The GUI's training worker connects a run to ``viewers.session``:
+``attach_training(hook)`` when it starts (passing the same ``ProbeHook`` to
+``train(..., probes=[hook])``), ``handle_event(event)`` for every event, and
+``detach_training(last_checkpoint)`` when it ends; see session.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QDockWidget
+
+from .activations import ActivationsView
+from .augmentations import AugmentationsView
+from .common import ViewerBase
+from .conv_explorer import ConvExplorerView
+from .filters import FiltersView
+from .health import HealthView
+from .predictions import PredictionsView
+from .session import ProbeSession
+
+#: (object name, title, view class) in dock-tab order.
+VIEWS: tuple[tuple[str, str, type[ViewerBase]], ...] = (
+    ("dock_filters", "Filters", FiltersView),
+    ("dock_activations", "Activations", ActivationsView),
+    ("dock_augmentations", "Augmented samples", AugmentationsView),
+    ("dock_health", "Training health", HealthView),
+    ("dock_predictions", "Predictions", PredictionsView),
+    ("dock_convolution", "Convolution explorer", ConvExplorerView),
+)
+
+
+@dataclass
+class Viewers:
+    """The window's viewers: the shared session, each view and its dock, by object name."""
+
+    session: ProbeSession
+    views: dict[str, ViewerBase] = field(default_factory=dict)
+    docks: dict[str, QDockWidget] = field(default_factory=dict)
+
+    def show(self, object_name: str) -> None:
+        """Bring a viewer's dock to the front."""
+        dock = self.docks[object_name]
+        dock.show()
+        dock.raise_()
+
+
+def install_viewers(window) -> Viewers:
+    """Add the viewer docks to ``window`` (a MainWindow with ``document`` and ``add_dock``)."""
+    session = ProbeSession(window.document, window)
+    viewers = Viewers(session)
+    anchor = getattr(window, "docks", {}).get("dock_summary")
+    for name, title, cls in VIEWS:
+        view = cls(session, window)
+        dock = window.add_dock(view, title, Qt.DockWidgetArea.BottomDockWidgetArea, name)
+        viewers.views[name], viewers.docks[name] = view, dock
+        dock.visibilityChanged.connect(view.schedule_refresh)
+        if anchor is not None:
+            window.tabifyDockWidget(anchor, dock)
+        anchor = dock
+    if "dock_summary" in getattr(window, "docks", {}):
+        window.docks["dock_summary"].raise_()
+    session.show_sample.connect(lambda _index: viewers.show("dock_activations"))
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(session.shutdown)
+    return viewers
+
+
+__all__ = ["VIEWS", "Viewers", "install_viewers", "ProbeSession"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from ...training.probes import ProbeResult
@@ -84,8 +84,11 @@ class ViewerBase(QWidget):
         return written
 
     # ----------------------------------------------------------------- requests
-    def ask(self, kind: str, **params) -> int:
-        """Send a probe request; only its answer will be drawn."""
+    def ask(self, kind: str, **params) -> int | None:
+        """Send a probe request; only its answer will be drawn. A hidden view asks nothing
+        (it refreshes when shown), so closed docks cost no computation."""
+        if not self.on_screen():
+            return None
         self._pending = self.session.request(kind, **params)
         self.status.setText("Computing…" if not self.session.live else "Waiting for the training thread…")
         return self._pending
@@ -106,17 +109,35 @@ class ViewerBase(QWidget):
         self.draw(result)
 
     def _on_session_refresh_due(self) -> None:
-        if self.isVisible() and not self.waiting and self.follows_training():
+        if self.on_screen() and not self.waiting and self.follows_training():
             self.refresh()
 
     def _on_session_source_changed(self, _text: str) -> None:
         self._pending = None
-        if self.isVisible():
+        if self.on_screen():
             self.refresh()
+
+    def on_screen(self) -> bool:
+        """Shown and not behind another tab: a tabbed dock that is not the current tab stays
+        "visible" to Qt but is moved out of sight, so its dock's visible region is empty."""
+        if not self.isVisible():
+            return False
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        return dock is None or dock.isFloating() or not dock.visibleRegion().isEmpty()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if not self.waiting:
+        self.schedule_refresh()
+
+    def schedule_refresh(self, *_args) -> None:
+        """Refresh after this event-loop turn if the view is then on screen (its dock's tab
+        became current, or the window showed: tabs settle only after the show)."""
+        QTimer.singleShot(0, self._refresh_if_on_screen)
+
+    def _refresh_if_on_screen(self) -> None:
+        if self.on_screen() and not self.waiting:
             self.refresh()
 
     # ----------------------------------------------------------------- for subclasses

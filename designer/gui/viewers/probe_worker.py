@@ -25,14 +25,20 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         if self._job_id in self._worker._cancelled:
-            self._worker._failed_relay.emit(self._job_id, "")  # settles it, reports nothing
+            self._report(self._worker._failed_relay, "")  # settles it, reports nothing
             return
         try:
             result = self._fn(*self._args)
         except Exception as exc:  # noqa: BLE001 - reported to the view, never raised at the user
-            self._worker._failed_relay.emit(self._job_id, f"{exc}\n{traceback.format_exc(limit=4)}")
+            self._report(self._worker._failed_relay, f"{exc}\n{traceback.format_exc(limit=4)}")
         else:
-            self._worker._done_relay.emit(self._job_id, result)
+            self._report(self._worker._done_relay, result)
+
+    def _report(self, relay, value) -> None:
+        try:
+            relay.emit(self._job_id, value)
+        except RuntimeError:  # the window closed while the job ran: nobody is listening
+            pass
 
 
 class ProbeWorker(QObject):
