@@ -273,7 +273,7 @@ def test_a_merge_offers_one_port_per_input_plus_a_free_one(qtbot):
     x = b.input([4, 8, 8])
     l = b.conv2d(x, 4, 1, id="left")
     r = b.conv2d(x, 4, 1, id="right")
-    m = b.conv2d(x, 4, 1, id="more")
+    b.conv2d(x, 4, 1, id="more")
     cat = b.concat(l, r, id="cat")
     b.output(b.flatten(cat, id="flat"))
     doc = Document(b.build())

@@ -212,3 +212,31 @@ def test_removing_the_last_edge_into_a_group_updates_its_ports(make_view):
     doc.push(RemoveEdge(Edge("stem", "b0add", 1)))
     assert list(box.in_ports) == []
     assert not [e for e in view.graph_scene.edge_items.values() if e.dst is box]
+
+
+def test_dragging_a_frame_title_moves_the_whole_block_in_one_step(make_view, qtbot):
+    from PySide6.QtTest import QTest
+
+    view = make_view(residual_design(collapsed=False))
+    doc = view.document
+    scene = view.graph_scene
+    scene.flush()
+    frame = scene.frames["block1"]
+    title = frame.mapRectToScene(frame.title_rect())
+    start = view.mapFromScene(QPointF(title.center().x(), title.center().y()))
+    before = {n: doc.graph.nodes[n].position for n in scene.members_of("block1")}
+    others = {n: doc.graph.nodes[n].position for n in ("stem", "fc")}
+    vp = view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for i in range(1, 5):
+        QTest.mouseMove(vp, start + QPoint(30 * i, 10 * i))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(120, 40))
+    assert doc.undo_stack.count() == 1
+    dx = doc.graph.nodes["b1add"].position[0] - before["b1add"][0]
+    dy = doc.graph.nodes["b1add"].position[1] - before["b1add"][1]
+    assert abs(dx - 120 / view.zoom) < 2 and abs(dy - 40 / view.zoom) < 2
+    for n, (x, y) in before.items():
+        assert doc.graph.nodes[n].position == pytest.approx((x + dx, y + dy))
+    assert {n: doc.graph.nodes[n].position for n in others} == others
+    doc.undo_stack.undo()
+    assert {n: doc.graph.nodes[n].position for n in before} == before

@@ -231,10 +231,13 @@ class BoxItem(QGraphicsItem):
         painter.drawText(QRectF(left, top, width, line_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          body.elidedText(self.text.line1, Qt.TextElideMode.ElideRight, width))
-        extra_w = body.horizontalAdvance(self.text.extra) + 2 if self.text.extra else 0.0
+        extra = self.text.extra
+        if extra and body.horizontalAdvance(f"{self.text.line2}  {extra}") > width:
+            extra = extra.split(" ")[0] if extra[0].isdigit() else extra  # "147.5k params" → "147.5k"
+        extra_w = body.horizontalAdvance(extra) + 2 if extra else 0.0
         painter.setPen(colour(theme.muted))
         painter.drawText(QRectF(left + width - extra_w, top + line_h, extra_w, line_h),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, self.text.extra)
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, extra)
         painter.setPen(colour(theme.muted if dim else theme.text))
         shape_w = width - extra_w - 6
         painter.drawText(QRectF(left, top + line_h, shape_w, line_h),

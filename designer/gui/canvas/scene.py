@@ -12,23 +12,22 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
-from ...core.edits import AddEdge, Edit, MoveNodes
 from ...core.graph import Edge, Graph
 from ...core.layout import group_anchor, group_chain, group_chains, group_members, visible_owner
-from . import commands, labels
+from . import labels
 from .edge_item import EdgeItem
-from .geometry import RectIndex, label_spot, route, union
 from .group_item import GroupFrameItem, GroupNodeItem
-from .interactions import ConnectGesture
 from .node_item import BoxItem, NodeItem
-from .port_item import IN, OUT, PortItem
+from .port_item import PortItem
+from .scene_geometry import SceneGeometry, group_chain_of_group
+from .scene_gestures import SceneGestures
 from .style import LIGHT, category_colour, colour, theme_for
 
 
-class GraphScene(QGraphicsScene):
+class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     """See the module docstring. ``nodes`` maps node id → NodeItem (visible nodes only)."""
 
     status_message = Signal(str)
@@ -49,7 +48,7 @@ class GraphScene(QGraphicsScene):
         self._graph: Graph | None = None
         self._syncing = False
         self._placing = False
-        self._connect: ConnectGesture | None = None
+        self._connect = None  # the ConnectGesture of a drag from a port
         self._drag_start: dict | None = None
         self._dirty: set[tuple] = set()
         self._frames_dirty = False
@@ -315,249 +314,6 @@ class GraphScene(QGraphicsScene):
                 return nid[len(prefix):]
         return nid
 
-    # ================================================================ geometry
-    def _mark_moved(self, box, frames: bool = True) -> None:
-        for item in self.edges_of(box):
-            self._dirty.add(item.key)
-        if frames or self.frames:
-            self._frames_dirty = True
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
-
-    def flush(self) -> None:
-        """Bring routes and frames up to date now (normally done on the next event-loop turn)."""
-        self._timer.stop()
-        if self._frames_dirty:
-            self._frames_dirty = False
-            self._update_frames()
-        dirty, self._dirty = self._dirty, set()
-        items = [self.edge_items[k] for k in dirty if k in self.edge_items]
-        if items:
-            boxes, labels = self._obstacles()
-            for item in items:
-                self._route(item, boxes, labels)
-
-    def _obstacles(self) -> tuple[RectIndex, RectIndex]:
-        """Where edges must not go (boxes) and where labels must not go (boxes, frame
-        titles, other labels), indexed for this pass."""
-        boxes, labels = RectIndex(), RectIndex()
-        for box in self.boxes():
-            rect = box.scene_rect()
-            boxes.add(box.key, rect)
-            labels.add(("box", box.key), rect)
-        for gid, frame in self.frames.items():
-            for i, rect in enumerate(frame.plate.scene_rects()):
-                labels.add(("plate", gid, i), rect)
-        for key, item in self.edge_items.items():
-            if item.label.isVisible() and item.route is not None:
-                labels.add(("label", key), _tuple(item.label.sceneBoundingRect()))
-        return boxes, labels
-
-    def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex) -> None:
-        p, q = item.ends()
-        src_rect, dst_rect = item.src.scene_rect(), item.dst.scene_rect()
-        area = (min(p.x(), q.x()) - 300, min(p.y(), q.y()) - 40,
-                max(p.x(), q.x()) + 300, max(p.y(), q.y()) + 40)
-        obstacles = boxes.near(area, skip=(item.src.key, item.dst.key))
-        fan_out = len(self.edges_from(item.src, item.src_port))
-        fan_in = len(item.dst.in_ports)
-        t = 0.72 if fan_out > fan_in else (0.3 if fan_in > fan_out else 0.5)
-        path = route((p.x(), p.y()), (q.x(), q.y()), obstacles, t, union([src_rect, dst_rect]))
-        blocked = labels.near(area, skip=(("label", item.key),))
-        item.set_route(path, label_spot(path, item.label_size(), blocked))
-        if item.label.isVisible():
-            labels.add(("label", item.key), _tuple(item.label.sceneBoundingRect()))
-
-    def edges_from(self, box, port_key) -> list[EdgeItem]:
-        return [e for e in self.edges_of(box) if e.src is box and e.src_port == port_key]
-
-    def _update_frames(self) -> None:
-        """Fit each frame around its members and its sub-groups' frames, innermost first."""
-        outer: dict[str, QRectF] = {}
-        for gid in sorted(self.frames, key=lambda g: -self.frames[g].zValue()):
-            frame = self.frames[gid]
-            rects = [self.box(k).scene_rect() for k in self._frame_members(gid) if self.box(k)]
-            rects += [_tuple(outer[c].adjusted(-6, -6, 6, 6)) for c in outer
-                      if self.graph.groups[c].parent == gid]
-            if rects:
-                left, top, right, bottom = union(rects)
-                frame.set_rect(QRectF(left, top, right - left, bottom - top))
-            outer[gid] = frame.mapRectToScene(frame.frame_rect())
-
-    def _frame_members(self, gid: str) -> list[str]:
-        return list(dict.fromkeys(self._owner[m] for m in self._members[gid]))
-
-    # ================================================================ moves
-    def item_moved(self, box: BoxItem) -> None:
-        if self._placing:
-            return
-        edges = self.edges_of(box)
-        if edges:
-            boxes, labels = self._obstacles()
-            for item in edges:
-                self._route(item, boxes, labels)
-        self._frames_dirty = True
-        self._schedule()
-
-    def frame_moved(self, frame: GroupFrameItem) -> None:
-        last = getattr(frame, "_last_pos", QPointF())
-        delta = frame.pos() - last
-        frame._last_pos = QPointF(frame.pos())
-        if self._placing or (delta.x() == 0 and delta.y() == 0):
-            return
-        chain = group_chain_of_group(self.graph, frame.group_id)
-        if any(a in self.frames and self.frames[a].isSelected() for a in chain):
-            return  # an enclosing frame moves everything
-        for key in self._frame_members(frame.group_id):
-            box = self.box(key)
-            if box is not None and not box.isSelected():
-                box.setPos(box.pos() + delta)
-
-    def mousePressEvent(self, event) -> None:
-        super().mousePressEvent(event)
-        if self._connect is None:
-            self._drag_start = {b: QPointF(b.pos()) for b in self.boxes()}
-
-    def mouseReleaseEvent(self, event) -> None:
-        super().mouseReleaseEvent(event)
-        start, self._drag_start = self._drag_start, None
-        if start:
-            edit = self._moves_since(start)
-            if edit is not None:
-                self.document.push(edit)
-
-    def _moves_since(self, start: dict) -> Edit | None:
-        moves = {}
-        graph = self.graph
-        for box, old in start.items():
-            if box.scene() is not self or box.pos() == old:
-                continue
-            if isinstance(box, NodeItem):
-                moves[box.key] = (graph.nodes[box.key].position, (box.pos().x(), box.pos().y()))
-                continue
-            d = box.pos() - old
-            for m in self._members.get(box.key, []):
-                x, y = graph.nodes[m].position
-                moves[m] = ((x, y), (x + d.x(), y + d.y()))
-        if not moves:
-            return None
-        text = f"Move {next(iter(moves))}" if len(moves) == 1 else f"Move {len(moves)} layers"
-        return MoveNodes(moves, text=text)
-
-    # ================================================================ connecting
-    def begin_connect(self, port: PortItem, pos: QPointF) -> None:
-        self._cancel_gestures()
-        self._connect = ConnectGesture(self, port)
-        if not self._connect.offered:
-            self.status_message.emit("No compatible port for this one")
-        self._connect.move(pos)
-
-    def update_connect(self, pos: QPointF) -> None:
-        if self._connect is not None:
-            self._connect.move(pos)
-
-    def finish_connect(self, pos: QPointF) -> None:
-        gesture, self._connect = self._connect, None
-        if gesture is None:
-            return
-        edge, message = gesture.finish(pos)
-        if edge is not None:
-            self.document.push(AddEdge(edge, text=f"Connect {edge.src} → {edge.dst}"))
-        elif message:
-            self.status_message.emit(message)
-
-    def _cancel_gestures(self) -> None:
-        if self._connect is not None:
-            self._connect.cancel()
-            self._connect = None
-        self._drag_start = None
-
-    def port_at(self, pos: QPointF) -> PortItem | None:
-        for item in self.items(pos):
-            if isinstance(item, PortItem):
-                return item
-        return None
-
-    def box_at(self, pos: QPointF) -> BoxItem | None:
-        for item in self.items(pos):
-            if isinstance(item, BoxItem):
-                return item
-        return None
-
-    def edge_at(self, pos: QPointF) -> EdgeItem | None:
-        for item in self.items(QRectF(pos.x() - 4, pos.y() - 4, 8, 8)):
-            if isinstance(item, EdgeItem):
-                return item
-        return None
-
-    # ================================================================ groups, activation
-    def request_toggle(self, group_id: str) -> None:
-        self.push_or_report(lambda: commands.toggle(self.graph, group_id))
-
-    def item_activated(self, box: BoxItem) -> None:
-        if isinstance(box, GroupNodeItem):
-            self.request_toggle(box.group_id)
-        else:
-            self.node_activated.emit(box.key)
-
-    def push_or_report(self, build) -> bool:
-        """Build an edit and push it; a ValueError's message goes to the status bar."""
-        try:
-            edit = build()
-        except ValueError as exc:
-            self.status_message.emit(str(exc))
-            return False
-        return edit is not None and self.document.push(edit)
-
-    # ================================================================ selection
-    def selected_node_ids(self) -> list[str]:
-        ids: list[str] = []
-        for item in self.selectedItems():
-            if isinstance(item, NodeItem):
-                ids.append(item.key)
-            elif isinstance(item, GroupNodeItem):
-                ids += self._members.get(item.key, [])
-            elif isinstance(item, GroupFrameItem):
-                ids += self._members.get(item.group_id, [])
-        order = {n: i for i, n in enumerate(self.graph.nodes)}
-        return sorted(set(ids), key=lambda n: order.get(n, 0))
-
-    def selected_group_ids(self) -> list[str]:
-        return [i.group_id for i in self.selectedItems() if isinstance(i, (GroupNodeItem, GroupFrameItem))]
-
-    def selected_edges(self) -> list[Edge]:
-        return [e for i in self.selectedItems() if isinstance(i, EdgeItem) for e in i.edges]
-
-    def _on_scene_selection(self) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            self.document.set_selection(self.selected_node_ids())
-        finally:
-            self._syncing = False
-
-    def _on_document_selection(self, ids: list) -> None:
-        if not self._syncing:
-            self._select(ids)
-
-    def _select(self, ids: list[str]) -> None:
-        self._syncing = True
-        try:
-            keys = {self._owner[n] for n in ids if n in self._owner}
-            for item in self.selectedItems():
-                if getattr(item, "key", None) not in keys:
-                    item.setSelected(False)
-            for key in keys:
-                box = self.box(key)
-                if box is not None:
-                    box.setSelected(True)
-        finally:
-            self._syncing = False
-
     def owner_of(self, node_id: str) -> str | None:
         return self._owner.get(node_id)
 
@@ -575,17 +331,3 @@ def _disconnect(binding: list) -> None:
     for signal, slot in binding:
         signal.disconnect(slot)
     binding.clear()
-
-
-def _tuple(rect: QRectF) -> tuple[float, float, float, float]:
-    return (rect.left(), rect.top(), rect.right(), rect.bottom())
-
-
-def group_chain_of_group(graph: Graph, gid: str) -> list[str]:
-    """The ancestors of group ``gid``, innermost first."""
-    chain: list[str] = []
-    cur = graph.groups[gid].parent
-    while cur is not None and cur in graph.groups and cur not in chain and cur != gid:
-        chain.append(cur)
-        cur = graph.groups[cur].parent
-    return chain

@@ -1,0 +1,131 @@
+"""The scene's geometry upkeep: edge routes, labels and group frames are recomputed lazily
+(once per event-loop turn, or at once by ``flush``) for what moved; and moving boxes or
+frames with the mouse keeps their edges and frames following."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF
+
+from .edge_item import EdgeItem
+from .geometry import RectIndex, label_spot, route, union
+from .group_item import GroupFrameItem
+from .node_item import BoxItem
+
+
+class SceneGeometry:
+    """Mixin of GraphScene (it uses the scene's items, graph and timer)."""
+
+    def _mark_moved(self, box, frames: bool = True) -> None:
+        for item in self.edges_of(box):
+            self._dirty.add(item.key)
+        if frames or self.frames:
+            self._frames_dirty = True
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Bring routes and frames up to date now (normally done on the next event-loop turn)."""
+        self._timer.stop()
+        if self._frames_dirty:
+            self._frames_dirty = False
+            self._update_frames()
+        dirty, self._dirty = self._dirty, set()
+        items = [self.edge_items[k] for k in dirty if k in self.edge_items]
+        if items:
+            boxes, labels = self._obstacles()
+            for item in items:
+                self._route(item, boxes, labels)
+
+    def _obstacles(self) -> tuple[RectIndex, RectIndex]:
+        """Where edges must not go (boxes) and where labels must not go (boxes, frame
+        titles, other labels), indexed for this pass."""
+        boxes, labels = RectIndex(), RectIndex()
+        for box in self.boxes():
+            rect = box.scene_rect()
+            boxes.add(box.key, rect)
+            labels.add(("box", box.key), rect)
+        for gid, frame in self.frames.items():
+            for i, rect in enumerate(frame.plate.scene_rects()):
+                labels.add(("plate", gid, i), rect)
+        for key, item in self.edge_items.items():
+            if item.label.isVisible() and item.route is not None:
+                labels.add(("label", key), _tuple(item.label.sceneBoundingRect()))
+        return boxes, labels
+
+    def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex) -> None:
+        p, q = item.ends()
+        src_rect, dst_rect = item.src.scene_rect(), item.dst.scene_rect()
+        area = (min(p.x(), q.x()) - 300, min(p.y(), q.y()) - 40,
+                max(p.x(), q.x()) + 300, max(p.y(), q.y()) + 40)
+        obstacles = boxes.near(area, skip=(item.src.key, item.dst.key))
+        fan_out = len(self.edges_from(item.src, item.src_port))
+        fan_in = len(item.dst.in_ports)
+        t = 0.72 if fan_out > fan_in else (0.3 if fan_in > fan_out else 0.5)
+        path = route((p.x(), p.y()), (q.x(), q.y()), obstacles, t, union([src_rect, dst_rect]))
+        blocked = labels.near(area, skip=(("label", item.key),))
+        item.set_route(path, label_spot(path, item.label_size(), blocked))
+        if item.label.isVisible():
+            labels.add(("label", item.key), _tuple(item.label.sceneBoundingRect()))
+
+    def edges_from(self, box, port_key) -> list[EdgeItem]:
+        return [e for e in self.edges_of(box) if e.src is box and e.src_port == port_key]
+
+    def _update_frames(self) -> None:
+        """Fit each frame around its members and its sub-groups' frames, innermost first."""
+        outer: dict[str, QRectF] = {}
+        for gid in sorted(self.frames, key=lambda g: -self.frames[g].zValue()):
+            frame = self.frames[gid]
+            rects = [self.box(k).scene_rect() for k in self._frame_members(gid) if self.box(k)]
+            rects += [_tuple(outer[c].adjusted(-6, -6, 6, 6)) for c in outer
+                      if self.graph.groups[c].parent == gid]
+            if rects:
+                left, top, right, bottom = union(rects)
+                frame.set_rect(QRectF(left, top, right - left, bottom - top))
+            outer[gid] = frame.mapRectToScene(frame.frame_rect())
+
+    def _frame_members(self, gid: str) -> list[str]:
+        return list(dict.fromkeys(self._owner[m] for m in self._members[gid]))
+
+    # ================================================================ moves
+    def item_moved(self, box: BoxItem) -> None:
+        if self._placing:
+            return
+        edges = self.edges_of(box)
+        if edges:
+            boxes, labels = self._obstacles()
+            for item in edges:
+                self._route(item, boxes, labels)
+        self._frames_dirty = True
+        self._schedule()
+
+    def frame_moved(self, frame: GroupFrameItem) -> None:
+        last = getattr(frame, "_last_pos", QPointF())
+        delta = frame.pos() - last
+        frame._last_pos = QPointF(frame.pos())
+        if self._placing or (delta.x() == 0 and delta.y() == 0):
+            return
+        chain = group_chain_of_group(self.graph, frame.group_id)
+        if any(a in self.frames and self.frames[a].isSelected() for a in chain):
+            return  # an enclosing frame moves everything
+        for key in self._frame_members(frame.group_id):
+            box = self.box(key)
+            if box is not None and not box.isSelected():
+                box.setPos(box.pos() + delta)
+
+
+
+def group_chain_of_group(graph, gid: str) -> list[str]:
+    """The ancestors of group ``gid``, innermost first."""
+    chain: list[str] = []
+    cur = graph.groups[gid].parent
+    while cur is not None and cur in graph.groups and cur not in chain and cur != gid:
+        chain.append(cur)
+        cur = graph.groups[cur].parent
+    return chain
+
+
+def _tuple(rect: QRectF) -> tuple[float, float, float, float]:
+    return (rect.left(), rect.top(), rect.right(), rect.bottom())

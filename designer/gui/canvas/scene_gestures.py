@@ -1,0 +1,163 @@
+"""The scene's gestures and selection: a mouse drag that moves boxes ends in one MoveNodes,
+a drag from a port ends in one AddEdge (or a message why not), clicks on +/− toggle blocks,
+and the scene's selection and the document's stay in step without feedback loops."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF
+
+from ...core.edits import AddEdge, Edit, MoveNodes
+from ...core.graph import Edge
+from . import commands
+from .edge_item import EdgeItem
+from .group_item import GroupFrameItem, GroupNodeItem
+from .interactions import ConnectGesture
+from .node_item import BoxItem, NodeItem
+from .port_item import PortItem
+
+
+class SceneGestures:
+    """Mixin of GraphScene (it uses the scene's items, document and signals)."""
+
+    def mousePressEvent(self, event) -> None:
+        super().mousePressEvent(event)
+        if self._connect is None:
+            self._drag_start = {b: QPointF(b.pos()) for b in self.boxes()}
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        start, self._drag_start = self._drag_start, None
+        if start:
+            edit = self._moves_since(start)
+            if edit is not None:
+                self.document.push(edit)
+
+    def _moves_since(self, start: dict) -> Edit | None:
+        moves = {}
+        graph = self.graph
+        for box, old in start.items():
+            if box.scene() is not self or box.pos() == old:
+                continue
+            if isinstance(box, NodeItem):
+                moves[box.key] = (graph.nodes[box.key].position, (box.pos().x(), box.pos().y()))
+                continue
+            d = box.pos() - old
+            for m in self._members.get(box.key, []):
+                x, y = graph.nodes[m].position
+                moves[m] = ((x, y), (x + d.x(), y + d.y()))
+        if not moves:
+            return None
+        text = f"Move {next(iter(moves))}" if len(moves) == 1 else f"Move {len(moves)} layers"
+        return MoveNodes(moves, text=text)
+
+    # ================================================================ connecting
+    def begin_connect(self, port: PortItem, pos: QPointF) -> None:
+        self._cancel_gestures()
+        self._connect = ConnectGesture(self, port)
+        if not self._connect.offered:
+            self.status_message.emit("No compatible port for this one")
+        self._connect.move(pos)
+
+    def update_connect(self, pos: QPointF) -> None:
+        if self._connect is not None:
+            self._connect.move(pos)
+
+    def finish_connect(self, pos: QPointF) -> None:
+        gesture, self._connect = self._connect, None
+        if gesture is None:
+            return
+        edge, message = gesture.finish(pos)
+        if edge is not None:
+            self.document.push(AddEdge(edge, text=f"Connect {edge.src} → {edge.dst}"))
+        elif message:
+            self.status_message.emit(message)
+
+    def _cancel_gestures(self) -> None:
+        if self._connect is not None:
+            self._connect.cancel()
+            self._connect = None
+        self._drag_start = None
+
+    def port_at(self, pos: QPointF) -> PortItem | None:
+        for item in self.items(pos):
+            if isinstance(item, PortItem):
+                return item
+        return None
+
+    def box_at(self, pos: QPointF) -> BoxItem | None:
+        for item in self.items(pos):
+            if isinstance(item, BoxItem):
+                return item
+        return None
+
+    def edge_at(self, pos: QPointF) -> EdgeItem | None:
+        for item in self.items(QRectF(pos.x() - 4, pos.y() - 4, 8, 8)):
+            if isinstance(item, EdgeItem):
+                return item
+        return None
+
+    # ================================================================ groups, activation
+    def request_toggle(self, group_id: str) -> None:
+        self.push_or_report(lambda: commands.toggle(self.graph, group_id))
+
+    def item_activated(self, box: BoxItem) -> None:
+        if isinstance(box, GroupNodeItem):
+            self.request_toggle(box.group_id)
+        else:
+            self.node_activated.emit(box.key)
+
+    def push_or_report(self, build) -> bool:
+        """Build an edit and push it; a ValueError's message goes to the status bar."""
+        try:
+            edit = build()
+        except ValueError as exc:
+            self.status_message.emit(str(exc))
+            return False
+        return edit is not None and self.document.push(edit)
+
+    # ================================================================ selection
+    def selected_node_ids(self) -> list[str]:
+        ids: list[str] = []
+        for item in self.selectedItems():
+            if isinstance(item, NodeItem):
+                ids.append(item.key)
+            elif isinstance(item, GroupNodeItem):
+                ids += self._members.get(item.key, [])
+            elif isinstance(item, GroupFrameItem):
+                ids += self._members.get(item.group_id, [])
+        order = {n: i for i, n in enumerate(self.graph.nodes)}
+        return sorted(set(ids), key=lambda n: order.get(n, 0))
+
+    def selected_group_ids(self) -> list[str]:
+        return [i.group_id for i in self.selectedItems() if isinstance(i, (GroupNodeItem, GroupFrameItem))]
+
+    def selected_edges(self) -> list[Edge]:
+        return [e for i in self.selectedItems() if isinstance(i, EdgeItem) for e in i.edges]
+
+    def _on_scene_selection(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.document.set_selection(self.selected_node_ids())
+        finally:
+            self._syncing = False
+
+    def _on_document_selection(self, ids: list) -> None:
+        if not self._syncing:
+            self._select(ids)
+
+    def _select(self, ids: list[str]) -> None:
+        self._syncing = True
+        try:
+            keys = {self._owner[n] for n in ids if n in self._owner}
+            for item in self.selectedItems():
+                if getattr(item, "key", None) not in keys:
+                    item.setSelected(False)
+            for key in keys:
+                box = self.box(key)
+                if box is not None:
+                    box.setSelected(True)
+        finally:
+            self._syncing = False
+
