@@ -292,3 +292,10 @@ def test_a_merge_offers_one_port_per_input_plus_a_free_one(qtbot):
     assert Edge("more", "cat", 2) in doc.graph.edges
     assert list(box.in_ports) == [0, 1, 2, 3]
     qtbot.waitUntil(lambda: box.text.line2 == "→ 12×8×8")
+
+
+def test_double_clicking_a_layer_activates_it(view, qtbot):
+    centre = view.mapFromScene(view.graph_scene.box("conv1").scenePos() + QPointF(-30, 5))
+    with qtbot.waitSignal(view.node_activated) as blocker:
+        QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    assert blocker.args == ["conv1"]

@@ -240,3 +240,16 @@ def test_dragging_a_frame_title_moves_the_whole_block_in_one_step(make_view, qtb
     assert {n: doc.graph.nodes[n].position for n in others} == others
     doc.undo_stack.undo()
     assert {n: doc.graph.nodes[n].position for n in before} == before
+
+
+def test_picking_a_hidden_layer_selects_its_block_but_delete_removes_only_that_layer(make_view):
+    view = make_view(residual_design())
+    doc = view.document
+    doc.set_selection(["b0relu"])
+    assert view.graph_scene.group_nodes["block0"].isSelected()
+    assert view.graph_scene.selected_node_ids() == ["b0relu"]
+    assert view.delete_selection()
+    assert "b0relu" not in doc.graph.nodes and "b0conv1" in doc.graph.nodes
+    view.graph_scene.clearSelection()
+    view.graph_scene.group_nodes["block1"].setSelected(True)  # a click selects the whole block
+    assert view.graph_scene.selected_node_ids() == ["b1conv1", "b1relu", "b1conv2", "b1add"]

@@ -31,6 +31,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     """See the module docstring. ``nodes`` maps node id → NodeItem (visible nodes only)."""
 
     status_message = Signal(str)
+    #: Routes or frames changed (once per geometry pass): the view re-fits its scroll area.
+    geometry_changed = Signal()
     node_activated = Signal(str)
 
     def __init__(self, document, parent=None) -> None:

@@ -29,7 +29,8 @@ class SceneGeometry:
     def flush(self) -> None:
         """Bring routes and frames up to date now (normally done on the next event-loop turn)."""
         self._timer.stop()
-        if self._frames_dirty:
+        framed = self._frames_dirty
+        if framed:
             self._frames_dirty = False
             self._update_frames()
         dirty, self._dirty = self._dirty, set()
@@ -38,6 +39,8 @@ class SceneGeometry:
             boxes, labels = self._obstacles()
             for item in items:
                 self._route(item, boxes, labels)
+        if items or framed:
+            self.geometry_changed.emit()
 
     def _obstacles(self) -> tuple[RectIndex, RectIndex]:
         """Where edges must not go (boxes) and where labels must not go (boxes, frame

@@ -19,6 +19,9 @@ from .port_item import PortItem
 class SceneGestures:
     """Mixin of GraphScene (it uses the scene's items, document and signals)."""
 
+    #: Collapsed blocks selected for only some of their layers (by the document): key → ids.
+    _partial: dict[str, list[str]] = {}
+
     def mousePressEvent(self, event) -> None:
         super().mousePressEvent(event)
         if self._connect is None:
@@ -55,7 +58,11 @@ class SceneGestures:
         self._cancel_gestures()
         self._connect = ConnectGesture(self, port)
         if not self._connect.offered:
-            self.status_message.emit("No compatible port for this one")
+            self.status_message.emit("Nothing can connect to this port now")
+        else:
+            where = "an input" if port.direction == "out" else "an output"
+            self.status_message.emit(f"Drop on {where} highlighted in green to connect; "
+                                     f"release elsewhere to cancel")
         self._connect.move(pos)
 
     def update_connect(self, pos: QPointF) -> None:
@@ -121,8 +128,8 @@ class SceneGestures:
         for item in self.selectedItems():
             if isinstance(item, NodeItem):
                 ids.append(item.key)
-            elif isinstance(item, GroupNodeItem):
-                ids += self._members.get(item.key, [])
+            elif isinstance(item, GroupNodeItem):  # the whole block, unless picked elsewhere
+                ids += self._partial.get(item.key) or self._members.get(item.key, [])
             elif isinstance(item, GroupFrameItem):
                 ids += self._members.get(item.group_id, [])
         order = {n: i for i, n in enumerate(self.graph.nodes)}
@@ -137,6 +144,7 @@ class SceneGestures:
     def _on_scene_selection(self) -> None:
         if self._syncing:
             return
+        self._partial = {}
         self._syncing = True
         try:
             self.document.set_selection(self.selected_node_ids())
@@ -148,9 +156,13 @@ class SceneGestures:
             self._select(ids)
 
     def _select(self, ids: list[str]) -> None:
+        """Select what shows ``ids``; a block that shows only some of them stands for just
+        those (a layer picked in the summary must not make Delete remove its whole block)."""
         self._syncing = True
         try:
             keys = {self._owner[n] for n in ids if n in self._owner}
+            self._partial = {k: [n for n in ids if self._owner.get(n) == k] for k in keys
+                             if k in self.group_nodes}
             for item in self.selectedItems():
                 if getattr(item, "key", None) not in keys:
                     item.setSelected(False)

@@ -51,7 +51,7 @@ class GraphView(CanvasCommands, QGraphicsView):
         self._pastes = 0
         self.graph_scene.status_message.connect(self.status_message)
         self.graph_scene.node_activated.connect(self.node_activated)
-        self.graph_scene.changed.connect(self._on_scene_changed)
+        self.graph_scene.geometry_changed.connect(self._on_geometry_changed)
         self.rubberBandChanged.connect(self._on_rubber_band)
         document.graph_replaced.connect(self._on_graph_replaced)
         self._update_scene_rect()
@@ -123,7 +123,7 @@ class GraphView(CanvasCommands, QGraphicsView):
         my = self.viewport().height() / max(self.zoom, 1e-6)
         self.setSceneRect(rect.adjusted(-mx, -my, mx, my))
 
-    def _on_scene_changed(self, _regions) -> None:
+    def _on_geometry_changed(self) -> None:
         rect = self._content_rect()
         if not self.sceneRect().contains(rect):
             self._update_scene_rect()
@@ -231,7 +231,11 @@ class GraphView(CanvasCommands, QGraphicsView):
         if not event.mimeData().hasFormat(LAYER_MIME):
             super().dragMoveEvent(event)
             return
-        self._highlight(self.graph_scene.edge_at(self.mapToScene(event.position().toPoint())))
+        edge = self.graph_scene.edge_at(self.mapToScene(event.position().toPoint()))
+        if self._highlight(edge) and edge is not None:
+            layer = bytes(event.mimeData().data(LAYER_MIME)).decode("utf-8")
+            self.status_message.emit(f"Drop to insert {layer} between {edge.edges[0].src} and "
+                                     f"{', '.join(e.dst for e in edge.edges)}")
         event.acceptProposedAction()
 
     def dragLeaveEvent(self, event) -> None:
@@ -253,9 +257,14 @@ class GraphView(CanvasCommands, QGraphicsView):
             self.add_layer(layer_type, pos)
         event.acceptProposedAction()
 
-    def _highlight(self, edge: EdgeItem | None) -> None:
+    def _highlight(self, edge: EdgeItem | None) -> bool:
+        """Highlight ``edge`` (the drop would insert on it); True if that changed."""
+        changed = False
         for item in self.graph_scene.edge_items.values():
-            item.set_highlighted(item is edge)
+            if item.highlighted != (item is edge):
+                item.set_highlighted(item is edge)
+                changed = True
+        return changed
 
     # ================================================================ look and export
     def set_dark(self, dark: bool) -> None:
