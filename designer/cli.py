@@ -158,6 +158,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "export": ("write the design as a standalone file (python, ...)", _export_args, _export),
     "examples": ("list the bundled example designs", _examples_args, _examples),
     "train": ("train a design on a dataset, headless (progress bar, or --json metrics)", lambda p: __import__("designer.training.cli", fromlist=["run"]).add_arguments(p), lambda args: __import__("designer.training.cli", fromlist=["run"]).run(args)),
+    "figure": ("render a viewer's figure (filters, activations, ...) to PNG, headless", lambda p: __import__("designer.figures", fromlist=["run"]).add_arguments(p), lambda args: __import__("designer.figures", fromlist=["run"]).run(args)),
     "import": ("import a PyTorch model (torchvision:NAME, module:callable) as a design",
                lambda p: _lazy("add_import_args")(p), lambda args: _lazy("run_import")(args)),
 }

@@ -22,7 +22,8 @@ NEEDS_DATA = {"activations", "predictions", "health", "augmentations"}
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Design JSON, checkpoint path ("" for the initial weights) and DataConfig JSON."""
+    """Design JSON, checkpoint path ("" for the initial weights) and DataConfig JSON ("": the
+    checkpoint's own data, or the default dataset for a design without training settings)."""
 
     design: str
     checkpoint: str = ""
@@ -31,11 +32,12 @@ class ModelSpec:
 
     @classmethod
     def of_graph(cls, graph, checkpoint: str = "") -> "ModelSpec":
-        """The spec of a design as it is now (a snapshot: later edits do not change it)."""
+        """The spec of a design as it is now (a snapshot: later edits do not change it).
+        With a checkpoint, the data are the checkpoint's own."""
         from ...core.serialize import to_dict
 
         training = graph.training or {}
-        data = training.get("data")
+        data = None if checkpoint else training.get("data")
         return cls(json.dumps(to_dict(graph), sort_keys=True), str(checkpoint or ""),
                    json.dumps(data, sort_keys=True) if data else "", int(training.get("seed", 0) or 0))
 
@@ -110,15 +112,13 @@ def _from_design(spec: ModelSpec) -> Loaded:
     import torch
 
     from ...core.serialize import from_dict
-    from ...training.config import DataConfig, TrainingConfig
+    from ...training.config import DataConfig
 
     graph = from_dict(json.loads(spec.design))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(spec.seed)
         model, shape = _compile(graph)
-    data = (TrainingConfig.from_dict({"data": json.loads(spec.data)}).data if spec.data
-            else DataConfig())
-    return Loaded(model.eval(), (), data, shape, spec.seed)
+    return Loaded(model.eval(), (), _data_config(spec.data) if spec.data else DataConfig(), shape, spec.seed)
 
 
 def _from_checkpoint(spec: ModelSpec) -> Loaded:
@@ -134,4 +134,12 @@ def _from_checkpoint(spec: ModelSpec) -> Loaded:
         raise CheckpointError(f"the weights in {spec.checkpoint} do not fit its design: {exc}") from None
     config = TrainingConfig.from_dict(data.get("config"))
     classes = tuple(data.get("data", {}).get("classes", ()))
+    if spec.data:  # another dataset than the one trained on: its own class names
+        return Loaded(model.eval(), (), _data_config(spec.data), shape, config.seed)
     return Loaded(model.eval(), classes, config.data, shape, config.seed)
+
+
+def _data_config(text: str):
+    from ...training.config import TrainingConfig
+
+    return TrainingConfig.from_dict({"data": json.loads(text)}).data

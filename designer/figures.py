@@ -1,0 +1,142 @@
+"""``designer figure``: the viewers' figures rendered headless, for reports.
+
+    designer figure FILE {filters,activations,augmentations,confusion,health}
+                    [--checkpoint CKPT] [--dataset NAME] [--layer ID] [--sample N] -o OUT.png
+
+The probe runs on this thread (there is no window, so no GUI thread to protect) with the
+same ``designer.training.probes`` computations as the window, and the picture is drawn by
+the same ``draw_*`` function as the dock, into an offscreen Qt figure. No matplotlib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+KINDS = ("filters", "activations", "augmentations", "confusion", "health")
+REQUEST = {"filters": "filters", "activations": "activations", "augmentations": "augmentations",
+           "confusion": "predictions", "health": "health"}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="design file (.json) or example name")
+    p.add_argument("kind", choices=KINDS, help="which figure")
+    p.add_argument("--checkpoint", help="trained weights (.pt from `designer train`); default: the "
+                                        "design's initial random weights")
+    p.add_argument("--dataset", help="dataset for the samples (default: the checkpoint's, or the "
+                                     "design's training settings)")
+    p.add_argument("--layer", help="layer id: the convolution for filters (default: the first), "
+                                   "or one layer's maps for activations (default: every layer)")
+    p.add_argument("--sample", type=int, default=0, help="validation sample for activations (default 0)")
+    p.add_argument("--size", default="1400x900", help="image size WxH (default 1400x900)")
+    p.add_argument("-o", "--output", required=True, help="PNG file to write")
+
+
+def run(args) -> int:
+    from .cli import EXIT_OK, UserError, load_design
+
+    graph = load_design(args.file)
+    size = _size(args.size, UserError)
+    try:
+        data = compute(graph, args.kind, args.checkpoint, args.dataset, args.layer, args.sample)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        written = render(args.kind, data, args.output, size, args.layer)
+    except OSError as exc:
+        raise UserError(f"cannot write {args.output}: {exc}") from None
+    print(f"wrote {written}")
+    return EXIT_OK
+
+
+def _size(text: str, error) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise error(f"--size must look like 1400x900, got {text!r}") from None
+    if not (200 <= w <= 8000 and 150 <= h <= 8000):
+        raise error(f"--size must be between 200x150 and 8000x8000, got {text}")
+    return w, h
+
+
+def compute(graph, kind: str, checkpoint: str | None = None, dataset: str | None = None,
+            layer: str | None = None, sample: int = 0) -> dict:
+    """The probe result behind a figure (ValueError with a plain reason if it cannot be made)."""
+    from .analysis import analyze
+    from .gui.viewers.backend import ModelBackend, ModelSpec
+    from .gui.viewers.common import conv_nodes, layer_nodes
+    from .training.probes import ProbeRequest
+
+    analysis = analyze(graph)
+    _check_checkpoint(graph, checkpoint)
+    spec = ModelSpec.of_graph(graph, checkpoint or "")
+    if dataset:
+        spec = ModelSpec(spec.design, spec.checkpoint, json.dumps({"name": dataset}), spec.seed)
+    params: dict = {}
+    if kind == "filters":
+        convs = conv_nodes(analysis)
+        if layer is None and not convs:
+            raise ValueError("the design has no convolution layer, so it has no filters to show")
+        params["node_id"] = layer or convs[0]
+        if params["node_id"] not in convs:
+            raise ValueError(f"{layer!r} is not a convolution of the design; choose one of {', '.join(convs)}")
+    elif kind == "activations":
+        if layer and layer not in layer_nodes(analysis):
+            raise ValueError(f"the design has no layer {layer!r}")
+        params = {"sample": sample, "node_id": layer, "max_maps": 64 if layer else 16}
+    elif kind == "augmentations":
+        from .gui.viewers.augmentations import augment_steps
+
+        params = {"steps": augment_steps(graph), "count": 6, "draws": 5}
+    result = ModelBackend().run(spec, ProbeRequest(REQUEST[kind], params))
+    if result.error:
+        raise ValueError(result.error)
+    return result.data
+
+
+def _check_checkpoint(graph, checkpoint: str | None) -> None:
+    if not checkpoint:
+        return
+    from .training.checkpoint import load_checkpoint, same_design
+
+    if not same_design(graph, load_checkpoint(checkpoint)):
+        raise ValueError(f"the checkpoint {checkpoint} was trained from a different design; give "
+                         f"the design it was trained from")
+
+
+def render(kind: str, data: dict, out: str | Path, size: tuple[int, int] = (1400, 900),
+           layer: str | None = None) -> Path:
+    """Draw ``data`` (a probe result) as the ``kind`` figure and write it as PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from .gui.viewers.figure import Figure
+
+    figure = Figure()
+    figure.resize(*size)
+    _draw(kind, figure, data, layer)
+    figure.show()
+    app.processEvents()
+    try:
+        return figure.export_png(out, size[0])
+    finally:
+        figure.close()
+        figure.deleteLater()
+
+
+def _draw(kind: str, figure, data: dict, layer: str | None) -> None:
+    from .gui.viewers import activations, augmentations, filters, health, predictions
+
+    if kind == "filters":
+        filters.draw_filters(figure, data["weight"], data["node_id"])
+    elif kind == "activations":
+        activations.draw_activations(figure, data, layer)
+    elif kind == "augmentations":
+        augmentations.draw_augmentations(figure, data)
+    elif kind == "confusion":
+        predictions.draw_predictions(figure, data)
+    elif kind == "health":
+        health.draw_health(figure, health.snapshot_history(data))
