@@ -241,3 +241,61 @@ def test_a_summary_or_problem_click_selects_the_node(window):
     item = window.problems.tree.topLevelItem(0)
     window.problems.tree.itemClicked.emit(item, 0)
     assert window.document.selection == [item.text(1)]
+
+
+def test_drop_a_conv_on_a_wire_then_edit_it_and_undo_everything(window):
+    """The issue's walk-through: drag Conv2d from the palette onto the wire pool1 → conv2,
+    change its kernel in the inspector, see the shapes and totals follow, undo it all."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+
+    window.resize(1200, 800)
+    window.show()
+    original = serialize.dumps(window.document.graph)
+    scene = window.view.graph_scene
+    src, dst = scene.box("pool1").sceneBoundingRect(), scene.box("conv2").sceneBoundingRect()
+    middle = QPointF(src.center().x(), (src.bottom() + dst.top()) / 2)
+    window.view.centerOn(middle)
+    conv = next(i for i in window.palette_panel.layer_items() if i.text(0) == "Conv2d")
+    mime = window.palette_panel.tree.mimeData([conv])
+    drop = QDropEvent(QPointF(window.view.mapFromScene(middle)), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.view.dropEvent(drop)
+    graph = window.document.graph
+    (new_id,) = [n for n in graph.nodes if n not in serialize.loads(original).nodes]
+    assert graph.predecessors(new_id) == ["pool1"] and graph.successors(new_id) == ["conv2"]
+    assert window.document.selection == [new_id]
+    window.document.refresh_now()
+    form = window.inspector.form
+    assert form.node_id == new_id
+    form.editors["kernel_size"].height.setValue(5)  # 14 → 10, conv2: 10 → 6, pool2: 6 → 3
+    analysis = window.document.refresh_now()
+    assert analysis.nodes[new_id].output_shape == (16, 10, 10)
+    assert analysis.nodes["flatten"].output_shape == (16 * 3 * 3,)
+    assert f"Params {analysis.total_params:,}" in status_text(window)
+    row = window.summary.model.row_of("flatten")
+    assert window.summary.model.index(row, 2).data() == "144"
+    while window.document.undo_stack.canUndo():
+        window.commands["undo"].trigger()
+    assert serialize.dumps(window.document.graph) == original
+
+
+def test_shortcuts_work_but_never_steal_typing(window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from designer.core.edits import SetParams
+
+    window.show()
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+    window.document.push(SetParams("fc1", {"out_features": 5}))
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.graph.nodes["fc1"].params == {"out_features": 120}
+    window.document.set_selection(["relu1"])
+    search = window.palette_panel.search
+    search.setFocus()
+    qtbot.keyClicks(search, "ff")  # F is "fit" on the canvas, a letter in a text field
+    qtbot.keyClick(search, Qt.Key.Key_Delete)
+    assert search.text() == "ff" and "relu1" in window.document.graph.nodes

@@ -47,9 +47,17 @@ class SummaryModel(QAbstractTableModel):
         self._cells: list[tuple[str, ...]] = []
 
     def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> None:
+        """New rows; when the layers are the same (a parameter edit) only the cells change,
+        so the table keeps its scroll position and selection."""
+        rows = summary_rows(analysis, groups)
+        cells = [(r.id, r.type, _shape(r), f"{r.params:,}", f"{r.macs:,}", _rf(r)) for r in rows]
+        if [r.id for r in rows] == [r.id for r in self.rows]:
+            self.rows, self._cells = rows, cells
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
+            return
         self.beginResetModel()
-        self.rows = summary_rows(analysis, groups)
-        self._cells = [(r.id, r.type, _shape(r), f"{r.params:,}", f"{r.macs:,}", _rf(r)) for r in self.rows]
+        self.rows, self._cells = rows, cells
         self.endResetModel()
 
     def row_of(self, node_id: str) -> int:
