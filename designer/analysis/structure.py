@@ -144,7 +144,9 @@ def _check_reachability(graph: Graph, st: Structure) -> None:
             continue
         if node_id not in from_inputs:
             st.unreachable.add(node_id)
-            if graph.in_degree(node_id):  # nodes with no inputs at all already got missing-input
+            # Nodes with no inputs at all already got missing-input; with no Input at all,
+            # no-input says it once rather than once per layer.
+            if graph.in_degree(node_id) and st.inputs:
                 st.issues.append(error("unreachable", f"{node_id} cannot be reached from any "
                                        f"Input; connect its branch to the network.", node_id))
         elif node_id not in to_output and st.outputs:

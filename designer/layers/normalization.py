@@ -6,7 +6,7 @@ from ._util import fmt_shape, need_map, one_input
 from .spec import LayerSpec, Param, Params, Shape, ShapeError
 
 _BN_PARAMS = (
-    Param("eps", "float", 1e-5, minimum=0.0, doc="added to the variance for stability"),
+    Param("eps", "float", 1e-5, minimum=1e-12, doc="added to the variance for stability (> 0)"),
     Param("momentum", "float", 0.1, minimum=0.0, maximum=1.0, doc="running-statistics update rate"),
     Param("affine", "bool", True, doc="learn a scale γ and shift β per channel"),
     Param("track_running_stats", "bool", True),
