@@ -104,7 +104,8 @@ def _status(infos) -> str:
 
 
 def group_text(graph: Graph, gid: str, members: list[str], analysis, edge_items) -> BoxText:
-    """A collapsed group: input → output shapes, its kind, and its members' parameter total."""
+    """A collapsed group: input → output shapes, its kind, and its members' parameter total
+    (``edge_items``: the edges drawn to or from the group's box)."""
     group = graph.groups[gid]
     infos = [analysis.nodes[m] for m in members if m in analysis.nodes]
     total = sum(i.params for i in infos)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QPointF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from ...core.graph import Edge, Graph
@@ -22,6 +22,7 @@ from .edge_item import EdgeItem
 from .group_item import GroupFrameItem, GroupNodeItem
 from .node_item import BoxItem, NodeItem
 from .port_item import PortItem
+from .geometry import union
 from .scene_geometry import SceneGeometry, group_chain_of_group
 from .scene_gestures import SceneGestures
 from .style import LIGHT, category_colour, colour, theme_for
@@ -289,20 +290,32 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     # ================================================================ analysis → text
     def _on_analysis_changed(self, analysis) -> None:
+        """Update the text of every item from ``analysis``; only changed items repaint, and
+        only boxes whose height changed (an issue line came or went) re-route their edges."""
         graph = self.graph
         for nid, item in self.nodes.items():
-            text = labels.node_text(graph.nodes[nid], analysis.nodes.get(nid), self._display_id(nid))
-            if item.set_text(text):
-                self._mark_moved(item, frames=False)
+            self._retext(item, labels.node_text(graph.nodes[nid], analysis.nodes.get(nid), self._display_id(nid)))
         for gid, item in self.group_nodes.items():
-            text = labels.group_text(graph, gid, self._members[gid], analysis, self.edge_items.values())
-            if item.set_text(text):
-                self._mark_moved(item, frames=False)
+            self._retext(item, labels.group_text(graph, gid, self._members[gid], analysis, self.edges_of(item)))
         for gid, frame in self.frames.items():
             frame.set_text(*labels.frame_text(graph.groups[gid], self._members[gid], analysis))
         for item in self.edge_items.values():
             item.set_label(*labels.edge_label(graph, item.edges, analysis))
-        self._schedule()
+
+    def _retext(self, box: BoxItem, text) -> None:
+        height = box.height
+        if box.set_text(text) and box.height != height:
+            self._mark_moved(box)
+
+    def content_rect(self) -> QRectF:
+        """The boxes and frames, with room for edge loops and labels (cheaper than asking
+        every item for its bounds)."""
+        rects = [b.scene_rect() for b in self.boxes()]
+        rects += [_rect_tuple(f.mapRectToScene(f.frame_rect())) for f in self.frames.values()]
+        if not rects:
+            return QRectF()
+        left, top, right, bottom = union(rects)
+        return QRectF(left, top, right - left, bottom - top).adjusted(-70, -20, 90, 20)
 
     def _display_id(self, nid: str) -> str:
         """A node's id without its block's prefix ("layer1.0.conv1" → "conv1" inside the
@@ -327,6 +340,10 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self.theme = theme_for(dark)
         self.setBackgroundBrush(colour(self.theme.background))
         self.update()
+
+
+def _rect_tuple(rect: QRectF) -> tuple[float, float, float, float]:
+    return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
 
 def _disconnect(binding: list) -> None:

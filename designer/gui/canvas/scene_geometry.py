@@ -15,11 +15,11 @@ from .node_item import BoxItem
 class SceneGeometry:
     """Mixin of GraphScene (it uses the scene's items, graph and timer)."""
 
-    def _mark_moved(self, box, frames: bool = True) -> None:
+    def _mark_moved(self, box) -> None:
+        """``box`` moved or changed size: re-route its edges and refit frames soon."""
         for item in self.edges_of(box):
             self._dirty.add(item.key)
-        if frames or self.frames:
-            self._frames_dirty = True
+        self._frames_dirty = True
         self._schedule()
 
     def _schedule(self) -> None:

@@ -109,10 +109,11 @@ class GraphView(CanvasCommands, QGraphicsView):
         owner = self.graph_scene.owner_of(node_id)
         box = self.graph_scene.box(owner) if owner else None
         if box is not None:
-            self.centerOn(box)
+            left, top, right, bottom = box.scene_rect()
+            self.centerOn(QPointF((left + right) / 2.0, (top + bottom) / 2.0))
 
     def _content_rect(self) -> QRectF:
-        return self.graph_scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
+        return self.graph_scene.content_rect().adjusted(-30, -30, 30, 30)
 
     def _update_scene_rect(self) -> None:
         """The content plus a viewport of room on each side, so any part can be centred."""
