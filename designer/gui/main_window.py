@@ -88,9 +88,6 @@ class MainWindow(QMainWindow):
         problems = self.add_dock(self.problems, "Problems", Area.BottomDockWidgetArea, "dock_problems")
         self.tabifyDockWidget(summary, problems)
         summary.raise_()
-        self.resizeDocks([self.docks["dock_palette"], self.docks["dock_inspector"]], [225, 350],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([summary], [200], Qt.Orientation.Vertical)
         self.design_status = DesignStatus(self.document, self)
         self.statusBar().addPermanentWidget(self.design_status)
         from .viewers import install_viewers  # filters, activations, health, ... docks
@@ -132,9 +129,15 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             screen = QGuiApplication.primaryScreen().availableGeometry()
             self.resize(min(1440, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.9)))
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self._default_dock_sizes()
         self._layout_restored = True
+
+    def _default_dock_sizes(self) -> None:
+        """First start: narrow side panels and a low bottom strip, the canvas gets the rest."""
+        self.resizeDocks([self.docks["dock_palette"], self.docks["dock_inspector"]], [225, 350],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["dock_summary"]], [200], Qt.Orientation.Vertical)
 
     # ------------------------------------------------------------ routing
     def show_design(self) -> None:
