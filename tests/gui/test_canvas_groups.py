@@ -253,3 +253,40 @@ def test_picking_a_hidden_layer_selects_its_block_but_delete_removes_only_that_l
     view.graph_scene.clearSelection()
     view.graph_scene.group_nodes["block1"].setSelected(True)  # a click selects the whole block
     assert view.graph_scene.selected_node_ids() == ["b1conv1", "b1relu", "b1conv2", "b1add"]
+
+
+def test_layers_inside_an_expanded_block_show_ids_without_the_block_prefix(make_view):
+    graph = residual_design(collapsed=False)
+    from designer.core.edits import RenameNode
+
+    RenameNode("b0relu", "net.block0.relu").apply(graph)
+    view = make_view(graph)
+    assert view.graph_scene.nodes["net.block0.relu"].text.title == "relu"
+    assert view.graph_scene.nodes["stem"].text.title == "stem"
+    assert "net.block0.relu" in view.graph_scene.nodes["net.block0.relu"].toolTip()
+
+
+def test_connecting_from_a_collapsed_block_uses_its_output_layer(make_view):
+    from PySide6.QtTest import QTest
+
+    view = make_view(residual_design())
+    doc = view.document
+    scene = view.graph_scene
+    rect = scene.content_rect()
+    nid = view.add_layer("Dropout", QPointF(rect.right() + 150, rect.center().y()))
+    messages = []
+    view.status_message.connect(messages.append)
+
+    def drag(a, b):
+        vp = view.viewport()
+        QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
+        QTest.mouseMove(vp, (a + b) / 2)
+        QTest.mouseMove(vp, b)
+        QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
+
+    out = scene.group_nodes["block1"].out_ports["b1add"]
+    drag(view.mapFromScene(out.scenePos()), view.mapFromScene(scene.nodes[nid].in_ports[0].scenePos()))
+    assert Edge("b1add", nid, 0) in doc.graph.edges
+    into = scene.group_nodes["block0"].in_ports["stem"]
+    drag(view.mapFromScene(scene.nodes[nid].out_ports[0].scenePos()), view.mapFromScene(into.scenePos()))
+    assert "expand the block" in messages[-1]

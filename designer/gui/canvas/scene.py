@@ -325,8 +325,9 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             return nid
         group = self.graph.groups[chain[0]]
         for prefix in (f"{group.id}.", f"{group.name}."):
-            if nid.startswith(prefix) and len(nid) > len(prefix):
-                return nid[len(prefix):]
+            at = nid.rfind(prefix)  # "features.denseblock1.x" in denseblock1 → "x"
+            if at >= 0 and (at == 0 or nid[at - 1] == ".") and len(nid) > at + len(prefix):
+                return nid[at + len(prefix):]
         return nid
 
     def owner_of(self, node_id: str) -> str | None:
