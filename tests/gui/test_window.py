@@ -299,3 +299,24 @@ def test_shortcuts_work_but_never_steal_typing(window, qtbot):
     qtbot.keyClicks(search, "ff")  # F is "fit" on the canvas, a letter in a text field
     qtbot.keyClick(search, Qt.Key.Key_Delete)
     assert search.text() == "ff" and "relu1" in window.document.graph.nodes
+
+
+def test_export_canvas_image_writes_the_file_the_user_chose(window, dialogs, tmp_path):
+    dialogs.save_path = str(tmp_path / "lenet.png")
+    window.commands["export_image"].trigger()
+    assert (tmp_path / "lenet.png").stat().st_size > 0
+    dialogs.save_path = str(tmp_path / "missing" / "x.png")
+    assert not window.export_image()
+    assert "could not write" in dialogs.texts("critical")[-1]
+
+
+def test_no_display_is_a_plain_message_not_an_abort(monkeypatch):
+    from designer.gui import app
+
+    monkeypatch.setattr(app.sys, "platform", "linux")
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(app.LaunchError, match="no display found"):
+        app.check_display(screenshot=False)
+    app.check_display(screenshot=True)  # a screenshot renders offscreen instead
+    assert app.os.environ["QT_QPA_PLATFORM"] == "offscreen"
