@@ -87,3 +87,15 @@ def test_cycles_and_empty_graphs_do_not_break_the_layout():
     graph.groups = {"g": Group("g", "g", ["a"], parent="missing")}
     pos = layered_layout(graph)
     assert set(pos) == {"a", "b", "c"}
+
+
+def test_group_parent_loops_from_a_hand_edited_file_are_cut():
+    from designer.core.layout import group_parents
+
+    graph = blocks(False)
+    graph.groups["g0"].parent = "g0s"  # g0s's parent is g0: a loop
+    parents = group_parents(graph)
+    assert parents["g0"] is None or parents["g0s"] is None
+    positions = layered_layout(graph)
+    assert set(positions) == set(graph.nodes)
+    assert all(len(c) == len(set(c)) for c in group_chains(graph).values())

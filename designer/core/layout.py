@@ -31,29 +31,39 @@ Position = tuple[float, float]
 
 
 # --------------------------------------------------------------------------- group tree
-def group_chain(graph: Graph, node_id: str) -> list[str]:
-    """The groups holding ``node_id``, innermost first (a malformed parent loop is cut)."""
+def group_parents(graph: Graph) -> dict[str, str | None]:
+    """Each group's parent, with links to missing groups, or that would close a loop, cut
+    (a hand-edited file may hold either; the hierarchy must stay a tree)."""
+    parents: dict[str, str | None] = {}
+    for gid, group in graph.groups.items():
+        parent = group.parent if group.parent in graph.groups and group.parent != gid else None
+        cur = parent
+        while cur is not None and cur != gid:
+            cur = parents.get(cur)
+        parents[gid] = None if cur == gid else parent
+    return parents
+
+
+def _ancestry(parents: dict[str, str | None], gid: str | None) -> list[str]:
     chain: list[str] = []
-    group = graph.group_of(node_id)
-    gid = group.id if group else None
-    while gid is not None and gid in graph.groups and gid not in chain:
+    while gid is not None:
         chain.append(gid)
-        gid = graph.groups[gid].parent
+        gid = parents.get(gid)
     return chain
+
+
+def group_chain(graph: Graph, node_id: str) -> list[str]:
+    """The groups holding ``node_id``, innermost first."""
+    group = graph.group_of(node_id)
+    return _ancestry(group_parents(graph), group.id if group else None)
 
 
 def group_chains(graph: Graph) -> dict[str, list[str]]:
     """``group_chain`` of every node, computed in one pass over the group table."""
     owner = {n: g.id for g in graph.groups.values() for n in g.nodes}
-    parents: dict[str, list[str]] = {}
-    for gid in graph.groups:
-        chain: list[str] = []
-        cur: str | None = gid
-        while cur is not None and cur in graph.groups and cur not in chain:
-            chain.append(cur)
-            cur = graph.groups[cur].parent
-        parents[gid] = chain
-    return {nid: list(parents[owner[nid]]) if nid in owner else [] for nid in graph.nodes}
+    parents = group_parents(graph)
+    chains = {gid: _ancestry(parents, gid) for gid in graph.groups}
+    return {nid: list(chains[owner[nid]]) if nid in owner else [] for nid in graph.nodes}
 
 
 def visible_owner(graph: Graph, chains: dict[str, list[str]] | None = None) -> dict[str, str]:

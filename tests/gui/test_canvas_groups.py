@@ -290,3 +290,15 @@ def test_connecting_from_a_collapsed_block_uses_its_output_layer(make_view):
     into = scene.group_nodes["block0"].in_ports["stem"]
     drag(view.mapFromScene(scene.nodes[nid].out_ports[0].scenePos()), view.mapFromScene(into.scenePos()))
     assert "expand the block" in messages[-1]
+
+
+def test_a_group_parent_loop_still_draws(make_view):
+    graph = residual_design(collapsed=False)
+    from designer.core.graph import Group
+
+    graph.groups["inner"] = Group("inner", "inner", ["b0relu"], collapsed=False, parent="block0")
+    graph.groups["block0"].nodes.remove("b0relu")
+    graph.groups["block0"].parent = "inner"
+    view = make_view(graph)
+    assert set(view.graph_scene.frames) == {"block0", "inner", "block1"}
+    assert view.auto_layout() in (True, False)

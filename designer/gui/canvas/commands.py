@@ -108,7 +108,9 @@ def _without_empty(graph: Graph, removed: set[str]) -> dict[str, Group]:
                for gid, m in group_members(graph).items()}
     dead = {gid for gid, m in members.items() if not m}
     for g in groups.values():
-        while g.parent in dead:
+        seen = set()
+        while g.parent in dead and g.parent not in seen:
+            seen.add(g.parent)
             g.parent = groups[g.parent].parent
     return {gid: g for gid, g in groups.items() if gid not in dead}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
 
+from ...core.layout import group_parents
 from .edge_item import EdgeItem
 from .geometry import RectIndex, label_spot, route, union
 from .group_item import GroupFrameItem
@@ -79,11 +80,11 @@ class SceneGeometry:
     def _update_frames(self) -> None:
         """Fit each frame around its members and its sub-groups' frames, innermost first."""
         outer: dict[str, QRectF] = {}
+        parents = group_parents(self.graph)
         for gid in sorted(self.frames, key=lambda g: -self.frames[g].zValue()):
             frame = self.frames[gid]
             rects = [self.box(k).scene_rect() for k in self._frame_members(gid) if self.box(k)]
-            rects += [_tuple(outer[c].adjusted(-6, -6, 6, 6)) for c in outer
-                      if self.graph.groups[c].parent == gid]
+            rects += [_tuple(outer[c].adjusted(-6, -6, 6, 6)) for c in outer if parents.get(c) == gid]
             if rects:
                 left, top, right, bottom = union(rects)
                 frame.set_rect(QRectF(left, top, right - left, bottom - top))
@@ -122,11 +123,12 @@ class SceneGeometry:
 
 def group_chain_of_group(graph, gid: str) -> list[str]:
     """The ancestors of group ``gid``, innermost first."""
+    parents = group_parents(graph)
     chain: list[str] = []
-    cur = graph.groups[gid].parent
-    while cur is not None and cur in graph.groups and cur not in chain and cur != gid:
+    cur = parents.get(gid)
+    while cur is not None:
         chain.append(cur)
-        cur = graph.groups[cur].parent
+        cur = parents.get(cur)
     return chain
 
 
