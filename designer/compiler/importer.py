@@ -27,8 +27,8 @@ from ..analysis import analyze
 from ..core.graph import Edge, Graph, Node
 from ..core.layout import apply_layout, layered_layout
 from .import_groups import build_groups, kind_of
-from .import_ops import (Context, Layer, Passthrough, Unsupported, callable_name, class_name,
-                         convert_call, convert_module)
+from .import_calls import callable_name, convert_call
+from .import_ops import Context, Layer, Passthrough, Unsupported, class_name, convert_module
 
 DEFAULT_INPUT_SHAPE = (3, 224, 224)
 _BROKEN = object()  # the value of a node that could not be converted

@@ -10,7 +10,7 @@ DistributedSampler share (NCCL on GPUs, Gloo on CPUs); only rank 0 prints and sa
 import argparse
 import math
 import os
-import sys
+import sys  # the generated script ends with sys.exit(main(build, CONFIG))
 import time
 
 import numpy as np
