@@ -81,6 +81,8 @@ def test_ports_and_groups_survive():
         (lambda d: d.update(groups=[{"id": "g", "name": "x", "nodes": ["nope"]}]), "'nope', which is not a node"),
         (lambda d: d.update(groups=[{"id": "g", "nodes": [], "parent": "h"}]), "parent 'h' is not a group"),
         (lambda d: d.update(training=[]), "'training' must be an object"),
+        (lambda d: d.update(groups=[{"id": "a", "nodes": [], "parent": "b"},
+                                    {"id": "b", "nodes": [], "parent": "a"}]), "nest in a loop (a → b → a)"),
         (lambda d: d.update(name=3), "'name' must be a string"),
     ],
 )

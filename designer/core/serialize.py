@@ -220,6 +220,14 @@ def from_dict(data: Any) -> Graph:
             owner[member] = group.id
         if group.parent is not None and group.parent not in groups:
             raise DesignFileError(f"group {group.id!r}: its parent {group.parent!r} is not a group")
+    for group in groups.values():
+        chain, parent = [group.id], group.parent
+        while parent is not None:
+            if parent in chain:
+                loop = " → ".join(chain + [parent])
+                raise DesignFileError(f"groups nest in a loop ({loop}); a group cannot contain itself")
+            chain.append(parent)
+            parent = groups[parent].parent
     graph.groups = groups
     training = data.get("training", {})
     if not isinstance(training, dict):
