@@ -5,14 +5,16 @@
   else it is pinned and copied per batch with ``non_blocking``). No DataLoader overhead.
 - With augmentation on the CPU: each batch is augmented per sample on the loop's thread
   (worker processes would fight the training for the same cores).
-- With augmentation on CUDA: a DataLoader with worker processes augments ahead of the GPU,
-  with pinned memory and non-blocking copies.
+- With augmentation and worker processes (the default on CUDA): one persistent DataLoader
+  augments ahead of the GPU, with pinned memory and non-blocking copies. Workers start by
+  forkserver (spawn off Linux), never by forking the training thread's multi-threaded process.
 
 The order of an epoch depends only on (seed, epoch), so a resumed run sees the same batches.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from typing import Callable, Iterator
 
@@ -68,6 +70,25 @@ class _AugmentedSet(torch.utils.data.Dataset):
         return self.pipeline(self.x[i]), self.y[i]
 
 
+class _EpochBatches(torch.utils.data.Sampler):
+    """The batches of the current epoch, swapped in before each epoch (persistent workers keep
+    the same DataLoader, which asks its batch sampler anew every epoch)."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+
+def _start_method() -> str:
+    methods = multiprocessing.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
 class BatchSource:
     """Yields (inputs, targets) on ``device`` for one epoch at a time.
 
@@ -91,6 +112,8 @@ class BatchSource:
         else:
             self.x, self.y = x, y
         self.batches = batch_count(self.n, batch_size) if shuffle else -(-self.n // batch_size)
+        self._sampler = _EpochBatches()
+        self._loader = None
 
     def __len__(self) -> int:
         return self.batches
@@ -108,13 +131,17 @@ class BatchSource:
         order = self._order(epoch)
         if self.pipeline is None:
             return self._plain(order, start)
-        if self.device.type == "cuda" and self.workers > 0:
-            return self._loader(order, start, epoch)
+        if self.workers > 0:
+            return self._from_workers(order, start)
         return self._augmented(order, start)
 
+    def close(self) -> None:
+        """Shut the worker processes down (they also go when the source is collected)."""
+        self._loader = None
+
     def _to_device(self, x: torch.Tensor, y: torch.Tensor):
-        if x.device == self.device:
-            return x, y
+        if x.device.type != "cpu":  # the set already lives on the device
+            return x, y.to(x.device)
         if self.non_blocking and not x.is_pinned():
             x, y = x.pin_memory(), y.pin_memory()
         return x.to(self.device, non_blocking=self.non_blocking), y.to(self.device, non_blocking=self.non_blocking)
@@ -135,11 +162,15 @@ class BatchSource:
             x = self.finish(augment_batch(self.pipeline, self.x[idx]))
             yield self._to_device(x, self.y[idx])
 
-    def _loader(self, order, start, epoch):
-        loader = torch.utils.data.DataLoader(
-            _AugmentedSet(self.x, self.y, self.pipeline), batch_sampler=[i.tolist() for i in self._slices(order, start)],
-            num_workers=self.workers, pin_memory=True,
-            generator=torch.Generator().manual_seed(self.seed * 7919 + epoch))
-        for x, y in loader:
-            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
-            yield self.device_finish(x), y
+    def _from_workers(self, order, start):
+        self._sampler.batches = [idx.tolist() for idx in self._slices(order, start)]
+        if self._loader is None:
+            pin = self.device.type == "cuda"
+            self._loader = torch.utils.data.DataLoader(
+                _AugmentedSet(self.x, self.y, self.pipeline), batch_sampler=self._sampler,
+                num_workers=self.workers, pin_memory=pin, persistent_workers=True,
+                multiprocessing_context=_start_method(),
+                generator=torch.Generator().manual_seed(self.seed * 7919))
+        for x, y in self._loader:
+            x = x.to(self.device, non_blocking=self.non_blocking)
+            yield self.device_finish(x), y.to(self.device, non_blocking=self.non_blocking)

@@ -28,7 +28,7 @@ def pick_device(name: str = "auto") -> torch.device:
     """The device for ``name`` ("auto", "cpu", "cuda", "cuda:1", "mps")."""
     if name == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda")
+            return torch.device("cuda", torch.cuda.current_device())
         return torch.device("mps") if _mps_available() else torch.device("cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise DeviceError("CUDA was asked for, but torch sees no CUDA GPU here (no GPU, no driver, "
@@ -36,9 +36,12 @@ def pick_device(name: str = "auto") -> torch.device:
     if name == "mps" and not _mps_available():
         raise DeviceError("MPS (Apple GPU) was asked for, but it is not available; use auto or cpu")
     try:
-        return torch.device(name)
+        device = torch.device(name)
     except RuntimeError:
         raise DeviceError(f"unknown device {name!r}; use auto, cpu, cuda or mps") from None
+    if device.type == "cuda" and device.index is None:  # an explicit index: cuda:0 == cuda:0
+        device = torch.device("cuda", torch.cuda.current_device())
+    return device
 
 
 def available_ram() -> int:

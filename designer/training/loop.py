@@ -9,8 +9,8 @@ problem the user can fix and never shows a traceback (Failed.details keeps the c
 Drive it from any thread: a Control pauses or stops it from another; probes run on the
 loop's thread after each optimiser step and their events are yielded in order.
 
-Per-step metrics are summed on the device and read back only when reported, so the loop
-does not wait for the GPU on every step. A non-finite loss is caught at the next report
+Per-step losses and outputs are kept as they are and summed in one go when reported (or
+every FOLD steps), so the loop neither waits for the GPU nor launches extra kernels per step. A non-finite loss is caught at the next report
 (at most ``report_interval_s`` late); the checkpoints written before it are kept.
 """
 
@@ -30,11 +30,15 @@ from ..core.serialize import to_dict
 from . import checkpoint as ckpt
 from .config import ConfigError, TrainingConfig
 from .control import Control
+from .devices import free_memory
 from .events import EpochMetrics, Failed, Finished, Note, Paused, Resumed, RunStarted, Snapshot, StepMetrics
 from .optim import set_lr
 from .probes import StepContext
 from .schedules import lr_at
 from .session import Session, SetupError, setup
+
+
+FOLD = 64  # steps whose losses and outputs are kept before they are summed
 
 
 class DataPathError(Exception):
@@ -136,6 +140,7 @@ class Runner:
         self._loss_acc = torch.zeros((), device=dev)
         self._correct_acc = torch.zeros((), device=dev)
         self._n_acc = 0
+        self._pending: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
         self._mark = (time.perf_counter(), 0.0)
         self.last_saved = ""
         self.best_saved = ""
@@ -165,14 +170,20 @@ class Runner:
                          traceback.format_exc(), self.last_saved)
         except Exception as exc:
             yield self._failure(exc)
+        finally:
+            s.train.close()
 
     def _failure(self, exc: Exception) -> Failed:
         st = self.st
         if not _is_oom(exc):
             return _unexpected(exc, st.epoch + 1, st.step, self.last_saved)
+        self._pending.clear()
         if self.s.device.type == "cuda":
             torch.cuda.empty_cache()
         smaller = max(1, self.cfg.batch_size // 2)
+        estimate = self.s.analysis.largest_batch(free_memory(self.s.device), self.cfg.optimizer)
+        if 0 < estimate < smaller:
+            smaller = estimate
         return Failed(f"out of memory on {self.s.device} at batch size {self.cfg.batch_size}: try "
                       f"a batch size of {smaller} or less, or a smaller design", "memory",
                       st.epoch + 1, st.step, str(exc), self.last_saved)
@@ -246,16 +257,27 @@ class Runner:
         else:
             loss.backward()
             s.optimizer.step()
-        n = len(y)
-        self._loss_acc.add_(loss.detach(), alpha=n)
-        if s.objective.correct is not None:
-            self._correct_acc.add_(s.objective.correct(out.detach(), y))
-        self._n_acc += n
+        self._pending.append((loss.detach(), out.detach(), y))
+        self._n_acc += len(y)
+        if len(self._pending) >= FOLD:
+            self._fold()
         return loss
+
+    def _fold(self) -> None:
+        """Add the pending steps' loss × batch size and correct counts to the device sums."""
+        if not self._pending:
+            return
+        losses, outs, ys = zip(*self._pending)
+        self._pending.clear()
+        sizes = torch.tensor([len(y) for y in ys], device=losses[0].device, dtype=torch.float32)
+        self._loss_acc += (torch.stack(losses).float() * sizes).sum()
+        if self.s.objective.correct is not None:
+            self._correct_acc += self.s.objective.correct(torch.cat(outs), torch.cat(ys))
 
     def _report(self) -> StepMetrics:
         """Read the sums back (one device sync), fold them into the epoch's, check the loss."""
         st = self.st
+        self._fold()
         loss_sum, correct = float(self._loss_acc), float(self._correct_acc)
         n = self._n_acc
         self._loss_acc.zero_()

@@ -129,6 +129,7 @@ def _stop_when(control, events_gen, predicate):
 
 @pytest.mark.parametrize("where", ["epoch", "mid-epoch"])
 def test_resume_reproduces_an_uninterrupted_run(cnn_graph, cnn_config, tmp_path, where):
+    cnn_config = cnn_config.updated(device="cpu")  # bitwise equality is a CPU promise
     full = list(train(cnn_graph, cnn_config, checkpoint_dir=tmp_path / "full"))
     assert isinstance(full[-1], Finished)
     control = Control()
@@ -219,7 +220,7 @@ def test_data_path_error_names_its_cause(cnn_graph, cnn_config, monkeypatch):
         raise OSError("disk vanished")
 
     monkeypatch.setattr(batches, "augment_batch", broken)
-    events = list(train(cnn_graph, cnn_config))
+    events = list(train(cnn_graph, cnn_config.updated(device="cpu")))  # augmentation on this thread
     assert events[-1].kind == "data"
     assert "reading the training data failed" in events[-1].message
     assert "OSError: disk vanished" in events[-1].message
@@ -258,3 +259,22 @@ def test_regression_on_a_csv_with_mse(tmp_path):
     epochs = [e for e in train(graph, cfg) if isinstance(e, EpochMetrics)]
     assert epochs[-1].val_loss < 0.1 * epochs[0].val_loss
     assert math.isnan(epochs[-1].val_accuracy)
+
+
+def test_the_probe_hook_runs_between_steps(toy_graph, toy_config):
+    from designer.training.probes import HealthSample, ProbeHook, ProbeRequest, ProbeResult
+
+    hook = ProbeHook(fraction=1.0, health_interval_s=0.0)
+    hook.submit(ProbeRequest("predictions"))
+    events = list(train(toy_graph, toy_config.updated(device="cpu"), probes=[hook]))
+    result = next(e for e in events if isinstance(e, ProbeResult))
+    assert result.error == "" and result.data["confusion"].shape == (2, 2) and result.step >= 1
+    assert any(isinstance(e, HealthSample) for e in events)
+    assert isinstance(events[-1], Finished)
+
+
+def test_augmentation_in_worker_processes(cnn_graph, cnn_config):
+    events = list(train(cnn_graph, cnn_config.updated(device="cpu", workers=1, epochs=2)))
+    assert isinstance(events[-1], Finished) and events[-1].reason == "completed"
+    epochs = [e for e in events if isinstance(e, EpochMetrics)]
+    assert len(epochs) == 2 and all(e.samples_per_second > 0 for e in epochs)

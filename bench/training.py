@@ -1,0 +1,204 @@
+"""Training benchmark: the engine's throughput against a plain PyTorch loop, and quality bars.
+
+    python bench/training.py                # throughput table + quality runs
+    python bench/training.py --throughput   # only the table
+    python bench/training.py --quality      # only LeNet-5 / digits MLP accuracy
+
+Throughput: for each model, the engine (``designer.training.train``, with its monitoring:
+loss/accuracy sums, reports, snapshots, control checks) and a hand-written loop (same
+compiled model, same fitted and normalised tensors, batch size, optimiser, shuffling and
+device; no monitoring) train in alternating rounds, so that load from other processes hits
+both alike. Samples/s counts training steps only (not validation). The table shows medians
+over all timed epochs (the first epoch of each round is a warm-up and is not timed).
+
+Each column is one runner in RUNNERS: ``fn(case, epochs) -> list of per-epoch samples/s``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from designer.compiler import compile_design  # noqa: E402
+from designer.core.graph import Graph  # noqa: E402
+from designer.core.serialize import load  # noqa: E402
+from designer.training.batches import epoch_order, batch_count  # noqa: E402
+from designer.training.config import DataConfig, TrainingConfig  # noqa: E402
+from designer.training.data import describe_dataset, load_dataset  # noqa: E402
+from designer.training.events import EpochMetrics, Failed, Finished  # noqa: E402
+from designer.training.fit import adapt_design  # noqa: E402
+from designer.training.loop import train  # noqa: E402
+from designer.zoo import find  # noqa: E402
+
+
+@dataclass
+class Case:
+    """A model and the data it trains on in the throughput table."""
+
+    name: str
+    graph: Graph
+    config: TrainingConfig
+
+
+def _adapted(name: str, data: DataConfig) -> Graph:
+    graph = load(find(name))
+    info = describe_dataset(data)
+    return adapt_design(graph, info).graph if adapt_design(graph, info).changes else graph
+
+
+def throughput_cases(device: str = "cpu") -> list[Case]:
+    lenet_data = DataConfig("digits")
+    vgg_data = DataConfig("shapes", {"samples": 1200, "size": 64, "channels": 3})
+    base = TrainingConfig(batch_size=64, optimizer="adam", lr=1e-3, device=device, seed=0,
+                          mixed_precision=False)
+    return [
+        Case("LeNet-5 (digits 32×32)", load(find("lenet5")), base.updated(data=lenet_data)),
+        Case("Tiny-VGG (shapes 3×64×64)", _adapted("tiny_vgg", vgg_data), base.updated(data=vgg_data)),
+    ]
+
+
+# --------------------------------------------------------------------------- runners
+def run_engine(case: Case, epochs: int) -> list[float]:
+    """Per-epoch samples/s of the engine (after one warm-up epoch)."""
+    rates = []
+    for event in train(case.graph, case.config.updated(epochs=epochs + 1)):
+        if isinstance(event, EpochMetrics) and event.epoch > 1:
+            rates.append(event.samples_per_second)
+        elif isinstance(event, Failed):
+            raise RuntimeError(event.message)
+    return rates
+
+
+def run_engine_amp(case: Case, epochs: int) -> list[float]:
+    """The engine with mixed precision (bf16 autocast) on CUDA."""
+    return run_engine(Case(case.name, case.graph, case.config.updated(mixed_precision=True)), epochs)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def run_plain(case: Case, epochs: int) -> list[float]:
+    """The same training written by hand: no metrics, no events, nothing but the steps."""
+    cfg = case.config
+    device = torch.device("cuda" if cfg.device == "cuda" else "cpu")
+    bundle = load_dataset(cfg.data, tuple(_input_shape(case.graph)), cfg.seed)
+    x, y = bundle.finish(bundle.train_x).to(device), bundle.train_y.to(device)
+    torch.manual_seed(cfg.seed)
+    model = compile_design(case.graph).to(device)
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    bs, n = cfg.batch_size, len(y)
+    batches = batch_count(n, bs)
+    rates = []
+    for epoch in range(epochs + 1):
+        order = epoch_order(n, cfg.seed, epoch).to(device)
+        _sync(device)
+        start = time.perf_counter()
+        for b in range(batches):
+            idx = order[b * bs:(b + 1) * bs]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            optimizer.step()
+        _sync(device)
+        elapsed = time.perf_counter() - start
+        if epoch:
+            rates.append(min(n, batches * bs) / elapsed)
+    return rates
+
+
+def _input_shape(graph: Graph):
+    from designer.analysis import analyze
+
+    return analyze(graph).input_shape
+
+
+RUNNERS: dict[str, Callable[[Case, int], list[float]]] = {"plain loop": run_plain, "engine": run_engine}
+CUDA_RUNNERS = {"engine bf16": run_engine_amp}
+
+
+def throughput(rounds: int, epochs: int, device: str = "cpu") -> list[dict]:
+    rows = []
+    runners = RUNNERS | (CUDA_RUNNERS if device == "cuda" else {})
+    for case in throughput_cases(device):
+        rates: dict[str, list[float]] = {name: [] for name in runners}
+        for _ in range(rounds):
+            for name, runner in runners.items():
+                rates[name] += runner(case, epochs)
+        row = {"model": case.name, **{k: statistics.median(v) for k, v in rates.items()}}
+        row["engine / plain"] = row["engine"] / row["plain loop"]
+        rows.append(row)
+        print_table(rows[-1:], header=len(rows) == 1)
+    return rows
+
+
+def print_table(rows: list[dict], header: bool = True) -> None:
+    columns = list(rows[0])
+    widths = [max(28 if c == "model" else 14, len(c)) for c in columns]
+    if header:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(columns, widths))))
+    for row in rows:
+        cells = []
+        for i, (c, w) in enumerate(zip(columns, widths)):
+            value = row[c]
+            text = value if isinstance(value, str) else (f"{value:.3f}" if value < 10 else f"{value:,.0f}")
+            cells.append(text.ljust(w) if i == 0 else text.rjust(w))
+        print("  ".join(cells), flush=True)
+
+
+# --------------------------------------------------------------------------- quality bars
+def quality() -> None:
+    """LeNet-5 on digits at 32×32 and the digits MLP: best val accuracy within 20 epochs."""
+    runs = [("LeNet-5, digits 32×32", load(find("lenet5")), 0.97),
+            ("digits MLP, digits 8×8", load(find("digits_mlp")), 0.95)]
+    cfg = TrainingConfig(DataConfig("digits"), epochs=20, batch_size=32, lr=2e-3, device="cpu",
+                         seed=0)
+    for label, graph, bar in runs:
+        start = time.perf_counter()
+        events = list(train(graph, cfg))
+        wall = time.perf_counter() - start
+        end = events[-1]
+        if not isinstance(end, Finished):
+            print(f"{label}: failed: {end.message}")
+            continue
+        epochs = [e for e in events if isinstance(e, EpochMetrics)]
+        reached = next((e.epoch for e in epochs if e.val_accuracy >= bar), None)
+        best = max(e.val_accuracy for e in epochs)
+        print(f"{label}: best val accuracy {best:.2%} (bar {bar:.0%}, first reached at epoch "
+              f"{reached}), final {epochs[-1].val_accuracy:.2%}, {wall:.1f} s wall for 20 epochs "
+              f"({end.train_time_s:.1f} s training)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--throughput", action="store_true", help="only the throughput table")
+    parser.add_argument("--quality", action="store_true", help="only the accuracy runs")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per model")
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per round")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    where = torch.cuda.get_device_name() if args.device == "cuda" else "CPU"
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {where}", flush=True)
+    if not args.quality:
+        throughput(args.rounds, args.epochs, args.device)
+    if not args.throughput:
+        quality()
+
+
+if __name__ == "__main__":
+    main()
