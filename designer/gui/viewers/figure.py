@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 INK = "#222222"
 MUTED = "#666666"
@@ -147,6 +147,11 @@ def label_axis(plot: pg.PlotItem, side: str, labels: Sequence[str], positions: S
     axis.setTicks([ticks, []])
     if title:
         axis.setLabel(title, color=INK)
+    if side in ("left", "right") and ticks:
+        # Size the axis for its labels now: it otherwise grows only after a first paint,
+        # too late for an offscreen export.
+        metrics = QFontMetrics(axis.style.get("tickFont") or QFont())
+        axis.setWidth(max(metrics.horizontalAdvance(t) for _, t in ticks) + 12 + (18 if title else 0))
     plot.showAxis(side)
 
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from .common import ViewerBase, conv_nodes
-from .figure import DIVERGING, Figure, INK, label_axis
+from .figure import DIVERGING, INK, MUTED, Figure, add_text, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
 
 SCALES = ("Shared scale", "Per-filter scale")
@@ -33,9 +33,13 @@ def draw_filters(figure: Figure, weight: np.ndarray, title: str, per_filter: boo
     if grid.rgb:
         plot, _ = figure.image_panel(grid.image, 0, 0, title=full)
         figure.note(f"colour = {grid.label}; mid grey = 0", 1, 0, color=INK)
+        _number_tiles(plot, grid, weight.shape[-2], weight.shape[-1])
         return grid
     plot, _ = figure.image_panel(grid.image, 0, 0, title=full, levels=grid.levels, cmap=DIVERGING,
                                  colorbar=grid.label)
+    if grid.reading_order:
+        _number_tiles(plot, grid, weight.shape[-2], weight.shape[-1])
+        return grid
     kh, kw = (weight.shape[2], weight.shape[3]) if weight.ndim == 4 else (1, weight.shape[2])
     every = max(1, len(grid.filters) // 16)
     label_axis(plot, "left", [str(f) for f in grid.filters],
@@ -44,6 +48,15 @@ def draw_filters(figure: Figure, weight: np.ndarray, title: str, per_filter: boo
                [c * (kw + 1) + kw / 2 for c in range(len(grid.channels))], "input channel",
                max(1, len(grid.channels) // 16))
     return grid
+
+
+def _number_tiles(plot, grid: FilterGrid, kh: int, kw: int) -> None:
+    """Filter numbers above the tiles of a reading-order grid (when there are few)."""
+    if len(grid.filters) > 64:
+        return
+    for i, f in enumerate(grid.filters):
+        r, c = divmod(i, grid.cols)
+        add_text(plot, str(f), c * (kw + 1) + kw / 2, r * (kh + 1), anchor=(0.5, 1), color=MUTED, size=7)
 
 
 def _page_text(grid: FilterGrid, out: int, inp: int) -> str:

@@ -68,6 +68,7 @@ class FilterGrid:
     filters: range
     channels: range
     label: str
+    reading_order: bool = False  # filters laid out row by row (one input channel, or RGB)
 
 
 def filter_grid(weight: np.ndarray, per_filter: bool = False, first_filter: int = 0,
@@ -84,6 +85,8 @@ def filter_grid(weight: np.ndarray, per_filter: bool = False, first_filter: int 
         raise ValueError(f"convolution weights are [out, in, kh, kw], got shape {list(w.shape)}")
     if w.shape[1] == 3:
         return _rgb_grid(w, per_filter, first_filter, pad)
+    if w.shape[1] == 1:
+        return _single_channel_grid(w, per_filter, first_filter, pad)
     filters = page(w.shape[0], first_filter, MAX_FILTER_ROWS)
     channels = page(w.shape[1], first_channel, MAX_FILTER_COLS)
     part = w[filters.start:filters.stop, channels.start:channels.stop]
@@ -97,6 +100,18 @@ def filter_grid(weight: np.ndarray, per_filter: bool = False, first_filter: int 
     return FilterGrid(image, False, (-top, top), len(filters), len(channels), filters, channels, "weight")
 
 
+def _single_channel_grid(w: np.ndarray, per_filter: bool, first_filter: int, pad: int) -> FilterGrid:
+    """One input channel: the filters in a near-square grid, read row by row."""
+    filters = page(w.shape[0], first_filter, MAX_RGB_FILTERS)
+    part = w[filters.start:filters.stop]
+    scale = _scale(part, per_filter)
+    rows, cols = grid_dims(len(filters))
+    image = tile((part / scale if per_filter else part)[:, 0], cols, pad)
+    levels = (-1.0, 1.0) if per_filter else (-float(scale.ravel()[0]), float(scale.ravel()[0]))
+    label = "weight ÷ the filter's largest |weight|" if per_filter else "weight"
+    return FilterGrid(image, False, levels, rows, cols, filters, range(1), label, True)
+
+
 def _rgb_grid(w: np.ndarray, per_filter: bool, first_filter: int, pad: int) -> FilterGrid:
     filters = page(w.shape[0], first_filter, MAX_RGB_FILTERS)
     part = w[filters.start:filters.stop]
@@ -104,8 +119,8 @@ def _rgb_grid(w: np.ndarray, per_filter: bool, first_filter: int, pad: int) -> F
     tiles = rgb.transpose(0, 2, 3, 1)  # [n, kh, kw, 3]
     rows, cols = grid_dims(len(filters))
     label = "0.5 + weight ÷ (2 × " + ("the filter's" if per_filter else "the page's") + " largest |weight|)"
-    return FilterGrid(tile(tiles, cols, pad, fill=1.0), True, (0.0, 1.0), rows, cols, filters,
-                      range(3), label)
+    return FilterGrid(tile(tiles, cols, pad, fill=np.nan), True, (0.0, 1.0), rows, cols, filters,
+                      range(3), label, True)
 
 
 def _scale(part: np.ndarray, per_filter: bool) -> np.ndarray:
