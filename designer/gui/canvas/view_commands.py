@@ -4,6 +4,8 @@ undo step; refusals come back as a status message."""
 
 from __future__ import annotations
 
+import atexit
+
 from PySide6.QtCore import QMimeData, QPointF
 from PySide6.QtGui import QGuiApplication
 
@@ -97,6 +99,7 @@ class CanvasCommands:
         mime.setData(NODES_MIME, text.encode("utf-8"))
         mime.setText(text)
         QGuiApplication.clipboard().setMimeData(mime)
+        _release_clipboard_at_exit()
         self._pastes = 0
         self.status_message.emit(f"Copied {len(ids)} layer{'s' if len(ids) != 1 else ''}")
         return True
@@ -174,3 +177,21 @@ class CanvasCommands:
             self.fit_to_view()
         return done
 
+
+_exit_hook_installed = False
+
+
+def _release_clipboard_at_exit() -> None:
+    """Clear our clipboard data while Python still runs: Qt's clipboard is a C++ global that
+    would otherwise delete the Python-made QMimeData after the interpreter is gone (segfault
+    at exit)."""
+    global _exit_hook_installed
+    if _exit_hook_installed:
+        return
+    _exit_hook_installed = True
+
+    def release() -> None:
+        if QGuiApplication.instance() is not None:
+            QGuiApplication.clipboard().clear()
+
+    atexit.register(release)
