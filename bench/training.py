@@ -78,11 +78,6 @@ def run_engine(case: Case, epochs: int) -> list[float]:
     return rates
 
 
-def run_engine_amp(case: Case, epochs: int) -> list[float]:
-    """The engine with mixed precision (bf16 autocast) on CUDA."""
-    return run_engine(Case(case.name, case.graph, case.config.updated(mixed_precision=True)), epochs)
-
-
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -126,12 +121,11 @@ def _input_shape(graph: Graph):
 
 
 RUNNERS: dict[str, Callable[[Case, int], list[float]]] = {"plain loop": run_plain, "engine": run_engine}
-CUDA_RUNNERS = {"engine bf16": run_engine_amp}
 
 
 def throughput(rounds: int, epochs: int, device: str = "cpu") -> list[dict]:
     rows = []
-    runners = RUNNERS | (CUDA_RUNNERS if device == "cuda" else {})
+    runners = RUNNERS
     for case in throughput_cases(device):
         rates: dict[str, list[float]] = {name: [] for name in runners}
         for _ in range(rounds):

@@ -70,6 +70,22 @@ class _AugmentedSet(torch.utils.data.Dataset):
         return self.pipeline(self.x[i]), self.y[i]
 
 
+class DataPathError(Exception):
+    """An exception raised while producing a batch (reading, augmenting, copying data)."""
+
+
+def guarded(batches: Iterator) -> Iterator:
+    """Re-raise anything the data path throws as DataPathError, keeping the cause."""
+    while True:
+        try:
+            item = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise DataPathError(f"{type(exc).__name__}: {exc}") from exc
+        yield item
+
+
 class _EpochBatches(torch.utils.data.Sampler):
     """The batches of the current epoch, swapped in before each epoch (persistent workers keep
     the same DataLoader, which asks its batch sampler anew every epoch)."""

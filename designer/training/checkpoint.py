@@ -68,6 +68,25 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def payload(name: str, graph, config, model, optimizer, scaler, state: RunState, lr: float,
+            steps_per_epoch: int, bundle) -> dict[str, Any]:
+    """What a checkpoint holds (see the module docstring); ``name`` is BEST or LAST."""
+    return {
+        "kind": name.removesuffix(".pt"),
+        "design": to_dict(graph),
+        "config": config.to_dict(),
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": {"schedule": config.schedule.to_dict(), "step": state.step,
+                      "steps_per_epoch": steps_per_epoch, "lr": lr},
+        "scaler": scaler.state_dict() if scaler is not None else None,
+        "state": state.to_dict(),
+        "rng": rng_state(),
+        "data": {"dataset": bundle.info.name, "classes": list(bundle.classes),
+                 "input_shape": list(bundle.input_shape), **bundle.normalisation()},
+    }
+
+
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` atomically: a temporary file in the same folder, then rename over."""
     path = Path(path)

@@ -17,7 +17,7 @@ import sys
 from dataclasses import replace
 
 from .config import DEVICES, OPTIMIZERS, ConfigError, DataConfig, TrainingConfig
-from .schedules import SCHEDULES, Schedule, ScheduleError
+from .schedules import SCHEDULES, ScheduleError
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_FAILED = 0, 1, 2, 3
 

@@ -61,7 +61,15 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """Every setting of a run. Defaults train the bundled examples sensibly on the CPU."""
+    """Every setting of a run. Defaults train the bundled examples sensibly on the CPU.
+
+    ``mixed_precision`` uses 16-bit autocast on CUDA for designs big enough to gain from it.
+    ``workers`` augment in separate processes (-1: 4 on CUDA, none on the CPU, whose cores
+    the training needs); they start by forkserver/spawn, so a script that trains with them
+    keeps its top-level code under ``if __name__ == "__main__":``. ``patience`` > 0 stops
+    after that many epochs without a validation-loss gain of more than ``min_delta``.
+    ``snapshot_every`` > 0 adds first-layer weight snapshots every that many steps.
+    """
 
     data: DataConfig = field(default_factory=DataConfig)
     epochs: int = 10

@@ -8,6 +8,7 @@ waits on a condition variable, waking at least every ``POLL_S`` to notice a stop
 from __future__ import annotations
 
 import threading
+import time
 
 POLL_S = 0.1
 
@@ -51,3 +52,22 @@ class Control:
         with self._cond:
             while self._paused and not self._stop:
                 self._cond.wait(POLL_S)
+
+
+class Stopwatch:
+    """Training time that leaves out pauses, validation and checkpoint writing."""
+
+    def __init__(self) -> None:
+        self.total, self._since = 0.0, None
+
+    def start(self) -> None:
+        self._since = time.perf_counter()
+
+    def stop(self) -> float:
+        if self._since is not None:
+            self.total += time.perf_counter() - self._since
+            self._since = None
+        return self.total
+
+    def read(self) -> float:
+        return self.total + (time.perf_counter() - self._since if self._since is not None else 0.0)

@@ -26,10 +26,10 @@ from typing import Iterable, Iterator
 import torch
 
 from ..core.graph import Graph
-from ..core.serialize import to_dict
 from . import checkpoint as ckpt
+from .batches import DataPathError, guarded
 from .config import ConfigError, TrainingConfig
-from .control import Control
+from .control import Control, Stopwatch
 from .devices import free_memory
 from .events import EpochMetrics, Failed, Finished, Note, Paused, Resumed, RunStarted, Snapshot, StepMetrics
 from .optim import set_lr
@@ -41,43 +41,8 @@ from .session import Session, SetupError, setup
 FOLD = 64  # steps whose losses and outputs are kept before they are summed
 
 
-class DataPathError(Exception):
-    """An exception raised while producing a batch (reading, augmenting, copying data)."""
-
-
 class Diverged(Exception):
     """The loss became NaN or infinite."""
-
-
-def _guarded(batches: Iterator) -> Iterator:
-    """Re-raise anything the data path throws as DataPathError, keeping the cause."""
-    while True:
-        try:
-            item = next(batches)
-        except StopIteration:
-            return
-        except Exception as exc:
-            raise DataPathError(f"{type(exc).__name__}: {exc}") from exc
-        yield item
-
-
-class _Stopwatch:
-    """Training time that leaves out pauses, validation and checkpoint writing."""
-
-    def __init__(self) -> None:
-        self.total, self._since = 0.0, None
-
-    def start(self) -> None:
-        self._since = time.perf_counter()
-
-    def stop(self) -> float:
-        if self._since is not None:
-            self.total += time.perf_counter() - self._since
-            self._since = None
-        return self.total
-
-    def read(self) -> float:
-        return self.total + (time.perf_counter() - self._since if self._since is not None else 0.0)
 
 
 def train(graph: Graph, config: TrainingConfig | None = None, control: Control | None = None, *,
@@ -131,9 +96,9 @@ class Runner:
         self.control, self.probes = control, probes
         self.dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.interval = report_interval_s
-        self.clock = _Stopwatch()
+        self.clock = Stopwatch()
         self.clock.total = self.st.train_time_s
-        self.epoch_clock = _Stopwatch()
+        self.epoch_clock = Stopwatch()
         self.epoch_clock.total = self.st.epoch_time_s
         self.lr = float("nan")
         dev = session.device
@@ -216,7 +181,7 @@ class Runner:
         spe = s.steps_per_epoch
         self._mark = (time.perf_counter(), self.clock.read())
         self._start_clocks()
-        batches = _guarded(s.train.epoch(st.epoch, st.batch))
+        batches = guarded(s.train.epoch(st.epoch, st.batch))
         while True:
             # Check before fetching: a fetched batch has drawn its augmentation at random.
             if self.control.paused:
@@ -335,7 +300,7 @@ class Runner:
         total = torch.zeros((), device=s.device)
         correct = torch.zeros((), device=s.device)
         with torch.no_grad():
-            for x, y in _guarded(s.val.epoch(0)):
+            for x, y in guarded(s.val.epoch(0)):
                 if self.control.stop_requested:
                     s.model.train()
                     return None
@@ -403,20 +368,8 @@ class Runner:
         if self.dir is None:
             return
         s = self.s
-        payload = {
-            "kind": name.removesuffix(".pt"),
-            "design": to_dict(s.graph),
-            "config": self.cfg.to_dict(),
-            "model": s.model.state_dict(),
-            "optimizer": s.optimizer.state_dict(),
-            "scheduler": {"schedule": self.cfg.schedule.to_dict(), "step": self.st.step,
-                          "steps_per_epoch": s.steps_per_epoch, "lr": self.lr},
-            "scaler": s.scaler.state_dict() if s.scaler is not None else None,
-            "state": self.st.to_dict(),
-            "rng": ckpt.rng_state(),
-            "data": {"dataset": s.bundle.info.name, "classes": list(s.bundle.classes),
-                     "input_shape": list(s.bundle.input_shape), **s.bundle.normalisation()},
-        }
+        payload = ckpt.payload(name, s.graph, self.cfg, s.model, s.optimizer, s.scaler, self.st,
+                               self.lr, s.steps_per_epoch, s.bundle)
         path = self.dir / name
         ckpt.save_checkpoint(path, payload)
         if name == ckpt.LAST:

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from ..core.graph import Graph
 from .config import TrainingConfig

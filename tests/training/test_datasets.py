@@ -1,6 +1,5 @@
 """Datasets: built-in, generated and file-based; splitting, fitting to a design, normalising."""
 
-import gzip
 import struct
 
 import numpy as np
