@@ -181,7 +181,8 @@ def run_and_measure(module, analysis):
         result = ShapeProp(module).propagate(*xs)
     shapes = {by_name[n.name]: tuple(n.meta["tensor_meta"].shape)[1:]
               for n in module.graph.nodes if n.name in by_name and "tensor_meta" in n.meta}
-    return result, shapes, counter.get_total_flops() / 2 / 2
+    per_type = {k: sum(v.values()) / 2 / 2 for k, v in counter.get_flop_counts().items()}
+    return result, shapes, per_type
 
 
 @settings(max_examples=300, deadline=None,
@@ -197,8 +198,14 @@ def test_random_valid_designs_match_torch(graph):
     live_layers = [n for n in analysis.live if analysis.nodes[n].type not in ("Input", "Output")]
     assert set(live_layers) <= set(shapes)
     assert tuple(result.shape[1:]) == analysis.output_shape
+    for nid in live_layers:
+        layer = getattr(module, module.design_names[nid], None)
+        if isinstance(layer, torch.nn.Module):
+            assert sum(p.numel() for p in layer.parameters()) == analysis.nodes[nid].params, nid
     assert sum(p.numel() for p in module.parameters()) == analysis.total_params
-    assert macs == analysis.total_macs
+    assert macs.get("Global", 0) == analysis.total_macs
+    for kind in ("Conv2d", "Linear"):
+        assert macs.get(kind, 0) == sum(analysis.nodes[n].macs for n in live_layers if analysis.nodes[n].type == kind)
 
 
 @settings(max_examples=200, deadline=None,

@@ -188,3 +188,20 @@ def test_cli_export_writes_a_runnable_file(tmp_path, capsys):
                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert run.returncode == 0, run.stderr
     assert "LeNet5(" in run.stdout and run.stdout.strip().endswith("torch.Size([2, 10])")
+
+
+SMALL_EXAMPLES = ["digits_mlp", "digits_cnn", "tiny_vgg"]  # the 224×224 ones take seconds each
+
+
+@pytest.mark.parametrize("name", SMALL_EXAMPLES)
+def test_examples_export_equals_compiled(name, tmp_path):
+    graph = load(find(name))
+    path = tmp_path / f"{name}.py"
+    path.write_text(python_source(graph), encoding="utf-8")
+    exported = load_module(path).build().eval()
+    compiled = compile_design(graph).eval()
+    exported.load_state_dict(compiled.state_dict(), strict=True)
+    shape = [int(s) for s in graph.nodes[next(n.id for n in graph if n.type == "Input")].params["shape"]]
+    x = torch.randn(2, *shape)
+    with torch.no_grad():
+        assert torch.equal(exported(x), compiled(x))
