@@ -254,7 +254,7 @@ BAD = [pytest.param(r, id=r.id) for r in ROWS if r.error is not None]
 def test_every_catalog_type_has_rows():
     covered = {r.type for r in ROWS}
     catalog = {s.type for s in all_specs()}
-    assert len(catalog) == 30
+    assert len(catalog) >= 30
     assert catalog <= covered, f"no table rows for {sorted(catalog - covered)}"
 
 
