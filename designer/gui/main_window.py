@@ -93,6 +93,9 @@ class MainWindow(QMainWindow):
         from .viewers import install_viewers  # filters, activations, health, ... docks
 
         self.viewers = install_viewers(self)
+        from .training_panel import install_training  # Training docks and the Run menu
+
+        self.training = install_training(self)
 
     def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea,
                  object_name: str) -> QDockWidget:
@@ -383,6 +386,7 @@ class MainWindow(QMainWindow):
         self.settings.set_window_layout(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.autosaver.clean_exit()
+        self.training.shutdown()  # stop a run and join the worker
         event.accept()
 
 

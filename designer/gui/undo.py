@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-from ..core.edits import Edit, SetParams
+from ..core.edits import Edit
 from ..core.graph import Graph
 
 MERGE_ID = 1001
@@ -30,7 +30,7 @@ class EditCommand(QUndoCommand):
         self.edit.revert(self.graph)
 
     def id(self) -> int:
-        return MERGE_ID if isinstance(self.edit, SetParams) and self.edit.merge_key else -1
+        return MERGE_ID if getattr(self.edit, "merge_key", None) else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, EditCommand):

@@ -78,7 +78,7 @@ def test_window_has_the_canvas_panels_menus_and_status(window):
     assert "Params 61,706" in status_text(window)
     assert window.windowTitle().startswith("LeNet-5")
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus == ["File", "Edit", "View", "Layout", "Help"]
+    assert menus == ["File", "Edit", "View", "Layout", "Run", "Help"]
     examples = [a.objectName() for a in window.commands.examples_menu.actions()]
     assert examples == [f"example_{e.name}" for e in list_examples()]
     expected = {"new": QKeySequence.StandardKey.New, "open": QKeySequence.StandardKey.Open,

@@ -1,0 +1,114 @@
+"""Training in the window: the Training dock (settings, Train/Pause/Stop, progress,
+messages), the Training curves dock (run list and plots) and the Run menu.
+
+``install_training(window)`` builds them around one TrainingSession, which drives the
+background TrainingWorker and feeds the viewers (``window.viewers.session``) the run's
+events. ``window.training.shutdown()`` stops and joins the worker (closing the window).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+from .panel import TrainingPanel
+from .run_list import CurvesPanel
+from .session import TrainingSession
+
+Area = Qt.DockWidgetArea
+
+
+@dataclass
+class TrainingUI:
+    """What ``install_training`` added to the window."""
+
+    session: TrainingSession
+    panel: TrainingPanel
+    curves: CurvesPanel
+    dock: QDockWidget
+    curves_dock: QDockWidget
+    actions: dict[str, QAction] = field(default_factory=dict)
+
+    def shutdown(self, timeout_s: float = 1.0) -> bool:
+        """Stop a run and join the worker threads; True if they ended within the timeout."""
+        return self.session.shutdown(timeout_s)
+
+    def show(self) -> None:
+        """Bring both training docks to the front."""
+        for dock in (self.dock, self.curves_dock):
+            dock.show()
+            dock.raise_()
+
+
+def _action(window, name: str, text: str, keys: str, tip: str, slot) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(f"action_{name}")
+    action.setShortcut(QKeySequence(keys))
+    action.setStatusTip(tip)
+    action.setToolTip(tip)
+    action.triggered.connect(lambda _checked=False: slot())
+    window.addAction(action)
+    commands = getattr(window, "commands", None)
+    if commands is not None:  # listed in Help → Keyboard Shortcuts
+        commands.by_name[name] = action
+    return action
+
+
+def _run_menu(window, ui: TrainingUI) -> None:
+    s = ui.session
+    ui.actions = {
+        "train": _action(window, "train", "&Train", "F5", "Train the design (or resume a paused run)",
+                         ui.panel.train_or_resume),
+        "pause": _action(window, "pause", "&Pause", "F6", "Pause the run (F6 again resumes it)",
+                         ui.panel.toggle_pause),
+        "stop": _action(window, "stop", "&Stop", "Shift+F5", "Stop after the current step", s.stop),
+        "lr_finder": _action(window, "lr_finder", "Find &Learning Rate…", "",
+                             "Learning-rate range test", ui.panel.open_lr_finder),
+    }
+    menu = window.menuBar().addMenu("&Run")
+    menu.addActions([ui.actions[n] for n in ("train", "pause", "stop")])
+    menu.addSeparator()
+    menu.addAction(ui.actions["lr_finder"])
+    help_menu = next((a for a in window.menuBar().actions() if a.text().replace("&", "") == "Help"), None)
+    if help_menu is not None:  # Run goes before Help
+        window.menuBar().insertMenu(help_menu, menu)
+
+    def on_state(state: str) -> None:
+        ui.actions["train"].setEnabled(state in ("idle", "paused"))
+        ui.actions["pause"].setEnabled(state in ("training", "paused"))
+        ui.actions["pause"].setText("&Resume" if state == "paused" else "&Pause")
+        ui.actions["stop"].setEnabled(state in ("starting", "training", "paused", "lr_test"))
+        ui.actions["lr_finder"].setEnabled(state in ("idle", "lr_test"))
+        if state == "starting":
+            ui.show()
+
+    s.state_changed.connect(on_state)
+    on_state(s.state)
+
+
+def install_training(window, checkpoint_root=None) -> TrainingUI:
+    """Add the training docks and the Run menu to ``window`` (a MainWindow)."""
+    viewers = getattr(window, "viewers", None)
+    session = TrainingSession(window.document, viewers.session if viewers is not None else None,
+                              checkpoint_root, parent=window)
+    panel = TrainingPanel(session, window)
+    curves = CurvesPanel(session, window)
+    dock = window.add_dock(panel, "Training", Area.RightDockWidgetArea, "dock_training")
+    curves_dock = window.add_dock(curves, "Training curves", Area.BottomDockWidgetArea,
+                                  "dock_training_curves")
+    docks = getattr(window, "docks", {})
+    if "dock_inspector" in docks:
+        window.tabifyDockWidget(docks["dock_inspector"], dock)
+        docks["dock_inspector"].raise_()
+    if "dock_summary" in docks:
+        window.tabifyDockWidget(docks["dock_summary"], curves_dock)
+        docks["dock_summary"].raise_()
+    ui = TrainingUI(session, panel, curves, dock, curves_dock)
+    _run_menu(window, ui)
+    return ui
+
+
+__all__ = ["TrainingPanel", "CurvesPanel", "TrainingSession", "TrainingUI", "install_training"]

@@ -1,0 +1,213 @@
+"""The Training dock: Train / Pause / Stop, progress, plain messages, and the settings tabs
+(data, augmentation, optimiser, run) that edit the design's training section.
+
+Every change in a tab becomes one undoable edit through the TrainingSession; undo, redo and
+opening another design reload the tabs from the design. Problems (data that do not fit,
+NaN loss, out of memory, unreadable data) appear as one plain sentence at the top, with
+"Adapt the design" when the data do not fit and the design can be adapted to them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from .augment_editor import AugmentEditor
+from .dataset_editor import DatasetEditor
+from .hyperparams import OptimiserForm, RunForm
+
+COLOURS = {"info": "#1b5e20", "warning": "#b35900", "error": "#c62828"}
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
+class TrainingPanel(QWidget):
+    """Dock content for training; all state lives in ``session`` (a TrainingSession)."""
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.train_button = QPushButton("Train", self)
+        self.train_button.setToolTip("Train a frozen copy of the design with these settings (F5)")
+        self.pause_button = QPushButton("Pause", self)
+        self.stop_button = QPushButton("Stop", self)
+        self.stop_button.setToolTip("Stop after the current step; last.pt keeps the weights to resume")
+        self.lr_button = QPushButton("Find LR…", self)
+        self.lr_button.setToolTip("Learning-rate range test: loss against learning rate, with a suggestion")
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(10)
+        self.progress_text = QLabel("Ready to train.", self)
+        self.message = QLabel("", self)
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.adapt_button = QPushButton("Adapt the design", self)
+        self.adapt_button.setToolTip("Change the Input and the last layer to fit the data (undoable)")
+        self.adapt_button.hide()
+        self.stale = QLabel("The design changed since this run started: the run goes on with the "
+                            "design as it was when Train was pressed.", self)
+        self.stale.setWordWrap(True)
+        self.stale.setStyleSheet("color: #b35900;")
+        self.stale.hide()
+        self.data = DatasetEditor(self)
+        self.augment = AugmentEditor(self)
+        self.optimiser = OptimiserForm(self)
+        self.run_form = RunForm(self)
+        self.tabs = QTabWidget(self)
+        for widget, title in ((self.data, "Data"), (self.augment, "Augmentation"),
+                              (self.optimiser, "Optimiser"), (self.run_form, "Run")):
+            self.tabs.addTab(_scrolled(widget), title)
+        self._lr_dialog = None
+        self._lay_out()
+        self._connect()
+        self._on_session_config_changed(session.config)
+        self._on_session_state_changed(session.state)
+
+    def _lay_out(self) -> None:
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.lr_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.progress_text)
+        layout.addWidget(self.message)
+        layout.addWidget(self.adapt_button)
+        layout.addWidget(self.stale)
+        layout.addWidget(self.tabs, 1)
+
+    def _connect(self) -> None:
+        s = self.session
+        self.train_button.clicked.connect(self.train_or_resume)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(s.stop)
+        self.lr_button.clicked.connect(self.open_lr_finder)
+        self.adapt_button.clicked.connect(s.adapt)
+        for form in (self.data, self.augment, self.optimiser, self.run_form):
+            form.changed.connect(self._on_form_changed)
+        self.augment.redraw_requested.connect(s.request_preview)
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_preview())
+        s.config_changed.connect(self._on_session_config_changed)
+        s.state_changed.connect(self._on_session_state_changed)
+        s.progress_changed.connect(self._on_session_progress_changed)
+        s.message_changed.connect(self.show_message)
+        s.fit_changed.connect(self._on_session_fit_changed)
+        s.environment_ready.connect(self._on_session_environment_ready)
+        s.memory_changed.connect(self.run_form.show_memory)
+        s.preview_ready.connect(self.augment.show_preview)
+        s.run_changed.connect(self._on_session_run_changed)
+
+    # ----------------------------------------------------------------- showing
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self.session.activate_soon()
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        """One plain sentence at the top of the panel (empty text hides it)."""
+        self.message.setVisible(bool(text))
+        self.message.setStyleSheet(f"color: {COLOURS.get(level, '')};" if level in COLOURS else "")
+        self.message.setText(text)
+        if level != "error" or not text:
+            self.adapt_button.setVisible(self._can_adapt() and bool(text))
+
+    def _can_adapt(self) -> bool:
+        fit = self.session.fit
+        return fit is not None and not fit.ok and fit.can_adapt and fit.edit is not None
+
+    # ----------------------------------------------------------------- settings
+    def _on_form_changed(self, merge_key: str, changes: dict) -> None:
+        self.session.update_config(merge_key, **changes)
+
+    def _on_session_config_changed(self, config) -> None:
+        self.data.load_data(config.data)
+        self.augment.load(config.augment)
+        self.optimiser.load(config)
+        self.run_form.load(config)
+        if self.session.config_error:
+            self.show_message(self.session.config_error, "error")
+        self._refresh_preview()
+
+    def _on_session_environment_ready(self, environment) -> None:
+        self.data.set_catalog(environment.datasets)
+        self.run_form.set_devices(environment.devices, environment.device_names)
+        self._refresh_preview()
+
+    def _refresh_preview(self) -> None:
+        if self.tabs.currentIndex() == 1 and self.session.activated:
+            self.session.request_preview(self.augment.seed)
+
+    def _on_session_fit_changed(self, fit) -> None:
+        if fit.ok:
+            notes = "; ".join(fit.notes)
+            self.data.show_fit(f"The data fit the design{': ' + notes if notes else '.'}", "ok")
+            if self.adapt_button.isVisible():
+                self.show_message("", "")
+            return
+        text = self.session.fit_text(fit)
+        self.data.show_fit(text, "error")
+        self.show_message(text, "error")
+        self.adapt_button.setVisible(self._can_adapt())
+
+    # ----------------------------------------------------------------- run controls
+    def train_or_resume(self) -> None:
+        if self.session.state == "paused":
+            self.session.resume_paused()
+        else:
+            self.session.start()
+
+    def toggle_pause(self) -> None:
+        if self.session.state == "paused":
+            self.session.resume_paused()
+        else:
+            self.session.pause()
+
+    def _on_session_state_changed(self, state: str) -> None:
+        idle = state == "idle"
+        self.train_button.setEnabled(idle or state == "paused")
+        self.train_button.setText("Resume" if state == "paused" else "Train")
+        self.pause_button.setEnabled(state in ("training", "paused"))
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self.stop_button.setEnabled(state in ("starting", "training", "paused", "lr_test"))
+        self.lr_button.setEnabled(idle or state == "lr_test")
+        if state == "stopping":
+            self.progress_text.setText("Stopping after this step…")
+        elif state == "paused":
+            self.progress_text.setText(f"Paused · {self.session.progress.text()}")
+
+    def _on_session_progress_changed(self, text: str, fraction: float) -> None:
+        current = self.session.current
+        if current is not None and not current.active:
+            return  # the run's verdict stays on show
+        self.progress.setValue(int(fraction * 1000))
+        if self.session.state not in ("stopping", "paused"):
+            self.progress_text.setText(text)
+
+    def _on_session_run_changed(self, run) -> None:
+        current = self.session.current
+        self.stale.setVisible(current is not None and current.active and current.stale)
+        if run is current and not run.active:
+            self.progress_text.setText(f"{run.name}: {run.status.replace('_', ' ')}")
+            if run.status == "completed":
+                self.progress.setValue(1000)
+
+    def open_lr_finder(self):
+        """Show the learning-rate range test dialog (created once)."""
+        from .lr_finder import LRFinderDialog
+
+        if self._lr_dialog is None:
+            self._lr_dialog = LRFinderDialog(self.session, self)
+        self._lr_dialog.show()
+        self._lr_dialog.raise_()
+        return self._lr_dialog

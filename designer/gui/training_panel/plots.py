@@ -1,0 +1,158 @@
+"""Training curves: loss, accuracy and learning rate of several runs, against epochs.
+
+Each shown run draws, in its colour, the training metric per reported step (a thin line),
+per epoch (dots) and the validation metric per epoch (dashed, diamonds). The plots stay
+smooth with 100,000 points and more: the curves read views of the runs' numpy buffers,
+draw only what is in view (clipToView) and at most a few points per pixel (peak
+downsampling), and repaint at most ~30 times a second however often runs grow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from .runs import Run
+
+REFRESH_MS = 33  # at most ~30 repaints a second
+INK = "#222222"
+
+#: curve key -> (plot, series, x column, y column)
+CURVES = {
+    "loss_step": ("loss", "steps", "x", "loss"),
+    "loss_train": ("loss", "epochs", "epoch", "train_loss"),
+    "loss_val": ("loss", "epochs", "epoch", "val_loss"),
+    "acc_step": ("accuracy", "steps", "x", "accuracy"),
+    "acc_train": ("accuracy", "epochs", "epoch", "train_accuracy"),
+    "acc_val": ("accuracy", "epochs", "epoch", "val_accuracy"),
+    "lr": ("lr", "steps", "x", "lr"),
+}
+
+
+def _style(key: str, color: str) -> dict:
+    """Pen and symbols of a curve: steps thin and light, epochs dotted, validation dashed."""
+    base = pg.mkColor(color)
+    if key.endswith("_step") or key == "lr":
+        faint = pg.mkColor(base)
+        faint.setAlpha(150 if key == "lr" else 110)
+        return {"pen": pg.mkPen(faint, width=1)}
+    if key.endswith("_train"):
+        return {"pen": pg.mkPen(base, width=2), "symbol": "o", "symbolSize": 6,
+                "symbolBrush": base, "symbolPen": None}
+    return {"pen": pg.mkPen(base, width=2, style=Qt.PenStyle.DashLine), "symbol": "d",
+            "symbolSize": 8, "symbolBrush": pg.mkBrush("w"), "symbolPen": pg.mkPen(base, width=1.5)}
+
+
+class TrainingPlots(QWidget):
+    """Three linked plots (loss, accuracy, learning rate) overlaying the runs shown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = pg.GraphicsLayoutWidget(self)
+        self.canvas.setBackground("w")
+        self.canvas.setMinimumSize(300, 160)
+        self.plots = {"loss": self._plot(0, "Loss"), "accuracy": self._plot(1, "Accuracy"),
+                      "lr": self._plot(2, "Learning rate")}
+        self.plots["accuracy"].setXLink(self.plots["loss"])
+        self.plots["lr"].setXLink(self.plots["loss"])
+        key = QLabel("thin line: training, per step · dots: training, per epoch · dashed: "
+                     "validation, per epoch · x: epochs", self)
+        key.setStyleSheet("color: #666666;")
+        key.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(key)
+        self.runs: dict[int, Run] = {}
+        self.items: dict[int, dict[str, pg.PlotDataItem]] = {}
+        self._dirty: set[int] = set()
+        self.repaints = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+
+    def _plot(self, col: int, title: str) -> pg.PlotItem:
+        plot = self.canvas.addPlot(row=0, col=col)
+        plot.setTitle(title, color=INK, size="10pt")
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setLabel("bottom", "epoch")
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setTextPen(pg.mkPen(INK))
+        plot.setMenuEnabled(False)
+        return plot
+
+    # ----------------------------------------------------------------- runs shown
+    def show_runs(self, runs: list[Run]) -> None:
+        """Overlay exactly these runs (the run list's ticked ones)."""
+        wanted = {run.number: run for run in runs}
+        for number in list(self.items):
+            if number not in wanted:
+                for key, item in self.items.pop(number).items():
+                    self.plots[CURVES[key][0]].removeItem(item)
+                self.runs.pop(number, None)
+        for number, run in wanted.items():
+            if number not in self.items:
+                self.runs[number] = run
+                self.items[number] = self._add_items(run)
+                self._dirty.add(number)
+        self.refresh()
+
+    def _add_items(self, run: Run) -> dict[str, pg.PlotDataItem]:
+        items = {}
+        for key, (plot, series, _, _) in CURVES.items():
+            item = pg.PlotDataItem(**_style(key, run.color))
+            if series == "steps":
+                item.setDownsampling(auto=True, method="peak")
+                item.setClipToView(True)
+            self.plots[plot].addItem(item)
+            items[key] = item
+        return items
+
+    # ----------------------------------------------------------------- repaint
+    def mark_dirty(self, run: Run) -> None:
+        """``run`` grew: redraw it at the next repaint (at most every REFRESH_MS)."""
+        if run.number in self.items:
+            self._dirty.add(run.number)
+            if not self._timer.isActive():
+                self._timer.start()
+
+    def refresh(self) -> None:
+        """Hand the dirty runs' arrays to their curves now."""
+        self._timer.stop()
+        for number in self._dirty:
+            run = self.runs.get(number)
+            if run is not None:
+                self._update(run)
+        if self._dirty:
+            self.repaints += 1
+        self._dirty.clear()
+
+    def _update(self, run: Run) -> None:
+        for key, item in self.items[run.number].items():
+            _, series, xcol, ycol = CURVES[key]
+            table = getattr(run, series)
+            x, y = table.column(xcol), table.column(ycol)
+            if key == "lr":
+                keep = y > 0
+                x, y = (x, y) if keep.all() else (x[keep], y[keep])
+            finite = key in ("loss_step", "lr")  # the loop never reports a NaN loss
+            item.setData(x, y, skipFiniteCheck=finite, connect="all" if finite else "finite")
+
+    # ----------------------------------------------------------------- export
+    def export_png(self, path: str | Path) -> Path:
+        """Save the plots as they look now; OSError when the file cannot be written."""
+        self.refresh()
+        path = Path(path)
+        if not self.canvas.grab().save(str(path)):
+            raise OSError(f"cannot write {path}: check the folder and the .png extension")
+        return path
+
+    def visible_points(self) -> int:
+        """Points the curves hold (tests, benchmarks)."""
+        return int(sum(len(item.xData) if item.xData is not None else 0
+                       for items in self.items.values() for item in items.values()))

@@ -1,0 +1,439 @@
+"""TrainingSession: the training panel's state, and the one place that drives the worker.
+
+It reads the settings from the design (``graph.training``) and changes them only through
+undoable edits; it starts runs on a frozen copy of the design (serialized when Train is
+pressed), feeds their events to the runs, the progress line and the viewers, marks runs
+stale when the design changes under them, and asks the task thread for the dataset catalog,
+dataset-vs-design checks (with the adaptation edit), augmentation previews and free memory.
+
+Background work starts only once the window's event loop runs and the panel has been seen
+(``activate``): opening the app, or a ``--screenshot``, never loads torch.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, QThread, QTimer, Signal
+
+from ...core.serialize import to_dict
+from ...training.augment import AugmentError
+from ...training.config import ConfigError, TrainingConfig
+from ...training.events import EpochMetrics, Failed, Note, Paused, Resumed, RunStarted, StepMetrics
+from ...training.schedules import ScheduleError
+from ..workers import TaskRunner, TrainingWorker
+from ..workers import tasks
+from .config_edit import SetTraining
+from .progress import Progress
+from .runs import PALETTE, Run, structure
+
+FIT_DELAY_MS = 250
+ACTIVATE_DELAY_MS = 400
+
+
+def default_checkpoint_root() -> Path:
+    """Where runs keep best.pt and last.pt: the app's data folder, runs/."""
+    location = QStandardPaths.StandardLocation.AppLocalDataLocation
+    base = QStandardPaths.writableLocation(location) or str(Path.home() / ".designer")
+    return Path(base) / "runs"
+
+
+def _slug(name: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in name.strip().lower())
+    return stem.strip("_")[:40] or "design"
+
+
+class TrainingSession(QObject):
+    runs_changed = Signal()  # a run was added or removed
+    run_changed = Signal(object)  # a Run's status, message or stale mark changed
+    curves_changed = Signal(object)  # a Run's curves grew
+    state_changed = Signal(str)  # idle, starting, training, paused, stopping, lr_test
+    progress_changed = Signal(str, float)  # text, fraction done
+    message_changed = Signal(str, str)  # text, level: "", "info", "warning", "error"
+    config_changed = Signal(object)  # the TrainingConfig now in the design
+    fit_changed = Signal(object)  # FitCheck
+    environment_ready = Signal(object)  # Environment
+    memory_changed = Signal(str, str)  # text, level
+    preview_ready = Signal(object)  # Preview
+    lr_test_finished = Signal(object)  # LRRangeResult
+    lr_test_failed = Signal(str)
+
+    def __init__(self, document, viewers=None, checkpoint_root: str | Path | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document, self.viewers = document, viewers
+        self.checkpoint_root = Path(checkpoint_root) if checkpoint_root else default_checkpoint_root()
+        self.worker = TrainingWorker(self)
+        self.tasks = TaskRunner(self)
+        self.runs: list[Run] = []
+        self.current: Run | None = None
+        self.progress = Progress()
+        self.environment: tasks.Environment | None = None
+        self.fit: tasks.FitCheck | None = None
+        self.memory: tasks.DeviceMemory | None = None
+        self.config_error = ""
+        self.activated = False
+        self._numbers = 0
+        self._revision = 0
+        self._stopping = False
+        self._cache: tuple[dict, TrainingConfig] | None = None
+        self._shape = structure(to_dict(document.graph))
+        self._fit_timer = _single_shot(self, FIT_DELAY_MS, self._check_fit)
+        self._activate_timer = _single_shot(self, ACTIVATE_DELAY_MS, self._on_activate_timer)
+        self._connect()
+
+    def _connect(self) -> None:
+        self.document.analysis_changed.connect(self._on_document_analysis_changed)
+        self.worker.events.connect(self._on_worker_events)
+        self.worker.job_ended.connect(self._on_worker_job_ended)
+        self.worker.busy_changed.connect(lambda _busy: self._emit_state())
+        self.worker.lr_test_finished.connect(self.lr_test_finished)
+        self.worker.lr_test_failed.connect(self.lr_test_failed)
+        self.tasks.finished.connect(self._on_tasks_finished)
+        self.tasks.failed.connect(self._on_tasks_failed)
+
+    # ----------------------------------------------------------------- activation
+    def activate_soon(self) -> None:
+        """The panel was shown: start background work once the event loop runs."""
+        if not self.activated and not self._activate_timer.isActive():
+            self._activate_timer.start()
+
+    def _on_activate_timer(self) -> None:
+        if QThread.currentThread().loopLevel() > 0:
+            self.activate()
+        else:  # a --screenshot processes events without an event loop: never load torch then
+            self._activate_timer.start()
+
+    def activate(self) -> None:
+        """Load torch and the dataset catalog on the task thread, then check the data."""
+        if self.activated:
+            return
+        self.activated = True
+        self.tasks.submit("environment", tasks.environment)
+        self._check_fit()
+        self.request_memory()
+
+    # ----------------------------------------------------------------- settings
+    @property
+    def config(self) -> TrainingConfig:
+        """The design's training settings (the defaults when they are invalid: see
+        ``config_error``)."""
+        training = self.document.graph.training
+        if self._cache is None or self._cache[0] != training:
+            try:
+                config, self.config_error = TrainingConfig.from_dict(training), ""
+            except ConfigError as exc:
+                config = TrainingConfig()
+                self.config_error = (f"The design's training settings are invalid ({exc}); the "
+                                     f"form shows the defaults, and a change replaces them.")
+            self._cache = (copy.deepcopy(training), config)
+        return self._cache[1]
+
+    def update_config(self, merge_key: str | None = None, **changes) -> bool:
+        """Change settings as one undoable edit (edits of one ``merge_key`` in a row merge)."""
+        try:
+            new = self.config.updated(**changes).to_dict()
+        except (ConfigError, ScheduleError, AugmentError, TypeError) as exc:
+            self.message_changed.emit(f"Not changed: {exc}", "error")
+            return False
+        if new == self.document.graph.training:
+            return False
+        return self.document.push(SetTraining(new, merge_key=merge_key))
+
+    def _on_document_analysis_changed(self, _analysis) -> None:
+        before = self._cache[1] if self._cache else None
+        config = self.config
+        if config != before:
+            self.config_changed.emit(config)
+        self._revision += 1
+        self._shape = structure(to_dict(self.document.graph))
+        for run in self.runs:
+            stale = not run.same_design(self._shape)
+            if stale != run.stale:
+                run.stale = stale
+                self.run_changed.emit(run)
+        if self.activated:
+            self._fit_timer.start()
+        self.update_memory_text()
+
+    # ----------------------------------------------------------------- state
+    @property
+    def state(self) -> str:
+        if not self.worker.busy:
+            return "idle"
+        if self.worker.kind == "lr_test":
+            return "lr_test"
+        if self._stopping:
+            return "stopping"
+        if self.worker.paused:
+            return "paused"
+        return "starting" if self.current is None or self.current.started is None else "training"
+
+    def _emit_state(self) -> None:
+        self.state_changed.emit(self.state)
+
+    # ----------------------------------------------------------------- runs
+    def start(self) -> Run | None:
+        """Train the design as it is now (a frozen copy) with its settings; None if refused."""
+        if self.worker.busy:
+            return None
+        self.activate()
+        config = self.config
+        if self.config_error:
+            self.message_changed.emit(self.config_error, "error")
+            return None
+        fit = self.fit
+        if fit is not None and fit.revision == self._revision and not fit.ok:
+            self.fit_changed.emit(fit)
+            self.message_changed.emit(self.fit_text(fit), "error")
+            return None
+        run = self._new_run(to_dict(self.document.graph), config.to_dict())
+        self._launch(run, config=copy.deepcopy(run.config))
+        return run
+
+    def _new_run(self, design: dict, config: dict, name: str = "") -> Run:
+        self._numbers += 1
+        n = self._numbers
+        folder = self.checkpoint_root / f"{_slug(design.get('name', ''))}-{time.strftime('%Y%m%d-%H%M%S')}-{n}"
+        run = Run(n, design, config, folder, name or f"Run {n}", PALETTE[(n - 1) % len(PALETTE)])
+        run.stale = not run.same_design(self._shape)
+        self.runs.append(run)
+        self.runs_changed.emit()
+        return run
+
+    def resume(self, run: Run) -> bool:
+        """Go on with a stopped run exactly where it stopped (its design and settings)."""
+        if self.worker.busy or not run.resumable:
+            return False
+        self._launch(run, config=None, resume_from=str(run.checkpoint("last")))
+        return True
+
+    def continue_from(self, run: Run) -> Run | None:
+        """A new run of the current design and settings, from ``run``'s best (or last) weights."""
+        checkpoint = run.checkpoint("best") or run.checkpoint("last")
+        if self.worker.busy or checkpoint is None:
+            return None
+        self.activate()
+        if self.config_error:
+            self.message_changed.emit(self.config_error, "error")
+            return None
+        new = self._new_run(to_dict(self.document.graph), self.config.to_dict(),
+                            f"Run {self._numbers + 1} (from run {run.number})")
+        self._launch(new, config=copy.deepcopy(new.config), continue_from=str(checkpoint))
+        return new
+
+    def remove(self, run: Run) -> bool:
+        if run is self.current and self.worker.busy:
+            return False
+        self.runs.remove(run)
+        if run is self.current:
+            self.current = None
+        self.runs_changed.emit()
+        return True
+
+    def _launch(self, run: Run, config: dict | None, **options) -> None:
+        self.current, self._stopping = run, False
+        run.status, run.message = "starting", ""
+        self.progress = Progress()
+        hook = self._attach_viewers()
+        self.worker.start_training(copy.deepcopy(run.design), config,
+                                   checkpoint_dir=str(run.folder), probes=[hook] if hook else [],
+                                   **options)
+        self.run_changed.emit(run)
+        self.message_changed.emit("", "")
+        self.progress_changed.emit(self.progress.text(), 0.0)
+        self._emit_state()
+
+    def _attach_viewers(self):
+        if self.viewers is None:
+            return None
+        from ...training.probes import ProbeHook
+
+        hook = ProbeHook()
+        self.viewers.attach_training(hook)
+        return hook
+
+    # ----------------------------------------------------------------- steering
+    def pause(self) -> None:
+        if self.state == "training":
+            self.worker.pause()
+            self._emit_state()
+
+    def resume_paused(self) -> None:
+        if self.state == "paused":
+            self.worker.resume()
+            self._emit_state()
+
+    def stop(self) -> None:
+        """End the run after its current step (it saves last.pt); or cancel an LR test."""
+        if self.worker.busy:
+            self._stopping = self.worker.kind == "training"
+            self.worker.stop()
+            self._emit_state()
+
+    def run_lr_test(self, steps: int = 100) -> bool:
+        if self.worker.busy:
+            return False
+        self.activate()
+        self.worker.start_lr_test(to_dict(self.document.graph), self.config.to_dict(), steps=steps)
+        return True
+
+    def shutdown(self, timeout_s: float = 1.0) -> bool:
+        """Stop and join the worker threads (closing the window); True if they ended in time."""
+        self._fit_timer.stop()
+        self._activate_timer.stop()
+        joined = self.worker.shutdown(timeout_s)
+        self.tasks.shutdown(timeout_s)
+        return joined
+
+    # ----------------------------------------------------------------- events of a run
+    def _on_worker_events(self, events: list) -> None:
+        run, grew = self.current, False
+        for event in events:
+            if self.viewers is not None:
+                self.viewers.handle_event(event)
+            if run is not None:
+                grew = run.add(event) or grew
+                self._follow(run, event)
+        if grew:
+            self.curves_changed.emit(run)
+        self.progress_changed.emit(self.progress.text(), self.progress.fraction)
+
+    def _follow(self, run: Run, event) -> None:
+        if isinstance(event, StepMetrics):
+            self.progress.stepped(event)
+        elif isinstance(event, EpochMetrics):
+            self.progress.epoch_ended(event)
+            self.run_changed.emit(run)
+        elif isinstance(event, RunStarted):
+            self.progress.started(event)
+            self.run_changed.emit(run)
+            self._emit_state()
+        elif isinstance(event, (Paused, Resumed)):
+            self.progress.paused() if isinstance(event, Paused) else self.progress.resumed()
+            self.run_changed.emit(run)
+            self._emit_state()
+        elif isinstance(event, Note) and event.level == "warning":
+            self.message_changed.emit(event.text, "warning")
+        elif isinstance(event, Failed):
+            self._failed(run, event)
+        elif run.ended is event:
+            self.run_changed.emit(run)
+            self.message_changed.emit(run.message, "info")
+
+    def _failed(self, run: Run, event: Failed) -> None:
+        self.run_changed.emit(run)
+        self.message_changed.emit(event.message, "error")
+        if event.kind == "mismatch":
+            self._check_fit()
+
+    def _on_worker_job_ended(self, kind: str) -> None:
+        run = self.current
+        if kind == "training" and run is not None and run.active:  # ended without a verdict
+            run.status = "failed"
+            self.run_changed.emit(run)
+            if self.viewers is not None:
+                self.viewers.detach_training(None)
+        self._stopping = False
+        self._emit_state()
+        self.request_memory()
+
+    # ----------------------------------------------------------------- tasks
+    def _check_fit(self) -> None:
+        self._fit_timer.stop()
+        if self.activated:
+            self.tasks.submit("fit", tasks.fit_check, to_dict(self.document.graph),
+                              self.config.to_dict()["data"], self._revision)
+
+    def adapt(self) -> bool:
+        """Apply the adaptation offered by the latest check (one undoable edit)."""
+        fit = self.fit
+        if fit is None or fit.edit is None or fit.revision != self._revision:
+            return False
+        if not fit.adapted_valid:
+            self.message_changed.emit("Adapting the design would not make it work: "
+                                      + "; ".join(fit.adapted_issues[:3]), "error")
+            return False
+        if not self.document.push(fit.edit):
+            return False
+        self.document.refresh_now()
+        self.message_changed.emit(f"Adapted the design to the data: {fit.adapt_summary}. "
+                                  f"Undo reverts it.", "info")
+        return True
+
+    def request_preview(self, seed: int = 0) -> None:
+        if not self.activated:
+            return
+        config = self.config
+        shape = self.document.analysis.input_shape
+        steps = [s.to_dict() for s in config.augment]
+        self.tasks.submit("preview", tasks.preview, config.to_dict()["data"],
+                          tuple(shape) if shape else None, steps, seed)
+
+    def request_memory(self) -> None:
+        if self.activated:
+            self.tasks.submit("memory", tasks.device_memory, self.config.device)
+
+    def _on_tasks_finished(self, key: str, result) -> None:
+        if key == "environment":
+            self.environment = result
+            self.environment_ready.emit(result)
+        elif key == "fit":
+            if result.revision == self._revision:
+                self.fit = result
+                self.fit_changed.emit(result)
+            else:
+                self._check_fit()
+        elif key == "memory":
+            self.memory = result
+            self.update_memory_text()
+        elif key == "preview":
+            self.preview_ready.emit(result)
+
+    def _on_tasks_failed(self, key: str, message: str) -> None:
+        text = {"environment": "Loading the dataset catalog failed",
+                "fit": "Checking the dataset against the design failed",
+                "preview": "The augmentation preview failed",
+                "memory": "Reading the free memory failed"}.get(key, key)
+        self.message_changed.emit(f"{text}: {message}", "error")
+
+    @staticmethod
+    def fit_text(fit: tasks.FitCheck) -> str:
+        text = f"The data do not fit the design: {fit.message}."
+        if fit.can_adapt:
+            text += f" Adapt the design ({fit.adapt_summary}) to train it on this data."
+        return text
+
+    def update_memory_text(self) -> None:
+        """The memory line: estimate at this batch size vs free memory, and the largest batch."""
+        config, analysis = self.config, self.document.analysis
+        if not analysis.valid:
+            self.memory_changed.emit("The memory estimate needs a design without errors.", "")
+            return
+        estimate = analysis.training_memory(config.batch_size, config.optimizer).total
+        head = f"Training memory ≈ {tasks.gib(estimate)} at batch size {config.batch_size}"
+        memory = self.memory
+        if memory is None or memory.asked != config.device:
+            self.request_memory()
+            self.memory_changed.emit(head + ".", "")
+        elif memory.error:
+            self.memory_changed.emit(memory.error, "error")
+        elif not memory.free_bytes:
+            self.memory_changed.emit(f"{head}; the free memory of {memory.device} is unknown.", "")
+        else:
+            largest = analysis.largest_batch(memory.free_bytes, config.optimizer)
+            fits = estimate <= memory.free_bytes
+            self.memory_changed.emit(
+                f"{head}; {tasks.gib(memory.free_bytes)} free on {memory.device}"
+                f"{'' if fits else ' — too much: lower the batch size'}; the largest batch "
+                f"that fits ≈ {largest:,}.", "" if fits else "warning")
+
+
+def _single_shot(parent: QObject, msecs: int, slot) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(msecs)
+    timer.timeout.connect(slot)
+    return timer
