@@ -201,3 +201,45 @@ def test_every_view_exports_a_png(qtbot, session, tmp_path):
     for i, view in enumerate(views):
         out = view.export_png(tmp_path / f"view{i}.png")
         assert out.stat().st_size > 1000, view
+
+
+def test_views_follow_a_real_run_on_a_background_thread(qtbot, session, tmp_path):
+    """A run on a Python thread (as the GUI's training worker will run it): its events reach
+    the session through a queued signal, the filters view is answered live between steps,
+    and after the run the views read its last checkpoint."""
+    import threading
+
+    from PySide6.QtCore import QObject, Signal
+
+    from designer.training import DataConfig, Finished, TrainingConfig, train
+
+    class Relay(QObject):
+        event = Signal(object)
+
+    s = session("digits_cnn")
+    view = shown(qtbot, FiltersView(s))
+    qtbot.waitUntil(lambda: view.weight is not None, timeout=WAIT_MS)
+    relay = Relay()
+    relay.event.connect(s.handle_event)
+    hook = ProbeHook(health_interval_s=0.2)
+    s.attach_training(hook)
+    config = TrainingConfig(data=DataConfig("digits", {"limit": 400}), epochs=2, batch_size=16,
+                            device="cpu", snapshot_every=5)
+    graph = s.document.graph.copy()
+    finished = []
+
+    def run():
+        for event in train(graph, config, probes=[hook], checkpoint_dir=tmp_path):
+            relay.event.emit(event)
+            finished.extend([event] if isinstance(event, Finished) else [])
+
+    worker = threading.Thread(target=run)
+    worker.start()  # the view's pending request is answered by the hook between steps
+    qtbot.waitUntil(lambda: "live, step" in view.status.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(finished) and not s.live, timeout=120_000)
+    worker.join()
+    assert len(s.history.snapshots) >= 3 and len(s.history.health) >= 1 and s.history.loss_check
+    assert s.checkpoint == finished[0].last_checkpoint
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
+        view.refresh()
+    assert "checkpoint last.pt" in view.status.text()

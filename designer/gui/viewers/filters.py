@@ -118,6 +118,7 @@ class FiltersView(ViewerBase):
         self.weight: np.ndarray | None = None
         self.node_id: str | None = None
         self.grid: FilterGrid | None = None
+        self._shown_step = -1  # training step of the weights shown (-1: not from a run)
         self.layer = self.add_combo("Layer:", [], "The convolution whose filters are shown")
         self.scale = self.add_combo("", list(SCALES), "Shared: strengths comparable across the "
                                     "page. Per filter: each filter's pattern at full contrast.")
@@ -190,6 +191,7 @@ class FiltersView(ViewerBase):
     # ----------------------------------------------------------------- drawing
     def draw(self, result) -> None:
         self.weight, self.node_id = result.data["weight"], result.data["node_id"]
+        self._shown_step = result.step
         self._redraw()
 
     def _redraw(self, *_args) -> None:
@@ -214,7 +216,9 @@ class FiltersView(ViewerBase):
             return
         steps, losses = history.loss_curve()
         self.strip.set_history(steps, losses, [s.step for s in snaps])
-        if self.strip.at_latest and self.layer.currentText() == snaps[-1].node_id:
+        newest = snaps[-1]
+        if (self.strip.at_latest and self.layer.currentText() == newest.node_id
+                and newest.step > self._shown_step):
             self._show_snapshot(len(snaps) - 1)
 
     def _on_slider_moved(self, index: int) -> None:
@@ -231,6 +235,7 @@ class FiltersView(ViewerBase):
             self.layer.setCurrentText(snap.node_id)
             self.layer.blockSignals(False)
         self.weight, self.node_id = snap.weights, snap.node_id
+        self._shown_step = snap.step
         self.status.setText(f"snapshot at step {snap.step} (epoch {snap.epoch})")
         self._redraw()
 

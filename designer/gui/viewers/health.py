@@ -124,7 +124,7 @@ class HealthView(ViewerBase):
             self.ask("health")
 
     def _on_history_changed(self) -> None:
-        if self.isVisible():
+        if self.on_screen():  # a tab behind another is "visible" to Qt: skip the redraw
             self._draw_history()
 
     def _draw_history(self) -> None:
