@@ -21,7 +21,7 @@ REQUEST = {"filters": "filters", "activations": "activations", "augmentations": 
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="design file (.json) or example name")
+    p.add_argument("file", help="design file (.json), example name, or a checkpoint (.pt)")
     p.add_argument("kind", choices=KINDS, help="which figure")
     p.add_argument("--checkpoint", help="trained weights (.pt from `designer train`); default: the "
                                         "design's initial random weights")
@@ -37,10 +37,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from .cli import EXIT_OK, UserError, load_design
 
-    graph = load_design(args.file)
+    checkpoint = args.checkpoint
+    if checkpoint is None and args.file.endswith(".pt"):
+        checkpoint, graph = args.file, None  # a checkpoint holds its own design
+    else:
+        graph = load_design(args.file)
     size = _size(args.size, UserError)
     try:
-        data = compute(graph, args.kind, args.checkpoint, args.dataset, args.layer, args.sample)
+        graph = _trained_design(graph, checkpoint)
+        data = compute(graph, args.kind, checkpoint, args.dataset, args.layer, args.sample)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     try:
@@ -70,7 +75,6 @@ def compute(graph, kind: str, checkpoint: str | None = None, dataset: str | None
     from .training.probes import ProbeRequest
 
     analysis = analyze(graph)
-    _check_checkpoint(graph, checkpoint)
     spec = ModelSpec.of_graph(graph, checkpoint or "")
     if dataset:
         spec = ModelSpec(spec.design, spec.checkpoint, json.dumps({"name": dataset}), spec.seed)
@@ -96,14 +100,20 @@ def compute(graph, kind: str, checkpoint: str | None = None, dataset: str | None
     return result.data
 
 
-def _check_checkpoint(graph, checkpoint: str | None) -> None:
+def _trained_design(graph, checkpoint: str | None):
+    """The design the figure shows: the checkpoint's own when there is one (its weights fit
+    only it), with a note on stderr when it differs from the design given."""
     if not checkpoint:
-        return
-    from .training.checkpoint import load_checkpoint, same_design
+        return graph
+    import sys
 
-    if not same_design(graph, load_checkpoint(checkpoint)):
-        raise ValueError(f"the checkpoint {checkpoint} was trained from a different design; give "
-                         f"the design it was trained from")
+    from .training.checkpoint import design_of, load_checkpoint, same_design
+
+    data = load_checkpoint(checkpoint)
+    if graph is not None and not same_design(graph, data):
+        print(f"note: {checkpoint} was trained from a different version of the design (adapted "
+              f"to its data?); showing the design stored in the checkpoint", file=sys.stderr)
+    return design_of(data)
 
 
 def render(kind: str, data: dict, out: str | Path, size: tuple[int, int] = (1400, 900),
