@@ -243,3 +243,21 @@ def test_views_follow_a_real_run_on_a_background_thread(qtbot, session, tmp_path
     with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
         view.refresh()
     assert "checkpoint last.pt" in view.status.text()
+
+
+def test_the_window_has_a_dock_and_a_menu_entry_for_each_viewer(qtbot, tmp_path):
+    from designer.gui.main_window import MainWindow
+    from designer.gui.recovery import RecoveryStore
+    from designer.gui.settings import Settings
+    from designer.gui.viewers import VIEWS
+
+    window = MainWindow(settings=Settings.at(tmp_path / "s.ini"), recovery_store=RecoveryStore(tmp_path / "r"))
+    qtbot.addWidget(window)
+    viewers = window.viewers
+    assert list(viewers.docks) == [name for name, _, _ in VIEWS]
+    look = next(a.menu() for a in window.commands.view_menu.actions() if a.text() == "Look &Inside")
+    titles = [a.text() for a in look.actions() if a.text()]
+    assert titles[:6] == [title for _, title, _ in VIEWS] and "Show a Checkpoint's Weights…" in titles
+    viewers.session.use_checkpoint(tmp_path / "last.pt")
+    assert "checkpoint last.pt" in viewers.session.source_text()
+    viewers.session.shutdown()

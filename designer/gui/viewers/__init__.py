@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog
 
 from .activations import ActivationsView
 from .augmentations import AugmentationsView
@@ -67,10 +67,31 @@ def install_viewers(window) -> Viewers:
     if "dock_summary" in getattr(window, "docks", {}):
         window.docks["dock_summary"].raise_()
     session.show_sample.connect(lambda _index: viewers.show("dock_activations"))
+    _add_menu(window, viewers)
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(session.shutdown)
     return viewers
+
+
+def _add_menu(window, viewers: Viewers) -> None:
+    """View → Look Inside: every viewer, and which weights they show."""
+    view_menu = getattr(getattr(window, "commands", None), "view_menu", None)
+    if view_menu is None:
+        return
+    menu = view_menu.addMenu("Look &Inside")
+    for name, title, _cls in VIEWS:
+        menu.addAction(title, lambda name=name: viewers.show(name))
+    menu.addSeparator()
+    menu.addAction("Show a Checkpoint's Weights…", lambda: _choose_checkpoint(window, viewers.session))
+    menu.addAction("Show the Design's Initial Weights", viewers.session.use_design)
+
+
+def _choose_checkpoint(window, session: ProbeSession) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Show a checkpoint's weights", "",
+                                          "Designer checkpoints (*.pt);;All files (*)")
+    if path:
+        session.use_checkpoint(path)
 
 
 __all__ = ["VIEWS", "Viewers", "install_viewers", "ProbeSession"]
