@@ -120,7 +120,16 @@ def _input_shape(graph: Graph):
     return analyze(graph).input_shape
 
 
-RUNNERS: dict[str, Callable[[Case, int], list[float]]] = {"plain loop": run_plain, "engine": run_engine}
+def run_gui_worker(case: Case, epochs: int) -> list[float]:
+    """The engine through the window's TrainingWorker (a background thread at cores - 1 torch
+    threads, events batched to a running Qt event loop); see bench/gui_training.py."""
+    from gui_training import worker_rates
+
+    return worker_rates(case.graph, case.config, epochs)
+
+
+RUNNERS: dict[str, Callable[[Case, int], list[float]]] = {"plain loop": run_plain, "engine": run_engine,
+                                                          "GUI worker": run_gui_worker}
 
 
 def throughput(rounds: int, epochs: int, device: str = "cpu") -> list[dict]:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, Q
 from .augment_editor import AugmentEditor
 from .dataset_editor import DatasetEditor
 from .hyperparams import OptimiserForm, RunForm
+from .messages import fit_text
 
 COLOURS = {"info": "#1b5e20", "warning": "#b35900", "error": "#c62828"}
 
@@ -97,22 +98,22 @@ class TrainingPanel(QWidget):
         self.adapt_button.clicked.connect(s.adapt)
         for form in (self.data, self.augment, self.optimiser, self.run_form):
             form.changed.connect(self._on_form_changed)
-        self.augment.redraw_requested.connect(s.request_preview)
+        self.augment.redraw_requested.connect(s.checks.request_preview)
         self.tabs.currentChanged.connect(lambda _i: self._refresh_preview())
         s.config_changed.connect(self._on_session_config_changed)
         s.state_changed.connect(self._on_session_state_changed)
         s.progress_changed.connect(self._on_session_progress_changed)
         s.message_changed.connect(self.show_message)
-        s.fit_changed.connect(self._on_session_fit_changed)
-        s.environment_ready.connect(self._on_session_environment_ready)
-        s.memory_changed.connect(self.run_form.show_memory)
-        s.preview_ready.connect(self.augment.show_preview)
+        s.checks.fit_changed.connect(self._on_checks_fit_changed)
+        s.checks.environment_ready.connect(self._on_checks_environment_ready)
+        s.checks.memory_changed.connect(self.run_form.show_memory)
+        s.checks.preview_ready.connect(self.augment.show_preview)
         s.run_changed.connect(self._on_session_run_changed)
 
     # ----------------------------------------------------------------- showing
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
-        self.session.activate_soon()
+        self.session.checks.activate_soon()
 
     def show_message(self, text: str, level: str = "info") -> None:
         """One plain sentence at the top of the panel (empty text hides it)."""
@@ -139,23 +140,23 @@ class TrainingPanel(QWidget):
             self.show_message(self.session.config_error, "error")
         self._refresh_preview()
 
-    def _on_session_environment_ready(self, environment) -> None:
+    def _on_checks_environment_ready(self, environment) -> None:
         self.data.set_catalog(environment.datasets)
         self.run_form.set_devices(environment.devices, environment.device_names)
         self._refresh_preview()
 
     def _refresh_preview(self) -> None:
-        if self.tabs.currentIndex() == 1 and self.session.activated:
-            self.session.request_preview(self.augment.seed)
+        if self.tabs.currentIndex() == 1:
+            self.session.checks.request_preview(self.augment.seed)
 
-    def _on_session_fit_changed(self, fit) -> None:
+    def _on_checks_fit_changed(self, fit) -> None:
         if fit.ok:
             notes = "; ".join(fit.notes)
             self.data.show_fit(f"The data fit the design{': ' + notes if notes else '.'}", "ok")
             if self.adapt_button.isVisible():
                 self.show_message("", "")
             return
-        text = self.session.fit_text(fit)
+        text = fit_text(fit)
         self.data.show_fit(text, "error")
         self.show_message(text, "error")
         self.adapt_button.setVisible(self._can_adapt())

@@ -4,11 +4,13 @@ Each shown run draws, in its colour, the training metric per reported step (a th
 per epoch (dots) and the validation metric per epoch (dashed, diamonds). The plots stay
 smooth with 100,000 points and more: the curves read views of the runs' numpy buffers,
 draw only what is in view (clipToView) and at most a few points per pixel (peak
-downsampling), and repaint at most ~30 times a second however often runs grow.
+downsampling), and repaint at most ~30 times a second however often runs grow, less often
+when a repaint is slow (the plots take at most about a quarter of the GUI thread).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -18,6 +20,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from .runs import Run
 
 REFRESH_MS = 33  # at most ~30 repaints a second
+MAX_REFRESH_MS = 1000
+DUTY = 0.25  # plots may use at most about this share of the GUI thread
 INK = "#222222"
 
 #: curve key -> (plot, series, x column, y column)
@@ -46,12 +50,23 @@ def _style(key: str, color: str) -> dict:
             "symbolSize": 8, "symbolBrush": pg.mkBrush("w"), "symbolPen": pg.mkPen(base, width=1.5)}
 
 
+class _Canvas(pg.GraphicsLayoutWidget):
+    """The plots' canvas; remembers how long its last paint took."""
+
+    paint_s = 0.0
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        began = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_s = time.perf_counter() - began
+
+
 class TrainingPlots(QWidget):
     """Three linked plots (loss, accuracy, learning rate) overlaying the runs shown."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.canvas = pg.GraphicsLayoutWidget(self)
+        self.canvas = _Canvas(self)
         self.canvas.setBackground("w")
         self.canvas.setMinimumSize(300, 160)
         self.plots = {"loss": self._plot(0, "Loss"), "accuracy": self._plot(1, "Accuracy"),
@@ -79,7 +94,6 @@ class TrainingPlots(QWidget):
     def _plot(self, col: int, title: str) -> pg.PlotItem:
         plot = self.canvas.addPlot(row=0, col=col)
         plot.setTitle(title, color=INK, size="10pt")
-        plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setLabel("bottom", "epoch")
         for name in ("left", "bottom"):
             plot.getAxis(name).setTextPen(pg.mkPen(INK))
@@ -122,14 +136,22 @@ class TrainingPlots(QWidget):
                 self._timer.start()
 
     def refresh(self) -> None:
-        """Hand the dirty runs' arrays to their curves now."""
+        """Hand the dirty runs' arrays to their curves now.
+
+        The next repaint waits at least REFRESH_MS, and longer when updating and painting
+        take more than DUTY of the time (a slow machine, many runs): the window stays
+        responsive and the curves still move several times a second.
+        """
         self._timer.stop()
+        began = time.perf_counter()
         for number in self._dirty:
             run = self.runs.get(number)
             if run is not None:
                 self._update(run)
         if self._dirty:
             self.repaints += 1
+            cost = time.perf_counter() - began + self.canvas.paint_s
+            self._timer.setInterval(int(min(MAX_REFRESH_MS, max(REFRESH_MS, 1000 * cost / DUTY))))
         self._dirty.clear()
 
     def _update(self, run: Run) -> None:

@@ -2,12 +2,9 @@
 
 It reads the settings from the design (``graph.training``) and changes them only through
 undoable edits; it starts runs on a frozen copy of the design (serialized when Train is
-pressed), feeds their events to the runs, the progress line and the viewers, marks runs
-stale when the design changes under them, and asks the task thread for the dataset catalog,
-dataset-vs-design checks (with the adaptation edit), augmentation previews and free memory.
-
-Background work starts only once the window's event loop runs and the panel has been seen
-(``activate``): opening the app, or a ``--screenshot``, never loads torch.
+pressed), feeds their events to the runs, the progress line and the viewers, and marks
+runs stale when the design changes under them. ``checks`` (BackgroundChecks) asks the task
+thread for the dataset catalog, whether the data fit, previews and free memory.
 """
 
 from __future__ import annotations
@@ -16,21 +13,19 @@ import copy
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Signal
 
 from ...core.serialize import to_dict
 from ...training.augment import AugmentError
 from ...training.config import ConfigError, TrainingConfig
 from ...training.events import EpochMetrics, Failed, Note, Paused, Resumed, RunStarted, StepMetrics
 from ...training.schedules import ScheduleError
-from ..workers import TaskRunner, TrainingWorker
-from ..workers import tasks
+from ..workers import TrainingWorker
+from . import messages
+from .checks import BackgroundChecks
 from .config_edit import SetTraining
 from .progress import Progress
 from .runs import PALETTE, Run, structure
-
-FIT_DELAY_MS = 250
-ACTIVATE_DELAY_MS = 400
 
 
 def default_checkpoint_root() -> Path:
@@ -53,10 +48,6 @@ class TrainingSession(QObject):
     progress_changed = Signal(str, float)  # text, fraction done
     message_changed = Signal(str, str)  # text, level: "", "info", "warning", "error"
     config_changed = Signal(object)  # the TrainingConfig now in the design
-    fit_changed = Signal(object)  # FitCheck
-    environment_ready = Signal(object)  # Environment
-    memory_changed = Signal(str, str)  # text, level
-    preview_ready = Signal(object)  # Preview
     lr_test_finished = Signal(object)  # LRRangeResult
     lr_test_failed = Signal(str)
 
@@ -66,22 +57,16 @@ class TrainingSession(QObject):
         self.document, self.viewers = document, viewers
         self.checkpoint_root = Path(checkpoint_root) if checkpoint_root else default_checkpoint_root()
         self.worker = TrainingWorker(self)
-        self.tasks = TaskRunner(self)
+        self.checks = BackgroundChecks(document, lambda: self.config, self)
         self.runs: list[Run] = []
         self.current: Run | None = None
         self.progress = Progress()
-        self.environment: tasks.Environment | None = None
-        self.fit: tasks.FitCheck | None = None
-        self.memory: tasks.DeviceMemory | None = None
         self.config_error = ""
-        self.activated = False
         self._numbers = 0
-        self._revision = 0
         self._stopping = False
         self._cache: tuple[dict, TrainingConfig] | None = None
+        self._shown = self.config  # the settings the forms show
         self._shape = structure(to_dict(document.graph))
-        self._fit_timer = _single_shot(self, FIT_DELAY_MS, self._check_fit)
-        self._activate_timer = _single_shot(self, ACTIVATE_DELAY_MS, self._on_activate_timer)
         self._connect()
 
     def _connect(self) -> None:
@@ -91,29 +76,16 @@ class TrainingSession(QObject):
         self.worker.busy_changed.connect(lambda _busy: self._emit_state())
         self.worker.lr_test_finished.connect(self.lr_test_finished)
         self.worker.lr_test_failed.connect(self.lr_test_failed)
-        self.tasks.finished.connect(self._on_tasks_finished)
-        self.tasks.failed.connect(self._on_tasks_failed)
+        self.checks.failed.connect(lambda text: self.message_changed.emit(text, "error"))
 
-    # ----------------------------------------------------------------- activation
-    def activate_soon(self) -> None:
-        """The panel was shown: start background work once the event loop runs."""
-        if not self.activated and not self._activate_timer.isActive():
-            self._activate_timer.start()
-
-    def _on_activate_timer(self) -> None:
-        if QThread.currentThread().loopLevel() > 0:
-            self.activate()
-        else:  # a --screenshot processes events without an event loop: never load torch then
-            self._activate_timer.start()
+    @property
+    def fit(self):
+        """The latest answer to "do the data fit the design?" (a FitCheck, or None)."""
+        return self.checks.fit
 
     def activate(self) -> None:
-        """Load torch and the dataset catalog on the task thread, then check the data."""
-        if self.activated:
-            return
-        self.activated = True
-        self.tasks.submit("environment", tasks.environment)
-        self._check_fit()
-        self.request_memory()
+        """Start the background checks now (they start by themselves once the panel shows)."""
+        self.checks.activate()
 
     # ----------------------------------------------------------------- settings
     @property
@@ -143,20 +115,17 @@ class TrainingSession(QObject):
         return self.document.push(SetTraining(new, merge_key=merge_key))
 
     def _on_document_analysis_changed(self, _analysis) -> None:
-        before = self._cache[1] if self._cache else None
         config = self.config
-        if config != before:
+        if config != self._shown:
+            self._shown = config
             self.config_changed.emit(config)
-        self._revision += 1
         self._shape = structure(to_dict(self.document.graph))
         for run in self.runs:
             stale = not run.same_design(self._shape)
             if stale != run.stale:
                 run.stale = stale
                 self.run_changed.emit(run)
-        if self.activated:
-            self._fit_timer.start()
-        self.update_memory_text()
+        self.checks.design_changed()
 
     # ----------------------------------------------------------------- state
     @property
@@ -184,10 +153,10 @@ class TrainingSession(QObject):
         if self.config_error:
             self.message_changed.emit(self.config_error, "error")
             return None
-        fit = self.fit
-        if fit is not None and fit.revision == self._revision and not fit.ok:
-            self.fit_changed.emit(fit)
-            self.message_changed.emit(self.fit_text(fit), "error")
+        fit = self.checks.current_fit()
+        if fit is not None and not fit.ok:
+            self.checks.fit_changed.emit(fit)
+            self.message_changed.emit(messages.fit_text(fit), "error")
             return None
         run = self._new_run(to_dict(self.document.graph), config.to_dict())
         self._launch(run, config=copy.deepcopy(run.config))
@@ -282,10 +251,8 @@ class TrainingSession(QObject):
 
     def shutdown(self, timeout_s: float = 1.0) -> bool:
         """Stop and join the worker threads (closing the window); True if they ended in time."""
-        self._fit_timer.stop()
-        self._activate_timer.stop()
         joined = self.worker.shutdown(timeout_s)
-        self.tasks.shutdown(timeout_s)
+        self.checks.shutdown(timeout_s)
         return joined
 
     # ----------------------------------------------------------------- events of a run
@@ -327,7 +294,7 @@ class TrainingSession(QObject):
         self.run_changed.emit(run)
         self.message_changed.emit(event.message, "error")
         if event.kind == "mismatch":
-            self._check_fit()
+            self.checks.check_fit()
 
     def _on_worker_job_ended(self, kind: str) -> None:
         run = self.current
@@ -338,102 +305,11 @@ class TrainingSession(QObject):
                 self.viewers.detach_training(None)
         self._stopping = False
         self._emit_state()
-        self.request_memory()
-
-    # ----------------------------------------------------------------- tasks
-    def _check_fit(self) -> None:
-        self._fit_timer.stop()
-        if self.activated:
-            self.tasks.submit("fit", tasks.fit_check, to_dict(self.document.graph),
-                              self.config.to_dict()["data"], self._revision)
+        self.checks.request_memory()
 
     def adapt(self) -> bool:
         """Apply the adaptation offered by the latest check (one undoable edit)."""
-        fit = self.fit
-        if fit is None or fit.edit is None or fit.revision != self._revision:
-            return False
-        if not fit.adapted_valid:
-            self.message_changed.emit("Adapting the design would not make it work: "
-                                      + "; ".join(fit.adapted_issues[:3]), "error")
-            return False
-        if not self.document.push(fit.edit):
-            return False
-        self.document.refresh_now()
-        self.message_changed.emit(f"Adapted the design to the data: {fit.adapt_summary}. "
-                                  f"Undo reverts it.", "info")
-        return True
-
-    def request_preview(self, seed: int = 0) -> None:
-        if not self.activated:
-            return
-        config = self.config
-        shape = self.document.analysis.input_shape
-        steps = [s.to_dict() for s in config.augment]
-        self.tasks.submit("preview", tasks.preview, config.to_dict()["data"],
-                          tuple(shape) if shape else None, steps, seed)
-
-    def request_memory(self) -> None:
-        if self.activated:
-            self.tasks.submit("memory", tasks.device_memory, self.config.device)
-
-    def _on_tasks_finished(self, key: str, result) -> None:
-        if key == "environment":
-            self.environment = result
-            self.environment_ready.emit(result)
-        elif key == "fit":
-            if result.revision == self._revision:
-                self.fit = result
-                self.fit_changed.emit(result)
-            else:
-                self._check_fit()
-        elif key == "memory":
-            self.memory = result
-            self.update_memory_text()
-        elif key == "preview":
-            self.preview_ready.emit(result)
-
-    def _on_tasks_failed(self, key: str, message: str) -> None:
-        text = {"environment": "Loading the dataset catalog failed",
-                "fit": "Checking the dataset against the design failed",
-                "preview": "The augmentation preview failed",
-                "memory": "Reading the free memory failed"}.get(key, key)
-        self.message_changed.emit(f"{text}: {message}", "error")
-
-    @staticmethod
-    def fit_text(fit: tasks.FitCheck) -> str:
-        text = f"The data do not fit the design: {fit.message}."
-        if fit.can_adapt:
-            text += f" Adapt the design ({fit.adapt_summary}) to train it on this data."
-        return text
-
-    def update_memory_text(self) -> None:
-        """The memory line: estimate at this batch size vs free memory, and the largest batch."""
-        config, analysis = self.config, self.document.analysis
-        if not analysis.valid:
-            self.memory_changed.emit("The memory estimate needs a design without errors.", "")
-            return
-        estimate = analysis.training_memory(config.batch_size, config.optimizer).total
-        head = f"Training memory ≈ {tasks.gib(estimate)} at batch size {config.batch_size}"
-        memory = self.memory
-        if memory is None or memory.asked != config.device:
-            self.request_memory()
-            self.memory_changed.emit(head + ".", "")
-        elif memory.error:
-            self.memory_changed.emit(memory.error, "error")
-        elif not memory.free_bytes:
-            self.memory_changed.emit(f"{head}; the free memory of {memory.device} is unknown.", "")
-        else:
-            largest = analysis.largest_batch(memory.free_bytes, config.optimizer)
-            fits = estimate <= memory.free_bytes
-            self.memory_changed.emit(
-                f"{head}; {tasks.gib(memory.free_bytes)} free on {memory.device}"
-                f"{'' if fits else ' — too much: lower the batch size'}; the largest batch "
-                f"that fits ≈ {largest:,}.", "" if fits else "warning")
-
-
-def _single_shot(parent: QObject, msecs: int, slot) -> QTimer:
-    timer = QTimer(parent)
-    timer.setSingleShot(True)
-    timer.setInterval(msecs)
-    timer.timeout.connect(slot)
-    return timer
+        text = self.checks.adapt()
+        if text:
+            self.message_changed.emit(text, "error" if text.startswith("Adapting") else "info")
+        return text.startswith("Adapted")

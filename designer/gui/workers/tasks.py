@@ -9,7 +9,6 @@ answers. Problems the user can fix come back as text in the answer, not as excep
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,9 +185,3 @@ def device_memory(device: str) -> DeviceMemory:
         return DeviceMemory(device, device, 0, str(exc))
     return DeviceMemory(device, str(resolved), max(0, int(free_memory(resolved))))
 
-
-def gib(n: float) -> str:
-    """Bytes as a short text: 12 MiB, 3.40 GiB."""
-    if not math.isfinite(n):
-        return "?"
-    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 1024:.0f} KiB"

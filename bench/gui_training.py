@@ -1,0 +1,194 @@
+"""GUI training benchmark: how responsive the window stays while it trains, and what the
+background worker costs in throughput.
+
+    python bench/gui_training.py                       # both, 3 rounds
+    python bench/gui_training.py --lag --epochs 5      # only the event-loop lag
+    python bench/gui_training.py --throughput          # only the samples/s table
+
+Lag: the real window (offscreen) trains LeNet-5 on digits (32×32) on the CPU through its
+TrainingSession: worker thread, batched events, curves, progress line, viewers attached. A
+10 ms QTimer on the GUI thread records how late each tick fires; the table gives p50, p99
+and the worst lateness from RunStarted to the end of the run (torch is loaded before).
+
+Throughput: samples/s of the timed epochs (after one warm-up epoch) of the same training
+through the TrainingWorker with a Qt event loop running (with and without the viewers'
+probe hook), through the engine's ``train()`` on the main thread, and through a plain
+PyTorch loop; alternating rounds, all at the worker's thread count (cores - 1: one core is
+kept for the GUI), and the plain loop once more at torch's default thread count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import os  # noqa: E402
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+TICK_MS = 10
+
+
+def application():
+    from designer.gui.app import create_application
+
+    return create_application()
+
+
+def _wait(signal, timeout_s: float = 600.0) -> None:
+    """Run a Qt event loop until ``signal`` fires."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(loop.quit)
+
+
+# --------------------------------------------------------------------------- worker runner
+def worker_rates(graph, config, epochs: int, probes: bool = False) -> list[float]:
+    """Per-epoch samples/s of ``config`` through the TrainingWorker (after a warm-up epoch),
+    with a Qt event loop delivering its events on this (GUI) thread."""
+    from designer.core.serialize import to_dict
+    from designer.gui.workers import TrainingWorker
+    from designer.training.events import EpochMetrics, Failed
+
+    application()
+    worker = TrainingWorker()
+    rates: list[float] = []
+    failures: list[str] = []
+
+    def on_events(events: list) -> None:
+        for event in events:
+            if isinstance(event, EpochMetrics) and event.epoch > 1:
+                rates.append(event.samples_per_second)
+            elif isinstance(event, Failed):
+                failures.append(event.message)
+
+    worker.events.connect(on_events)
+    hooks = []
+    if probes:
+        from designer.training.probes import ProbeHook
+
+        hooks = [ProbeHook()]
+    worker.start_training(to_dict(graph), config.updated(epochs=epochs + 1).to_dict(), probes=hooks)
+    _wait(worker.job_ended)
+    worker.shutdown()
+    worker.deleteLater()
+    if failures:
+        raise RuntimeError(failures[0])
+    return rates
+
+
+# --------------------------------------------------------------------------- lag
+def measure_lag(epochs: int) -> dict:
+    """Lateness of a 10 ms GUI timer while the window trains LeNet-5 on digits."""
+    from PySide6.QtCore import Qt, QTimer
+
+    from designer.gui.main_window import MainWindow
+    from designer.gui.recovery import RecoveryStore
+    from designer.gui.settings import Settings
+    from designer.training.config import DataConfig
+
+    application()
+    with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
+        window = MainWindow(settings=Settings.at(Path(tmp) / "s.ini"),
+                            recovery_store=RecoveryStore(Path(tmp) / "recovery"))
+        window.open_example("lenet5")
+        window.resize(1440, 900)
+        window.show()
+        session = window.training.session
+        session.checkpoint_root = Path(tmp) / "runs"
+        session.update_config(None, data=DataConfig("digits"), epochs=epochs, batch_size=64, device="cpu")
+        window.training.show()
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.setInterval(TICK_MS)
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        marks: dict[str, float] = {}
+        session.state_changed.connect(lambda state: marks.setdefault(state, time.perf_counter()))
+        run = session.start()
+        timer.start()
+        _wait(session.worker.job_ended)
+        timer.stop()
+        started = run.started is not None and run.status == "completed"
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+    if not started:
+        raise RuntimeError(f"the run did not complete: {run.message}")
+    ticks = [t for t in ticks if t >= marks.get("training", 0.0)]  # from RunStarted on
+    late = np.maximum(np.diff(np.asarray(ticks)) * 1000 - TICK_MS, 0.0)
+    return {"ticks": len(ticks), "p50": float(np.percentile(late, 50)),
+            "p99": float(np.percentile(late, 99)), "max": float(late.max()),
+            "samples/s": float(np.median(run.epochs.column("samples_per_second")))}
+
+
+# --------------------------------------------------------------------------- throughput
+def throughput(rounds: int, epochs: int) -> dict:
+    import torch
+
+    from designer.gui.workers.jobs import limit_threads
+    from training import run_engine, run_plain, throughput_cases
+
+    case = throughput_cases("cpu")[0]  # LeNet-5 on digits 32×32
+    default_threads = torch.get_num_threads()
+    threads = limit_threads()
+    runners = {
+        "GUI worker": lambda: worker_rates(case.graph, case.config, epochs),
+        "GUI worker + probes": lambda: worker_rates(case.graph, case.config, epochs, probes=True),
+        "engine": lambda: run_engine(case, epochs),
+        "plain loop": lambda: run_plain(case, epochs),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in runners}
+    rates[f"plain, {default_threads} threads"] = []
+    for _ in range(rounds):
+        for name, runner in runners.items():
+            limit_threads()  # this thread too: every column at the worker's thread count
+            rates[name] += runner()
+        torch.set_num_threads(default_threads)
+        rates[f"plain, {default_threads} threads"] += run_plain(case, epochs)
+    row = {name: statistics.median(values) for name, values in rates.items()}
+    row["worker / plain"] = row["GUI worker"] / row["plain loop"]
+    row["threads"] = threads
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lag", action="store_true", help="only the event-loop lag")
+    parser.add_argument("--throughput", action="store_true", help="only the samples/s table")
+    parser.add_argument("--rounds", type=int, default=3, help="repetitions")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per lag run / timed epochs per round")
+    args = parser.parse_args()
+    import torch
+
+    print(f"torch {torch.__version__}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
+    application()
+    if not args.throughput:
+        print("event-loop lag while training LeNet-5 on digits through the window (ms late, 10 ms timer)")
+        for i in range(args.rounds):
+            lag = measure_lag(args.epochs)
+            print(f"  round {i + 1}: p50 {lag['p50']:.1f}  p99 {lag['p99']:.1f}  max {lag['max']:.1f}  "
+                  f"({lag['ticks']} ticks, {lag['samples/s']:,.0f} samples/s)", flush=True)
+    if not args.lag:
+        row = throughput(args.rounds, args.epochs)
+        print(f"samples/s, LeNet-5 on digits 32×32, batch 64, Adam, CPU ({row.pop('threads')} thread(s) "
+              f"unless noted), median of the timed epochs:")
+        for name, value in row.items():
+            print(f"  {name:<22} {value:>10,.3f}" if value < 10 else f"  {name:<22} {value:>10,.0f}")
+
+
+if __name__ == "__main__":
+    main()
