@@ -4,6 +4,7 @@ background worker costs in throughput.
     python bench/gui_training.py                       # both, 3 rounds
     python bench/gui_training.py --lag --epochs 5      # only the event-loop lag
     python bench/gui_training.py --throughput          # only the samples/s table
+    python bench/gui_training.py --screenshot docs/screenshot-training.png
 
 Lag: the real window (offscreen) trains LeNet-5 on digits (32×32) on the CPU through its
 TrainingSession: worker thread, batched events, curves, progress line, viewers attached. A
@@ -165,13 +166,59 @@ def throughput(rounds: int, epochs: int) -> dict:
     return row
 
 
+def screenshot(path: str, epochs: int = 8) -> None:
+    """The window after two LeNet-5 runs on digits (Adam, then SGD with momentum and a
+    cosine schedule), overlaid, with the optimiser tab showing the schedule preview."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from designer.gui.main_window import MainWindow
+    from designer.gui.recovery import RecoveryStore
+    from designer.gui.settings import Settings
+    from designer.training.config import DataConfig
+    from designer.training.schedules import Schedule
+
+    application()
+    with tempfile.TemporaryDirectory(prefix="designer-shot-") as tmp:
+        window = MainWindow(settings=Settings.at(Path(tmp) / "s.ini"),
+                            recovery_store=RecoveryStore(Path(tmp) / "recovery"))
+        window.open_example("lenet5")
+        window.resize(1440, 900)
+        window.show()
+        ui = window.training
+        ui.session.checkpoint_root = Path(tmp) / "runs"
+        for changes in ({"optimizer": "adam", "lr": 1e-3},
+                        {"optimizer": "momentum", "lr": 0.05,
+                         "schedule": Schedule("cosine", warmup_epochs=1.0)}):
+            ui.session.update_config(None, data=DataConfig("digits"), epochs=epochs, **changes)
+            ui.session.start()
+            _wait(ui.session.worker.job_ended)
+        ui.show()
+        ui.panel.tabs.setCurrentIndex(2)
+        window.resizeDocks([ui.dock], [430], Qt.Orientation.Horizontal)
+        window.resizeDocks([ui.curves_dock], [330], Qt.Orientation.Vertical)
+        for _ in range(5):
+            QApplication.processEvents()
+        window.show_design()
+        ui.curves.plots.refresh()
+        QApplication.processEvents()
+        window.grab().save(path)
+        window.document.undo_stack.setClean()
+        window.close()
+    print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lag", action="store_true", help="only the event-loop lag")
     parser.add_argument("--throughput", action="store_true", help="only the samples/s table")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per lag run / timed epochs per round")
+    parser.add_argument("--screenshot", metavar="PNG", help="only write a screenshot of the window after two runs")
     args = parser.parse_args()
+    if args.screenshot:
+        screenshot(args.screenshot)
+        return
     import torch
 
     print(f"torch {torch.__version__}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)

@@ -268,3 +268,28 @@ def test_progress_text_and_eta():
     progress.resumed()
     assert progress.eta_s() == pytest.approx(30.0)
     assert duration(3725) == "1:02:05" and duration(float("nan")) == "?"
+
+
+def test_resume_from_a_checkpoint_file_and_refuse_another_design(window, session, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from designer.core.edits import SetParams
+
+    session.update_config(None, data=DataConfig("digits", {"limit": 300}), epochs=100)
+    first = session.start()
+    qtbot.waitUntil(lambda: len(first.steps) >= 2, timeout=RUN_S)
+    session.stop()
+    qtbot.waitUntil(lambda: first.status == "stopped" and session.state == "idle", timeout=10_000)
+    last = first.checkpoint("last")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(last), "")))
+    window.training.curves.open_checkpoint(resume=True)
+    resumed = session.current
+    assert resumed is not first and resumed.folder == last.parent
+    qtbot.waitUntil(lambda: resumed.started is not None, timeout=RUN_S)
+    assert resumed.started.start_step == first.ended.steps_done
+    session.stop()
+    qtbot.waitUntil(lambda: not resumed.active and session.state == "idle", timeout=10_000)
+    window.document.push(SetParams("fc1", {"out_features": 32}))
+    other = session.from_checkpoint(last, resume=True)
+    qtbot.waitUntil(lambda: other.status == "failed", timeout=RUN_S)
+    assert "different design" in window.training.panel.message.text()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QListWidget, QListWidgetItem, QPushButton,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QListWidget, QListWidgetItem, QMenu,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from .plots import TrainingPlots
 from .runs import Run
@@ -42,6 +42,7 @@ class CurvesPanel(QWidget):
         self.plots = TrainingPlots(self)
         self.list = QListWidget(self)
         self.list.setToolTip("Tick runs to overlay them on the plots")
+        self.list.setWordWrap(True)
         self.list.itemChanged.connect(self._on_list_item_changed)
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.buttons = {}
@@ -50,8 +51,11 @@ class CurvesPanel(QWidget):
                 ("csv", "Export CSV…", "Save the selected run's curves as a CSV table", self._on_csv_clicked),
                 ("png", "Export PNG…", "Save the plots as an image", self._on_png_clicked),
                 ("resume", "Resume", "Go on with the selected run where it stopped", self._on_resume_clicked),
-                ("continue", "Continue…", "Train the current design with the current settings, "
-                 "starting from the selected run's best weights", self._on_continue_clicked),
+                ("continue", "Continue", "Train the current design with the current settings "
+                 "(changed hyperparameters), starting from the selected run's best weights",
+                 self._on_continue_clicked),
+                ("file", "Checkpoint…", "Resume a run, or continue from its weights, from a "
+                 "checkpoint file (best.pt or last.pt)", self._on_file_clicked),
                 ("remove", "Remove", "Remove the selected run from the list", self._on_remove_clicked))):
             button = QPushButton(text, self)
             button.setToolTip(tip)
@@ -102,7 +106,8 @@ class CurvesPanel(QWidget):
         item = self._items().get(run.number)
         if item is not None:
             item.setText(run_text(run))
-            item.setToolTip("\n".join([run.message, *run.notes]).strip())
+            folder = f"Checkpoints in {run.folder}" if run.checkpoint("last") else ""
+            item.setToolTip("\n".join([run.message, folder, *run.notes]).strip())
         self._update_buttons()
 
     def _on_list_item_changed(self, item: QListWidgetItem) -> None:
@@ -142,6 +147,7 @@ class CurvesPanel(QWidget):
         self.buttons["continue"].setEnabled(
             idle and run is not None and not run.active
             and (run.checkpoint("best") or run.checkpoint("last")) is not None)
+        self.buttons["file"].setEnabled(idle)
         self.buttons["remove"].setEnabled(run is not None and not (run is self.session.current and not idle))
 
     # ----------------------------------------------------------------- actions
@@ -176,6 +182,21 @@ class CurvesPanel(QWidget):
         run = self.selected
         if run is not None:
             self.session.continue_from(run)
+
+    def _on_file_clicked(self) -> None:
+        menu = QMenu(self)
+        resume = menu.addAction("Resume a run from a checkpoint file…")
+        menu.addAction("Continue from a checkpoint's weights with the current settings…")
+        chosen = menu.exec(self.buttons["file"].mapToGlobal(self.buttons["file"].rect().bottomLeft()))
+        if chosen is not None:
+            self.open_checkpoint(resume=chosen is resume)
+
+    def open_checkpoint(self, resume: bool) -> None:
+        """Ask for a checkpoint file and start a run from it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Checkpoint", str(self.session.checkpoint_root),
+                                              "Checkpoints (*.pt);;All files (*)")
+        if path:
+            self.session.from_checkpoint(path, resume)
 
     def _on_remove_clicked(self) -> None:
         run = self.selected

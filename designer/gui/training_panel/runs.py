@@ -149,10 +149,13 @@ class Run:
 
     def summary(self) -> str:
         """One line for the run list: settings and the best validation result."""
-        cfg = self.config or {}
-        data = (cfg.get("data") or {}).get("name", "digits")
-        text = (f"{cfg.get('optimizer', 'adam')} lr {cfg.get('lr', 1e-3):g}, batch "
-                f"{cfg.get('batch_size', 64)}, {data}")
+        cfg = self.config
+        if cfg:
+            data = (cfg.get("data") or {}).get("name", "digits")
+            text = (f"{cfg.get('optimizer', 'adam')} lr {cfg.get('lr', 1e-3):g}, batch "
+                    f"{cfg.get('batch_size', 64)}, {data}")
+        else:
+            text = "the checkpoint's settings"
         if len(self.epochs):
             best = np.nanmax(self.epochs.column("val_accuracy")) if _any(self.epochs.column("val_accuracy")) else math.nan
             if math.isfinite(best):

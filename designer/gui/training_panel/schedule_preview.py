@@ -27,6 +27,7 @@ class SchedulePreview(pg.PlotWidget):
         self.hideButtons()
         self.setLabel("bottom", "epoch")
         self.setLabel("left", "lr")
+        self.getAxis("left").enableAutoSIPrefix(False)
         self.curve = self.plot(pen=pg.mkPen("#1f77b4", width=2))
 
     def show_config(self, config) -> np.ndarray:

@@ -182,16 +182,30 @@ class TrainingSession(QObject):
     def continue_from(self, run: Run) -> Run | None:
         """A new run of the current design and settings, from ``run``'s best (or last) weights."""
         checkpoint = run.checkpoint("best") or run.checkpoint("last")
-        if self.worker.busy or checkpoint is None:
+        if checkpoint is None:
+            return None
+        return self.from_checkpoint(checkpoint, resume=False, source=f"run {run.number}")
+
+    def from_checkpoint(self, path: str | Path, resume: bool, source: str = "") -> Run | None:
+        """A run from a checkpoint file: ``resume`` goes on exactly (the file's settings, the
+        same design, new checkpoints beside it); otherwise the current design and settings
+        start from its weights (continue with changed hyperparameters)."""
+        if self.worker.busy:
             return None
         self.activate()
-        if self.config_error:
+        if not resume and self.config_error:
             self.message_changed.emit(self.config_error, "error")
             return None
-        new = self._new_run(to_dict(self.document.graph), self.config.to_dict(),
-                            f"Run {self._numbers + 1} (from run {run.number})")
-        self._launch(new, config=copy.deepcopy(new.config), continue_from=str(checkpoint))
-        return new
+        path = Path(path)
+        config = {} if resume else self.config.to_dict()
+        name = f"Run {self._numbers + 1} ({'resumes' if resume else 'from'} {source or path.name})"
+        run = self._new_run(to_dict(self.document.graph), config, name)
+        if resume:
+            run.folder = path.parent
+            self._launch(run, config=None, resume_from=str(path))
+        else:
+            self._launch(run, config=copy.deepcopy(config), continue_from=str(path))
+        return run
 
     def remove(self, run: Run) -> bool:
         if run is self.current and self.worker.busy:
@@ -288,7 +302,8 @@ class TrainingSession(QObject):
             self._failed(run, event)
         elif run.ended is event:
             self.run_changed.emit(run)
-            self.message_changed.emit(run.message, "info")
+            where = f" Checkpoints (best.pt, last.pt) are in {run.folder}." if run.checkpoint("last") else ""
+            self.message_changed.emit(run.message + where, "info")
 
     def _failed(self, run: Run, event: Failed) -> None:
         self.run_changed.emit(run)
