@@ -293,3 +293,28 @@ def test_resume_from_a_checkpoint_file_and_refuse_another_design(window, session
     other = session.from_checkpoint(last, resume=True)
     qtbot.waitUntil(lambda: other.status == "failed", timeout=RUN_S)
     assert "different design" in window.training.panel.message.text()
+
+
+def test_messages_for_fit_and_memory():
+    from designer.analysis import analyze
+    from designer.core.serialize import load
+    from designer.gui.training_panel.messages import fit_text, memory_line
+    from designer.gui.workers.tasks import DeviceMemory, FitCheck
+    from designer.zoo import find
+
+    assert fit_text(FitCheck(1, False, "dataset csv needs the path option")).startswith(
+        "The dataset cannot be used")
+    mismatch = FitCheck(1, False, "shapes has 6 classes", can_adapt=True, adapt_summary="fc3 to 6 outputs",
+                        info=object())
+    assert "Adapt the design (fc3 to 6 outputs)" in fit_text(mismatch)
+    broken = FitCheck(1, False, "spiral samples are [2] values", can_adapt=True, adapt_summary="Input to [2]",
+                      adapted_valid=False, adapted_issues=("conv1 expects a feature map",), info=object())
+    assert "would not help: conv1 expects a feature map" in fit_text(broken)
+    analysis = analyze(load(find("lenet5")))
+    config = TrainingConfig(batch_size=64)
+    text, level = memory_line(config, analysis, DeviceMemory("auto", "cpu", 2**30))
+    largest = analysis.largest_batch(2**30, "adam")
+    assert level == "" and f"≈ {largest:,}" in text and "1.00 GiB free on cpu" in text
+    text, level = memory_line(config.updated(batch_size=largest * 2), analysis, DeviceMemory("auto", "cpu", 2**30))
+    assert level == "warning" and "lower the batch size" in text
+    assert memory_line(config, analysis, None)[0].startswith("Training memory ≈")

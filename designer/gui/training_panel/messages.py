@@ -17,9 +17,14 @@ def gib(n: float) -> str:
 
 def fit_text(fit) -> str:
     """A FitCheck that failed, in words, with the offer to adapt when there is one."""
+    if fit.info is None:  # the dataset itself cannot be described (a missing file, a bad option)
+        return f"The dataset cannot be used: {fit.message}"
     text = f"The data do not fit the design: {fit.message}."
-    if fit.can_adapt:
+    if fit.can_adapt and fit.adapted_valid:
         text += f" Adapt the design ({fit.adapt_summary}) to train it on this data."
+    elif fit.can_adapt:
+        text += (f" Adapting it ({fit.adapt_summary}) would not help: "
+                 f"{'; '.join(fit.adapted_issues[:2])}.")
     return text
 
 

@@ -125,7 +125,8 @@ class TrainingPanel(QWidget):
 
     def _can_adapt(self) -> bool:
         fit = self.session.fit
-        return fit is not None and not fit.ok and fit.can_adapt and fit.edit is not None
+        return (fit is not None and not fit.ok and fit.can_adapt and fit.adapted_valid
+                and fit.edit is not None)
 
     # ----------------------------------------------------------------- settings
     def _on_form_changed(self, merge_key: str, changes: dict) -> None:
