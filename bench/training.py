@@ -11,6 +11,10 @@ device; no monitoring) train in alternating rounds, so that load from other proc
 both alike. Samples/s counts training steps only (not validation). The table shows medians
 over all timed epochs (the first epoch of each round is a warm-up and is not timed).
 
+``--clock cpu`` times both with the process's CPU time instead of the wall clock (the engine's
+stopwatch is pointed at time.process_time): with ``--threads 1`` this is what to use on a
+machine shared with other work, where wall-clock rates swing with the load.
+
 Each column is one runner in RUNNERS: ``fn(case, epochs) -> list of per-epoch samples/s``.
 """
 
@@ -20,6 +24,7 @@ import argparse
 import statistics
 import sys
 import time
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -38,6 +43,18 @@ from designer.training.events import EpochMetrics, Failed, Finished  # noqa: E40
 from designer.training.fit import adapt_design  # noqa: E402
 from designer.training.loop import train  # noqa: E402
 from designer.zoo import find  # noqa: E402
+
+
+CLOCK = time.perf_counter
+
+
+def use_cpu_clock() -> None:
+    """Time the plain loop and the engine's stopwatch with CPU time rather than wall time."""
+    global CLOCK
+    import designer.training.control as control
+
+    CLOCK = time.process_time
+    control.time = types.SimpleNamespace(perf_counter=time.process_time)
 
 
 @dataclass
@@ -68,9 +85,10 @@ def throughput_cases(device: str = "cpu") -> list[Case]:
 
 # --------------------------------------------------------------------------- runners
 def run_engine(case: Case, epochs: int) -> list[float]:
-    """Per-epoch samples/s of the engine (after one warm-up epoch)."""
+    """Per-epoch samples/s of the engine (after one warm-up epoch), with the plain loop's threads."""
     rates = []
-    for event in train(case.graph, case.config.updated(epochs=epochs + 1)):
+    config = case.config.updated(epochs=epochs + 1, threads=torch.get_num_threads())
+    for event in train(case.graph, config):
         if isinstance(event, EpochMetrics) and event.epoch > 1:
             rates.append(event.samples_per_second)
         elif isinstance(event, Failed):
@@ -100,7 +118,7 @@ def run_plain(case: Case, epochs: int) -> list[float]:
     for epoch in range(epochs + 1):
         order = epoch_order(n, cfg.seed, epoch).to(device)
         _sync(device)
-        start = time.perf_counter()
+        start = CLOCK()
         for b in range(batches):
             idx = order[b * bs:(b + 1) * bs]
             optimizer.zero_grad(set_to_none=True)
@@ -108,7 +126,7 @@ def run_plain(case: Case, epochs: int) -> list[float]:
             loss.backward()
             optimizer.step()
         _sync(device)
-        elapsed = time.perf_counter() - start
+        elapsed = CLOCK() - start
         if epoch:
             rates.append(min(n, batches * bs) / elapsed)
     return rates
@@ -192,11 +210,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per round")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="time with the wall clock or the process's CPU time")
     args = parser.parse_args()
+    if args.clock == "cpu":
+        use_cpu_clock()
     if args.threads:
         torch.set_num_threads(args.threads)
     where = torch.cuda.get_device_name() if args.device == "cuda" else "CPU"
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {where}", flush=True)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {where}, "
+          f"{args.clock} clock", flush=True)
     if not args.quality:
         throughput(args.rounds, args.epochs, args.device)
     if not args.throughput:

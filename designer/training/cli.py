@@ -61,6 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run = p.add_argument_group("run")
     run.add_argument("--device", choices=DEVICES)
     run.add_argument("--seed", type=int)
+    run.add_argument("--threads", type=int, help="CPU threads (default: one fewer than the cores)")
     run.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     run.add_argument("--checkpoint-dir", help="write best.pt and last.pt here")
     run.add_argument("--resume", metavar="CHECKPOINT", help="resume a run exactly")
@@ -113,7 +114,7 @@ def _data_config(base: DataConfig, args) -> DataConfig:
 
 _FLAGS = {"epochs": "epochs", "batch_size": "batch_size", "optimizer": "optimizer", "lr": "lr",
           "weight_decay": "weight_decay", "momentum": "momentum", "label_smoothing": "label_smoothing",
-          "device": "device", "seed": "seed", "patience": "patience"}
+          "device": "device", "seed": "seed", "patience": "patience", "threads": "threads"}
 _SCHEDULE_FLAGS = {"schedule": "name", "decay": "k", "step_size": "step_size", "gamma": "gamma",
                    "warmup": "warmup_epochs"}
 

@@ -66,7 +66,9 @@ class TrainingConfig:
     ``mixed_precision`` uses 16-bit autocast on CUDA for designs big enough to gain from it.
     ``workers`` augment in separate processes (-1: 4 on CUDA, none on the CPU, whose cores
     the training needs); they start by forkserver/spawn, so a script that trains with them
-    keeps its top-level code under ``if __name__ == "__main__":``. ``patience`` > 0 stops
+    keeps its top-level code under ``if __name__ == "__main__":``. ``threads`` sets torch's
+    CPU threads for the run (0: one fewer than the cores, leaving one to the window and the
+    system; busy cores make every thread of a parallel region wait). ``patience`` > 0 stops
     after that many epochs without a validation-loss gain of more than ``min_delta``.
     ``snapshot_every`` > 0 adds first-layer weight snapshots every that many steps.
     """
@@ -88,6 +90,7 @@ class TrainingConfig:
     patience: int = 0
     min_delta: float = 0.0
     workers: int = -1
+    threads: int = 0
     snapshot_every: int = 0
 
     def __post_init__(self) -> None:
@@ -117,6 +120,8 @@ class TrainingConfig:
               self.min_delta)
         _need(_whole(self.workers) and self.workers >= -1, "workers must be -1 (auto) or more",
               self.workers)
+        _need(_whole(self.threads) and self.threads >= 0, "threads must be 0 (auto) or more",
+              self.threads)
         _need(_whole(self.snapshot_every) and self.snapshot_every >= 0,
               "snapshot_every must be 0 (each epoch) or a number of steps", self.snapshot_every)
 
@@ -166,7 +171,7 @@ class TrainingConfig:
         return replace(self, **changes)
 
 
-_INT_FIELDS = {"epochs", "batch_size", "seed", "patience", "workers", "snapshot_every"}
+_INT_FIELDS = {"epochs", "batch_size", "seed", "patience", "workers", "threads", "snapshot_every"}
 
 
 def _int_if_whole(key: str, value: Any) -> Any:

@@ -8,7 +8,9 @@ on CUDA, available RAM on CPU and MPS (unified memory), and finds the largest ba
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 
@@ -42,6 +44,26 @@ def pick_device(name: str = "auto") -> torch.device:
     if device.type == "cuda" and device.index is None:  # an explicit index: cuda:0 == cuda:0
         device = torch.device("cuda", torch.cuda.current_device())
     return device
+
+
+def auto_threads() -> int:
+    """One fewer than the cores (at least 1): a core stays free for the window and the system,
+    since a parallel region waits for its slowest thread and a busy core makes it slow."""
+    return max(1, min(torch.get_num_threads(), (os.cpu_count() or 2) - 1))
+
+
+@contextmanager
+def cpu_threads(device: torch.device, wanted: int = 0) -> Iterator[int]:
+    """Run the block with ``wanted`` (0: auto) torch threads on the CPU; restore them after."""
+    if device.type != "cpu":
+        yield torch.get_num_threads()
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(wanted or auto_threads())
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
 
 
 def available_ram() -> int:

@@ -30,7 +30,7 @@ from . import checkpoint as ckpt
 from .batches import DataPathError, guarded
 from .config import ConfigError, TrainingConfig
 from .control import Control, Stopwatch
-from .devices import free_memory
+from .devices import cpu_threads, free_memory
 from .events import EpochMetrics, Failed, Finished, Note, Paused, Resumed, RunStarted, Snapshot, StepMetrics
 from .optim import set_lr
 from .probes import StepContext
@@ -126,7 +126,10 @@ class Runner:
         if s.rng is not None:
             ckpt.set_rng_state(s.rng)
         try:
-            yield from self._epochs()
+            with cpu_threads(s.device, self.cfg.threads) as threads:
+                if s.device.type == "cpu":
+                    yield Note(f"training on the CPU with {threads} thread(s)")
+                yield from self._epochs()
         except Diverged as exc:
             yield Failed(str(exc), "nan", st.epoch + 1, st.step, last_checkpoint=self.last_saved)
         except DataPathError as exc:

@@ -16,6 +16,7 @@ import numpy as np
 from ..core.graph import Graph
 from .config import TrainingConfig
 from .control import Control
+from .devices import cpu_threads
 from .optim import set_lr
 from .session import SetupError, setup
 
@@ -65,15 +66,21 @@ def lr_range_test(graph: Graph, config: TrainingConfig | None = None, *, start_l
         s = setup(graph.copy(), config)
     except SetupError as exc:
         raise LRRangeError(exc.message) from None
-    control = control or Control()
-    rates = _rates(start_lr, end_lr, steps)
+    with cpu_threads(s.device, config.threads):
+        tried, smoothed, early = _sweep(s, _rates(start_lr, end_lr, steps), smoothing, diverge,
+                                        control or Control())
+    return _result(tried, smoothed, early)
+
+
+def _sweep(s, rates: np.ndarray, smoothing: float, diverge: float, control: Control):
+    """Step through ``rates``; (rates tried, smoothed losses, whether it diverged)."""
     tried, smoothed = [], []
     avg, best, epoch = 0.0, math.inf, 0
     s.model.train()
-    while len(tried) < steps and not control.stop_requested:
+    while len(tried) < len(rates) and not control.stop_requested:
         for x, y in s.train.epoch(epoch):
             i = len(tried)
-            if i >= steps or control.stop_requested:
+            if i >= len(rates) or control.stop_requested:
                 break
             set_lr(s.optimizer, float(rates[i]))
             s.optimizer.zero_grad(set_to_none=True)
@@ -87,9 +94,9 @@ def lr_range_test(graph: Graph, config: TrainingConfig | None = None, *, start_l
             smoothed.append(debiased)
             best = min(best, debiased)
             if not math.isfinite(value) or debiased > diverge * best:
-                return _result(tried, smoothed, True)
+                return tried, smoothed, True
         epoch += 1
-    return _result(tried, smoothed, False)
+    return tried, smoothed, False
 
 
 def _result(lrs: list, losses: list, early: bool) -> LRRangeResult:

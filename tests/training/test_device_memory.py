@@ -26,3 +26,26 @@ def test_memory_report_against_available_ram():
     assert "largest batch that fits" in report.message
     small = type(report)("cpu", 64, report.estimate_bytes, report.estimate_bytes // 2, 10)
     assert not small.fits and "lower the batch size" in small.message
+
+
+def test_cpu_threads_are_set_for_the_run_and_restored():
+    from designer.training.devices import auto_threads, cpu_threads
+
+    before = torch.get_num_threads()
+    with cpu_threads(torch.device("cpu"), 1) as n:
+        assert n == 1 == torch.get_num_threads()
+    assert torch.get_num_threads() == before
+    assert 1 <= auto_threads() <= before
+
+
+def test_a_run_says_how_many_threads_it_uses():
+    from designer.training.config import DataConfig, TrainingConfig
+    from designer.training.events import Note
+    from designer.training.loop import train
+    from training_helpers import mlp
+
+    before = torch.get_num_threads()
+    cfg = TrainingConfig(DataConfig("xor", {"samples": 100}), epochs=1, device="cpu", threads=1)
+    notes = [e.text for e in train(mlp(), cfg) if isinstance(e, Note)]
+    assert "training on the CPU with 1 thread(s)" in notes
+    assert torch.get_num_threads() == before
