@@ -85,6 +85,7 @@ class TrainingPlots(QWidget):
         self.runs: dict[int, Run] = {}
         self.items: dict[int, dict[str, pg.PlotDataItem]] = {}
         self._dirty: set[int] = set()
+        self._versions: dict[tuple[int, str], int] = {}
         self.repaints = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -108,6 +109,7 @@ class TrainingPlots(QWidget):
             if number not in wanted:
                 for key, item in self.items.pop(number).items():
                     self.plots[CURVES[key][0]].removeItem(item)
+                    self._versions.pop((number, key), None)
                 self.runs.pop(number, None)
         for number, run in wanted.items():
             if number not in self.items:
@@ -158,6 +160,9 @@ class TrainingPlots(QWidget):
         for key, item in self.items[run.number].items():
             _, series, xcol, ycol = CURVES[key]
             table = getattr(run, series)
+            if self._versions.get((run.number, key)) == table.version:
+                continue  # unchanged (epoch curves between epochs): no bounds, no repaint
+            self._versions[(run.number, key)] = table.version
             x, y = table.column(xcol), table.column(ycol)
             if key == "lr":
                 keep = y > 0

@@ -35,6 +35,7 @@ class Series:
         self._index = {name: i for i, name in enumerate(columns)}
         self._data = np.full((len(columns), capacity), np.nan)
         self.n = 0
+        self.version = 0  # changes with every append or truncation (plots redraw on change)
 
     def __len__(self) -> int:
         return self.n
@@ -46,6 +47,7 @@ class Series:
             self._data = grown
         self._data[:, self.n] = values
         self.n += 1
+        self.version += 1
 
     def column(self, name: str) -> np.ndarray:
         return self._data[self._index[name], :self.n]
@@ -56,6 +58,7 @@ class Series:
         over = np.flatnonzero(self.column(name) > limit)
         if len(over):
             self.n = int(over[0])
+            self.version += 1
 
     def rows(self) -> np.ndarray:
         """[n, columns] copy (for export)."""

@@ -218,7 +218,7 @@ class FiltersView(ViewerBase):
         self.strip.set_history(steps, losses, [s.step for s in snaps])
         newest = snaps[-1]
         if (self.strip.at_latest and self.layer.currentText() == newest.node_id
-                and newest.step > self._shown_step):
+                and newest.step > self._shown_step and self.on_screen()):  # hidden: refresh() on show
             self._show_snapshot(len(snaps) - 1)
 
     def _on_slider_moved(self, index: int) -> None:
