@@ -18,7 +18,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSpinBox, QWidget
 
 from .common import ViewerBase, layer_nodes
-from .figure import Figure, INK, MUTED, add_text, image_item, label_axis
+from .figure import INK, MUTED, Figure, add_text, image_item, label_axis
 from .tiling import MAX_MAPS, grid_dims, images_hwc, map_row, stretch, tile, vector_square
 
 ROW_GAP = 0.35  # blank space between layer rows, in row heights
@@ -96,14 +96,11 @@ def _layer_grid(plot: pg.PlotItem, data: dict, node_id: str, first_map: int) -> 
         _place(plot, vector_square(maps), 0.0, 0.0, 1.0)
         return
     maps = maps[:MAX_MAPS]
-    rows, cols = grid_dims(len(maps))
-    image = tile(stretch(maps), cols, pad=1)
-    plot.addItem(image_item(image, (0.0, 1.0)))
-    h, w = maps.shape[-2:]
-    for i in range(len(maps)):
-        r, c = divmod(i, cols)
-        add_text(plot, str(first_map + i), c * (w + 1) + w / 2, r * (h + 1), anchor=(0.5, 1),
-                 color=MUTED, size=7)
+    _rows, cols = grid_dims(len(maps))
+    plot.addItem(image_item(tile(stretch(maps), cols, pad=1), (0.0, 1.0)))
+    total = data["channels"].get(node_id, len(maps))
+    plot.setTitle(f"{_title(data)}<br/>{node_id}: maps {first_map}–{first_map + len(maps) - 1} of "
+                  f"{total}, in reading order", color=INK, size="10pt")
 
 
 def _probabilities(figure: Figure, data: dict) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton,
+                               QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from ...training.probes import ProbeResult
 from .figure import Figure
@@ -28,6 +28,7 @@ class ViewerBase(QWidget):
     failed = Signal(str)  # a probe's error, as shown in the status line
 
     export_name = "figure"
+    min_figure_height = 320
 
     def __init__(self, session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,7 +45,13 @@ class ViewerBase(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(self.toolbar)
-        layout.addWidget(self.figure, 1)
+        # A short dock scrolls rather than squashing the figure into unreadable slivers.
+        self.figure.setMinimumHeight(self.min_figure_height)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.figure)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.status)
         session.result_ready.connect(self._on_session_result)
         session.refresh_due.connect(self._on_session_refresh_due)

@@ -279,7 +279,7 @@ class ConvExplorerView(ViewerBase):
         self.add_export_button()
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.arithmetic, "Arithmetic")
-        self.tabs.addTab(self.figure, "Convolutions vs image processing")
+        self.tabs.addTab(self.scroll, "Convolutions vs image processing")
         self.layout().insertWidget(1, self.tabs, 1)
         self.sample.valueChanged.connect(self.refresh)
         self.tabs.currentChanged.connect(self._on_tab_changed)

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from .common import ViewerBase, conv_nodes
-from .figure import DIVERGING, INK, MUTED, Figure, add_text, label_axis
+from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
 
 SCALES = ("Shared scale", "Per-filter scale")
@@ -28,17 +28,16 @@ def draw_filters(figure: Figure, weight: np.ndarray, title: str, per_filter: boo
     figure.reset()
     out, inp = weight.shape[:2]
     page = _page_text(grid, out, inp)
+    order = ", in reading order" if grid.reading_order else ""
     full = f"{title}: {out} filters × {inp} input channel{'s' if inp != 1 else ''}, " \
-           f"{'×'.join(str(d) for d in weight.shape[2:])}{page}"
+           f"{'×'.join(str(d) for d in weight.shape[2:])}{page}{order}"
     if grid.rgb:
         plot, _ = figure.image_panel(grid.image, 0, 0, title=full)
         figure.note(f"colour = {grid.label}; mid grey = 0", 1, 0, color=INK)
-        _number_tiles(plot, grid, weight.shape[-2], weight.shape[-1])
         return grid
     plot, _ = figure.image_panel(grid.image, 0, 0, title=full, levels=grid.levels, cmap=DIVERGING,
                                  colorbar=grid.label)
     if grid.reading_order:
-        _number_tiles(plot, grid, weight.shape[-2], weight.shape[-1])
         return grid
     kh, kw = (weight.shape[2], weight.shape[3]) if weight.ndim == 4 else (1, weight.shape[2])
     every = max(1, len(grid.filters) // 16)
@@ -48,15 +47,6 @@ def draw_filters(figure: Figure, weight: np.ndarray, title: str, per_filter: boo
                [c * (kw + 1) + kw / 2 for c in range(len(grid.channels))], "input channel",
                max(1, len(grid.channels) // 16))
     return grid
-
-
-def _number_tiles(plot, grid: FilterGrid, kh: int, kw: int) -> None:
-    """Filter numbers above the tiles of a reading-order grid (when there are few)."""
-    if len(grid.filters) > 64:
-        return
-    for i, f in enumerate(grid.filters):
-        r, c = divmod(i, grid.cols)
-        add_text(plot, str(f), c * (kw + 1) + kw / 2, r * (kh + 1), anchor=(0.5, 1), color=MUTED, size=7)
 
 
 def _page_text(grid: FilterGrid, out: int, inp: int) -> str:
@@ -180,6 +170,8 @@ class FiltersView(ViewerBase):
     def _on_layer_changed(self, node_id: str) -> None:
         self.first_filter.setValue(0)
         self.first_channel.setValue(0)
+        self.strip.slider.setValue(self.strip.slider.maximum())  # leave the replay
+        self._shown_step = -1
         if node_id:
             self.refresh()
 
@@ -229,14 +221,14 @@ class FiltersView(ViewerBase):
     def _show_snapshot(self, index: int) -> None:
         snap = self.session.history.snapshots[index]
         self.strip.marker.setValue(snap.step)
-        self.strip.label.setText(f"step {snap.step}, epoch {snap.epoch}")
+        self.strip.label.setText(f"step {snap.step} ({snap.epoch} epochs done)")
         if self.layer.currentText() != snap.node_id:
             self.layer.blockSignals(True)
             self.layer.setCurrentText(snap.node_id)
             self.layer.blockSignals(False)
         self.weight, self.node_id = snap.weights, snap.node_id
         self._shown_step = snap.step
-        self.status.setText(f"snapshot at step {snap.step} (epoch {snap.epoch})")
+        self.status.setText(f"snapshot at step {snap.step} ({snap.epoch} epochs done)")
         self._redraw()
 
     def _on_marker_dragged(self, line) -> None:

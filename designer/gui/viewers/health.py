@@ -30,25 +30,25 @@ def draw_health(figure: Figure, history: HealthHistory, loss_check=None) -> list
               ("weight norm per layer", history.matrix("weight_norm"), history.layers, None, "viridis"),
               ("dead ReLU units (fraction)", history.matrix("dead_fraction"), history.relu_layers,
                (0.0, 1.0), "magma"))
-    row = 0
+    col = 0
     for title, matrix, layers, levels, cmap in panels:
         if len(layers) and matrix.shape[1]:
-            _heat_map(figure, row, title, matrix, layers, steps, levels, cmap)
-            row += 1
-    if row == 0:
+            _heat_map(figure, col, title, matrix, layers, steps, levels, cmap)
+            col += 2
+    if col == 0:
         figure.note("No health samples yet: they appear a few seconds into training, or press "
-                    "“Check now”.", row, 0, color=INK)
-        row += 1
+                    "“Check now”.", 0, 0, color=INK)
     warnings = diagnose(history, loss_check)
-    for line in _report_lines(loss_check, warnings):
-        figure.note(line, row, 0, colspan=2)
-        row += 1
+    figure.note("<br/>".join(_report_lines(loss_check, warnings)), 1, 0, colspan=max(col, 1))
     return warnings
 
 
-def _heat_map(figure: Figure, row: int, title: str, matrix: np.ndarray, layers, steps: np.ndarray,
+def _heat_map(figure: Figure, col: int, title: str, matrix: np.ndarray, layers, steps: np.ndarray,
               levels, cmap) -> None:
-    plot = figure.plot_panel(row, 0, title)
+    """One heat map (rows: layers, columns: samples in time) and its colour bar, side by side
+    with the others: a wide, short bottom dock has room for three across."""
+    row = 0
+    plot = figure.plot_panel(row, col, title)
     item = image_item(matrix, levels, cmap)
     item.setRect(QRectF(0, 0, matrix.shape[1], matrix.shape[0]))
     plot.addItem(item)
@@ -60,7 +60,7 @@ def _heat_map(figure: Figure, row: int, title: str, matrix: np.ndarray, layers, 
                [t + 0.5 for t in ticks], "step")
     plot.setLimits(xMin=0, xMax=matrix.shape[1], yMin=0, yMax=matrix.shape[0])
     plot.autoRange(padding=0)
-    figure.colour_bar(item, row, 1, "", levels, cmap)
+    figure.colour_bar(item, row, col + 1, "", levels, cmap)
 
 
 def _report_lines(loss_check, warnings) -> list[str]:
