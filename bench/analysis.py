@@ -35,7 +35,7 @@ def median_ms(fn, repeat: int) -> float:
 
 def clear_memo() -> None:
     module = sys.modules["designer.analysis.analyze"]
-    for table in (module._result_cache, module._resolved_cache, module._label_cache):
+    for table in (module._result_cache, module._resolved_cache, module._label_cache, module._key_cache):
         table.clear()
 
 

@@ -23,7 +23,7 @@ BYTES_PER_VALUE = 4  # float32
 OK, ERROR, UNKNOWN = "ok", "error", "unknown"
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeInfo:
     """What the analysis derived for one node."""
 
@@ -170,7 +170,7 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, is
             "unknown-type", f"{nid} has the unknown layer type {node.type!r}; replace it with a "
             f"layer from the palette.", nid))
         return
-    key = _freeze(node.params)
+    key = _params_key(node.type, node.params)
     try:
         p = _resolve(spec, node.params, key)
     except ParamError as exc:
@@ -196,11 +196,11 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, is
     if isinstance(result, str):
         _fail(info, issues, error("shape", _prefix(result, node.type, nid), nid))
         return
-    out, n_params, macs, window, is_global, warns = result
+    out, n_params, macs, window, is_global, warns, act_bytes = result
     info.output_shape = out
     info.params = info.trainable_params = n_params
     info.macs = macs
-    info.activation_bytes = prod(out) * BYTES_PER_VALUE
+    info.activation_bytes = act_bytes
     _receptive_field(spec, info, shapes, sources, window, is_global)
     info.status = OK
     for code, message in warns:
@@ -225,6 +225,25 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return (type(value).__name__, value)
     return ("__id__", id(value))
+
+
+_key_cache: dict[tuple[str, int], tuple[dict, tuple]] = {}
+
+
+def _params_key(layer_type: str, params: dict) -> tuple:
+    """The hashable form of ``params``; the last one seen for the same dict object is reused
+    after a cheap equality check (so in-place changes are still noticed)."""
+    slot = (layer_type, id(params))
+    hit = _key_cache.get(slot)
+    if hit is not None and hit[0] == params:
+        return hit[1]
+    key = _freeze(params)
+    _remember(_key_cache, slot, (_copy_params(params), key))
+    return key
+
+
+def _copy_params(params: dict) -> dict:
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in params.items()}
 
 
 def _remember(cache: dict, key: tuple, value: Any) -> Any:
@@ -257,7 +276,8 @@ def _label(spec, p: dict, key: tuple) -> str:
 
 
 def _node_result(spec, p: dict, key: tuple, shapes: list[Shape]):
-    """(shape, params, MACs, window, global?, warnings) or the ShapeError message."""
+    """(shape, params, MACs, window, global?, warnings, activation bytes) or the ShapeError
+    message."""
     ck = (spec.type, key, tuple(shapes))
     hit = _result_cache.get(ck)
     if hit is not None:
@@ -274,7 +294,8 @@ def _node_result(spec, p: dict, key: tuple, shapes: list[Shape]):
     window = spec.window(p, shapes) if spec.window is not None and spatial else None
     is_global = bool(spatial and spec.global_field is not None and spec.global_field(p, shapes))
     warns = tuple(spec.warnings(p, shapes, out)) if spec.warnings else ()
-    result = (out, n_params, spec.macs(p, shapes, out), window, is_global, warns)
+    result = (out, n_params, spec.macs(p, shapes, out), window, is_global, warns,
+              prod(out) * BYTES_PER_VALUE)
     return _remember(_result_cache, ck, result)
 
 

@@ -74,14 +74,16 @@ def check_structure(graph: Graph) -> Structure:
 
 def _topological_order(graph: Graph) -> list[str]:
     """Kahn's algorithm in file order; nodes on or behind a cycle are left out."""
-    indegree = {nid: graph.in_degree(nid) for nid in graph.nodes}
+    incoming, outgoing = graph.adjacency()
+    indegree = {nid: len(edges) for nid, edges in incoming.items()}
     ready = [nid for nid, d in indegree.items() if d == 0]
     ready.reverse()
     order = []
     while ready:
         nid = ready.pop()
         order.append(nid)
-        for dst in reversed(graph.successors(nid)):
+        for edge in reversed(outgoing[nid]):
+            dst = edge.dst
             indegree[dst] -= 1
             if indegree[dst] == 0:
                 ready.append(dst)
@@ -104,11 +106,13 @@ def _check_cycles(graph: Graph, st: Structure) -> None:
     st.order = list(nx.topological_sort(g.subgraph(n for n in g if n not in st.in_cycle)))
 
 
-def _sweep(starts: list[str], step) -> set[str]:
+def _sweep(starts: list[str], edges: dict, forward: bool) -> set[str]:
+    """Every node reachable from ``starts`` along (forward) or against the edges."""
     seen = set(starts)
     stack = list(starts)
     while stack:
-        for nxt in step(stack.pop()):
+        for edge in edges[stack.pop()]:
+            nxt = edge.dst if forward else edge.src
             if nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
@@ -116,12 +120,13 @@ def _sweep(starts: list[str], step) -> set[str]:
 
 
 def _check_degrees(graph: Graph, st: Structure) -> None:
+    incoming, outgoing = graph.adjacency()
     for node in graph.nodes.values():
         spec = registry.get(node.type)
-        n_in = graph.in_degree(node.id)
-        n_out = graph.out_degree(node.id)
         if spec is None:
             continue
+        n_in = len(incoming[node.id])
+        n_out = len(outgoing[node.id])
         if spec.inputs == 0 and n_in:
             st.issues.append(error("input-has-inputs", f"Input {node.id} has incoming edges; an "
                                    f"Input only feeds layers: delete those edges.", node.id))
@@ -143,8 +148,9 @@ def _check_degrees(graph: Graph, st: Structure) -> None:
 
 
 def _check_reachability(graph: Graph, st: Structure) -> None:
-    from_inputs = _sweep(st.inputs, graph.successors)
-    to_output = _sweep(st.outputs, graph.predecessors)
+    incoming, outgoing = graph.adjacency()
+    from_inputs = _sweep(st.inputs, outgoing, forward=True)
+    to_output = _sweep(st.outputs, incoming, forward=False)
     st.live = to_output
     for node_id in graph.nodes:
         if node_id in st.in_cycle:

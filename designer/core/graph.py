@@ -105,6 +105,11 @@ class Graph:
     def out_edges(self, node_id: str) -> list[Edge]:
         return list(self._out.get(node_id, ()))
 
+    def adjacency(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]:
+        """(incoming, outgoing) edge lists per node id, for fast read-only graph passes.
+        Do not modify them; use the mutation methods."""
+        return self._in, self._out
+
     def in_degree(self, node_id: str) -> int:
         return len(self._in[node_id])
 
