@@ -137,14 +137,13 @@ def measure_lag(epochs: int) -> dict:
 
 
 # --------------------------------------------------------------------------- throughput
-def throughput(rounds: int, epochs: int) -> dict:
+def throughput(rounds: int, epochs: int, default_threads: int) -> dict:
     import torch
 
     from designer.gui.workers.jobs import limit_threads
     from training import run_engine, run_plain, throughput_cases
 
     case = throughput_cases("cpu")[0]  # LeNet-5 on digits 32×32
-    default_threads = torch.get_num_threads()
     threads = limit_threads()
     runners = {
         "GUI worker": lambda: worker_rates(case.graph, case.config, epochs),
@@ -221,6 +220,7 @@ def main() -> None:
         return
     import torch
 
+    default_threads = torch.get_num_threads()  # before any worker changes torch's global default
     print(f"torch {torch.__version__}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
     application()
     if not args.throughput:
@@ -230,7 +230,7 @@ def main() -> None:
             print(f"  round {i + 1}: p50 {lag['p50']:.1f}  p99 {lag['p99']:.1f}  max {lag['max']:.1f}  "
                   f"({lag['ticks']} ticks, {lag['samples/s']:,.0f} samples/s)", flush=True)
     if not args.lag:
-        row = throughput(args.rounds, args.epochs)
+        row = throughput(args.rounds, args.epochs, default_threads)
         print(f"samples/s, LeNet-5 on digits 32×32, batch 64, Adam, CPU ({row.pop('threads')} thread(s) "
               f"unless noted), median of the timed epochs:")
         for name, value in row.items():

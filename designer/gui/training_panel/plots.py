@@ -51,14 +51,14 @@ def _style(key: str, color: str) -> dict:
 
 
 class _Canvas(pg.GraphicsLayoutWidget):
-    """The plots' canvas; remembers how long its last paint took."""
+    """The plots' canvas; adds up the time its paints take (``busy_s``)."""
 
-    paint_s = 0.0
+    busy_s = 0.0
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         began = time.perf_counter()
         super().paintEvent(event)
-        self.paint_s = time.perf_counter() - began
+        self.busy_s += time.perf_counter() - began
 
 
 class TrainingPlots(QWidget):
@@ -86,6 +86,7 @@ class TrainingPlots(QWidget):
         self.items: dict[int, dict[str, pg.PlotDataItem]] = {}
         self._dirty: set[int] = set()
         self._versions: dict[tuple[int, str], int] = {}
+        self._x_span = 0
         self.repaints = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -146,15 +147,28 @@ class TrainingPlots(QWidget):
         """
         self._timer.stop()
         began = time.perf_counter()
+        self._fit_x()
         for number in self._dirty:
             run = self.runs.get(number)
             if run is not None:
                 self._update(run)
         if self._dirty:
             self.repaints += 1
-            cost = time.perf_counter() - began + self.canvas.paint_s
+            # this update, and every paint since the last one (paints follow updates)
+            cost = time.perf_counter() - began + self.canvas.busy_s
+            self.canvas.busy_s = 0.0
             self._timer.setInterval(int(min(MAX_REFRESH_MS, max(REFRESH_MS, 1000 * cost / DUTY))))
         self._dirty.clear()
+
+    def _fit_x(self) -> None:
+        """The x axis spans the longest run shown (its planned epochs), set once per change:
+        a fixed axis is not laid out again at every repaint."""
+        spans = [run.started.epochs if run.started else run.config.get("epochs", 0)
+                 for run in self.runs.values()]
+        span = max(spans, default=0)
+        if span and span != self._x_span:
+            self._x_span = span
+            self.plots["loss"].setXRange(0, span, padding=0.02)
 
     def _update(self, run: Run) -> None:
         for key, item in self.items[run.number].items():
