@@ -97,8 +97,10 @@ def test_an_image_file_is_prepared_like_the_training_data(digits_cnn, digits_bun
 
 
 def test_budget_keeps_the_average_overhead_under_its_fraction(monkeypatch):
+    import time
+
     clock = [0.0]
-    monkeypatch.setattr(P.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
     budget = P.Budget(0.1, burst_s=0.5)
     ran = 0
     for _ in range(1000):
@@ -111,6 +113,17 @@ def test_budget_keeps_the_average_overhead_under_its_fraction(monkeypatch):
         budget.stop()
     assert ran > 0
     assert budget.overhead <= 0.1 + 0.5 / budget.train_s + 0.03 / budget.train_s
+    assert budget.unit_s == pytest.approx(0.1 * 0.02)  # a step's share of the credit
+
+
+def test_chunks_are_sized_to_the_time_target():
+    chunker = P.Chunker(lambda: 0.01, first=2, most=256)
+    assert chunker.size() == 2
+    chunker._per_sample = 0.001  # as if measured: 1 ms per sample
+    assert chunker.size() == 10
+    chunker._per_sample = 1e-7
+    assert chunker.size() == 256
+    assert P.Chunker().size() == P.PREDICT_CHUNK  # no target: after training, full chunks
 
 
 def test_probes_during_a_real_run_check_the_loss_sample_health_and_serve_requests():

@@ -221,7 +221,7 @@ def test_views_follow_a_real_run_on_a_background_thread(qtbot, session, tmp_path
     qtbot.waitUntil(lambda: view.weight is not None, timeout=WAIT_MS)
     relay = Relay()
     relay.event.connect(s.handle_event)
-    hook = ProbeHook(health_interval_s=0.2)
+    hook = ProbeHook(fraction=0.5, health_interval_s=0.2)  # a tiny run earns little budget at 10 %
     s.attach_training(hook)
     config = TrainingConfig(data=DataConfig("digits", {"limit": 400}), epochs=2, batch_size=16,
                             device="cpu", snapshot_every=5)
