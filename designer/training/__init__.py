@@ -22,12 +22,13 @@ _EXPORTS = {
     "train": "loop",
     "Probe": "probes", "StepContext": "probes",
     "AugmentStep": "augment", "AUGMENTATIONS": "augment", "augment_preview": "augment",
-    "build_pipeline": "augment",
+    "build_pipeline": "augment", "parse_steps": "augment", "AugmentError": "augment",
     "DATASETS": "data", "DatasetError": "data", "DatasetInfo": "data", "DataBundle": "data",
     "describe_dataset": "data", "load_dataset": "data",
-    "FitReport": "fit", "check_fit": "fit", "adapt_design": "fit",
+    "FitReport": "fit", "Adaptation": "fit", "check_fit": "fit", "adapt_design": "fit",
     "MemoryReport": "devices", "memory_report": "devices", "pick_device": "devices",
-    "lr_range_test": "lr_finder", "LRRangeResult": "lr_finder",
+    "DeviceError": "devices",
+    "lr_range_test": "lr_finder", "LRRangeResult": "lr_finder", "LRRangeError": "lr_finder",
     "load_checkpoint": "checkpoint", "CheckpointError": "checkpoint",
 }
 

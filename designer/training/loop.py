@@ -52,9 +52,12 @@ def train(graph: Graph, config: TrainingConfig | None = None, control: Control |
 
     ``resume_from`` a checkpoint continues that run exactly (its settings win);
     ``continue_from`` starts a new run from its weights with ``config``'s settings.
-    ``checkpoint_dir`` receives best.pt and last.pt.
+    ``checkpoint_dir`` receives best.pt and last.pt (a resumed run: the checkpoint's folder
+    unless given).
     """
     graph = graph.copy()
+    if checkpoint_dir is None and resume_from is not None:
+        checkpoint_dir = Path(resume_from).parent
     try:
         config = config or TrainingConfig.from_dict(graph.training)
     except ConfigError as exc:

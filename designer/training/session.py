@@ -155,7 +155,7 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
     pipeline = _pipeline(config, bundle, notes)
     train = BatchSource(bundle.train_x, bundle.train_y, config.batch_size, device, bundle.finisher,
                         pipeline, True, config.workers, config.seed)
-    val = BatchSource(bundle.val_x, bundle.val_y, max(config.batch_size * 2, 256), device,
+    val = BatchSource(bundle.val_x, bundle.val_y, config.batch_size * 2, device,
                       bundle.finisher, None, False)
     session = Session(graph, config, analysis, device, bundle, model, optimizer, objective, train,
                       val, ckpt.RunState(), amp_dtype, scaler, _first_layer(analysis), None, notes)
