@@ -220,7 +220,8 @@ def main() -> None:
     parser.add_argument("--throughput", action="store_true", help="only the samples/s table")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per lag run / timed epochs per round")
-    parser.add_argument("--screenshot", metavar="PNG", help="only write a screenshot of the window after two runs")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="only write a screenshot of the window after two runs")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="time the samples/s with the wall clock or the process's CPU time "
                              "(steadier on a machine shared with other work)")

@@ -31,7 +31,8 @@ RUN_S = 120_000
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     for kind in ("question", "critical", "warning", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+        monkeypatch.setattr(QMessageBox, kind,
+                            staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     window = MainWindow(settings=Settings.at(tmp_path / "settings.ini"),
                         recovery_store=RecoveryStore(tmp_path / "recovery"))
     qtbot.addWidget(window)
@@ -315,6 +316,7 @@ def test_messages_for_fit_and_memory():
     text, level = memory_line(config, analysis, DeviceMemory("auto", "cpu", 2**30))
     largest = analysis.largest_batch(2**30, "adam")
     assert level == "" and f"≈ {largest:,}" in text and "1.00 GiB free on cpu" in text
-    text, level = memory_line(config.updated(batch_size=largest * 2), analysis, DeviceMemory("auto", "cpu", 2**30))
+    too_big = config.updated(batch_size=largest * 2)
+    text, level = memory_line(too_big, analysis, DeviceMemory("auto", "cpu", 2**30))
     assert level == "warning" and "lower the batch size" in text
     assert memory_line(config, analysis, None)[0].startswith("Training memory ≈")

@@ -30,7 +30,8 @@ SMALL = {"name": "digits", "options": {"limit": 500}}
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     for kind in ("question", "critical", "warning", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+        monkeypatch.setattr(QMessageBox, kind,
+                            staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     window = MainWindow(settings=Settings.at(tmp_path / "settings.ini"),
                         recovery_store=RecoveryStore(tmp_path / "recovery"))
     qtbot.addWidget(window)

@@ -4,6 +4,11 @@ messages), the Training curves dock (run list and plots) and the Run menu.
 ``install_training(window)`` builds them around one TrainingSession, which drives the
 background TrainingWorker and feeds the viewers (``window.viewers.session``) the run's
 events. ``window.training.shutdown()`` stops and joins the worker (closing the window).
+
+Other parts of the window can follow a run without touching the thread: connect to
+``window.training.session.worker.events`` (lists of the loop's immutable events, in order,
+on the GUI thread, at most ~30 lists a second) or to the session's ``curves_changed(Run)``,
+``run_changed(Run)`` and ``state_changed(str)``.
 """
 
 from __future__ import annotations

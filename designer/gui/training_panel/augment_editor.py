@@ -154,7 +154,8 @@ class AugmentEditor(Form):
         except AugmentError:
             values = AUGMENTATIONS[step.name].defaults()
         for param in AUGMENTATIONS[step.name].params:
-            self.params.addRow(param.name.replace("_", " "), self._param_widget(row, param, values[param.name]))
+            widget = self._param_widget(row, param, values[param.name])
+            self.params.addRow(param.name.replace("_", " "), widget)
 
     def _param_widget(self, row: int, param, value) -> QWidget:
         parts = [value[0], value[1]] if param.kind == "range" else [value]

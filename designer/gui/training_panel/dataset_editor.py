@@ -160,7 +160,8 @@ class DatasetEditor(Form):
 
     def _number(self, option) -> QWidget:
         if option.kind == "int":
-            spin = SpinBox(int(_bound(option.minimum, -INT_LIMIT)), int(_bound(option.maximum, INT_LIMIT)), self)
+            spin = SpinBox(int(_bound(option.minimum, -INT_LIMIT)),
+                           int(_bound(option.maximum, INT_LIMIT)), self)
             if option.name == "limit" or (option.name == "size" and option.minimum == 0):
                 spin.setSpecialValueText("all" if option.name == "limit" else "as shipped")
             spin.valueChanged.connect(lambda v, n=option.name: self._set_option(n, int(v)))
@@ -188,7 +189,8 @@ class DatasetEditor(Form):
 
     def _browse(self, dataset: str, edit: QLineEdit) -> None:
         if dataset == "csv":
-            path, _ = QFileDialog.getOpenFileName(self, "CSV table", edit.text(), "CSV (*.csv);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(self, "CSV table", edit.text(),
+                                                  "CSV (*.csv);;All files (*)")
         else:
             path = QFileDialog.getExistingDirectory(self, "Folder", edit.text())
         if path:

@@ -174,7 +174,8 @@ class RunForm(Form):
         self.device.currentIndexChanged.connect(
             lambda _i: self._emit("device", device=self.device.currentData()))
         self.mixed_precision = QCheckBox("Mixed precision (CUDA)", self)
-        self.mixed_precision.setToolTip("bf16 autocast where the GPU supports it, else fp16 with loss scaling")
+        self.mixed_precision.setToolTip("bf16 autocast where the GPU supports it, else fp16 "
+                                        "with loss scaling")
         self.mixed_precision.toggled.connect(
             lambda on: self._emit("mixed_precision", mixed_precision=bool(on)))
         self.memory = QLabel("", self)

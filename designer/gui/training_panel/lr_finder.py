@@ -85,9 +85,9 @@ class LRFinderDialog(QDialog):
         self.marker.setVisible(ok)
         if ok:
             self.marker.setValue(math.log10(result.suggested_lr))
+            diverged = "The loss diverged at the end. " if result.stopped_early else ""
             self.status.setText(f"Suggested learning rate: {result.suggested_lr:.2g} (where the loss "
-                                f"falls fastest). {'The loss diverged at the end. ' if result.stopped_early else ''}"
-                                f"Use it to set it.")
+                                f"falls fastest). {diverged}Use it to set it.")
         else:
             self.status.setText("The loss did not fall: no rate to suggest. Try more steps.")
         self.use_button.setEnabled(ok)

@@ -48,7 +48,8 @@ class CurvesPanel(QWidget):
         self.buttons = {}
         grid = QGridLayout()
         for i, (name, text, tip, slot) in enumerate((
-                ("csv", "Export CSV…", "Save the selected run's curves as a CSV table", self._on_csv_clicked),
+                ("csv", "Export CSV…", "Save the selected run's curves as a CSV table",
+                 self._on_csv_clicked),
                 ("png", "Export PNG…", "Save the plots as an image", self._on_png_clicked),
                 ("resume", "Resume", "Go on with the selected run where it stopped", self._on_resume_clicked),
                 ("continue", "Continue", "Train the current design with the current settings "
@@ -161,7 +162,8 @@ class CurvesPanel(QWidget):
             self._report(lambda: run.write_csv(path))
 
     def _on_png_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export plots", "training-curves.png", "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export plots", "training-curves.png",
+                                              "PNG image (*.png)")
         if path:
             self._report(lambda: self.plots.export_png(path))
 

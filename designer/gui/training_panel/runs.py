@@ -159,10 +159,9 @@ class Run:
                     f"{cfg.get('batch_size', 64)}, {data}")
         else:
             text = "the checkpoint's settings"
-        if len(self.epochs):
-            best = np.nanmax(self.epochs.column("val_accuracy")) if _any(self.epochs.column("val_accuracy")) else math.nan
-            if math.isfinite(best):
-                text += f" · best val acc {best:.1%}"
+        accuracy = self.epochs.column("val_accuracy")
+        if np.isfinite(accuracy).any():
+            text += f" · best val acc {np.nanmax(accuracy):.1%}"
         return text
 
     # ----------------------------------------------------------------- export
@@ -183,10 +182,6 @@ class Run:
         return path
 
 
-def _any(values: np.ndarray) -> bool:
-    return bool(np.isfinite(values).any())
-
-
 def _num(value: float) -> str:
     return "" if not math.isfinite(value) else f"{value:.6g}"
 
@@ -199,7 +194,8 @@ def finished_text(event: Finished) -> str:
     """A Finished event in words: why it ended, how long, the best epoch."""
     reason = {"completed": "Finished", "stopped": "Stopped",
               "early_stopping": "Stopped early (no progress)"}.get(event.reason, event.reason)
-    text = f"{reason} after {event.epochs_done} epoch(s), {event.steps_done:,} steps, {event.train_time_s:.1f} s"
+    text = (f"{reason} after {event.epochs_done} epoch(s), {event.steps_done:,} steps, "
+            f"{event.train_time_s:.1f} s")
     if event.best_epoch:
         acc = event.best_val_accuracy
         text += f"; best validation loss {event.best_val_loss:.4f}"

@@ -165,7 +165,8 @@ class TrainingSession(QObject):
     def _new_run(self, design: dict, config: dict, name: str = "") -> Run:
         self._numbers += 1
         n = self._numbers
-        folder = self.checkpoint_root / f"{_slug(design.get('name', ''))}-{time.strftime('%Y%m%d-%H%M%S')}-{n}"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = self.checkpoint_root / f"{_slug(design.get('name', ''))}-{stamp}-{n}"
         run = Run(n, design, config, folder, name or f"Run {n}", PALETTE[(n - 1) % len(PALETTE)])
         run.stale = not run.same_design(self._shape)
         self.runs.append(run)
