@@ -214,3 +214,17 @@ def test_closing_the_window_during_training_joins_the_worker(window, session, qt
     assert not thread.is_alive()
     assert time.perf_counter() - began < 1.5
     assert run.status == "stopped"
+
+
+def test_a_data_error_shows_a_plain_message_and_nothing_of_the_design_is_lost(window, session, qtbot,
+                                                                               tmp_path):
+    before = to_dict(window.document.graph)
+    configure(session, data={"name": "csv", "options": {"path": str(tmp_path / "missing.csv")}})
+    run = session.start()
+    wait_status(qtbot, run, "failed")
+    text = window.training.panel.message.text()
+    assert "missing.csv" in text and "Traceback" not in text
+    qtbot.waitUntil(lambda: session.state == "idle", timeout=5000)
+    after = to_dict(window.document.graph)
+    assert after["nodes"] == before["nodes"] and after["edges"] == before["edges"]
+    assert window.training.panel.train_button.isEnabled()
