@@ -19,16 +19,19 @@ from ...training.augment import AUGMENTATIONS, AugmentError, AugmentStep
 from ..panels.param_editors import ComboBox, FloatSpinBox, SpinBox
 from .hyperparams import Form, narrow
 
-PREVIEW_WIDTH = 330  # pixels the preview grid is scaled to (nearest neighbour: crisp pixels)
+PREVIEW_WIDTH = 330  # pixels the preview grid is enlarged to, at most (nearest neighbour)
+PREVIEW_HEIGHT = 260
 
 
-def grid_pixmap(grid: np.ndarray, width: int = PREVIEW_WIDTH) -> QPixmap:
-    """An (H, W, 3) uint8 grid as a pixmap scaled by a whole factor to about ``width``."""
+def grid_pixmap(grid: np.ndarray, width: int = PREVIEW_WIDTH, height: int = PREVIEW_HEIGHT) -> QPixmap:
+    """An (H, W, 3) uint8 grid as a pixmap enlarged to fit about ``width`` × ``height``
+    pixels (never shrunk; nearest neighbour, so the pixels stay crisp)."""
     grid = np.ascontiguousarray(grid, dtype=np.uint8)
     h, w, _ = grid.shape
     image = QImage(grid.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    factor = max(1, width // max(w, 1))
-    return QPixmap.fromImage(image.scaled(w * factor, h * factor, Qt.AspectRatioMode.KeepAspectRatio,
+    factor = max(1.0, min(width / max(w, 1), height / max(h, 1)))
+    return QPixmap.fromImage(image.scaled(round(w * factor), round(h * factor),
+                                          Qt.AspectRatioMode.KeepAspectRatio,
                                           Qt.TransformationMode.FastTransformation))
 
 
@@ -52,20 +55,21 @@ class AugmentEditor(Form):
             self.add.addItem(entry.label, name)
             self.add.setItemData(self.add.count() - 1, entry.doc, 3)
         self.add.activated.connect(self._on_add_activated)
-        self.remove = self._button("Remove", "Remove the selected step", self._on_remove_clicked)
-        self.up = self._button("Up", "Move the selected step earlier", lambda: self._move(-1))
-        self.down = self._button("Down", "Move the selected step later", lambda: self._move(1))
+        self.remove = self._button("✕", "Remove the selected step", self._on_remove_clicked)
+        self.up = self._button("↑", "Move the selected step earlier", lambda: self._move(-1))
+        self.down = self._button("↓", "Move the selected step later", lambda: self._move(1))
         self.params = QFormLayout()
         self.preview = QLabel("The preview appears once the data are loaded.", self)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.preview.setMinimumHeight(120)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.again = self._button("New draws", "Draw the random augmentations again", self._on_again_clicked)
         self._lay_out()
 
     def _button(self, text: str, tip: str, slot) -> QPushButton:
         button = QPushButton(text, self)
         button.setToolTip(tip)
+        if len(text) == 1:  # the list's small symbol buttons
+            button.setFixedWidth(button.fontMetrics().horizontalAdvance("MM") + 12)
         button.clicked.connect(lambda _c=False: slot())
         return button
 
@@ -75,7 +79,7 @@ class AugmentEditor(Form):
         for button in (self.remove, self.up, self.down):
             buttons.addWidget(button)
         caption = QHBoxLayout()
-        caption.addWidget(QLabel("Original, then random draws:", self), 1)
+        caption.addWidget(QLabel("Original, then random draws", self), 1)
         caption.addWidget(self.again)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -197,7 +201,8 @@ class AugmentEditor(Form):
             self.preview.setText(preview.message)
             return
         self.preview.setText("")
-        self.preview.setPixmap(grid_pixmap(preview.grid))
+        width = self.preview.width() - 8 if self.preview.isVisible() else PREVIEW_WIDTH
+        self.preview.setPixmap(grid_pixmap(preview.grid, max(width, 120)))
 
 
 def _label(i: int, step: AugmentStep) -> str:

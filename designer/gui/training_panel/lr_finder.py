@@ -30,6 +30,8 @@ class LRFinderDialog(QDialog):
         self.plot.setLogMode(x=True)
         self.plot.setLabel("bottom", "learning rate")
         self.plot.setLabel("left", "loss (smoothed)")
+        for name in ("bottom", "left"):
+            self.plot.getAxis(name).enableAutoSIPrefix(False)
         self.plot.setMinimumSize(420, 260)
         self.curve = self.plot.plot(pen=pg.mkPen("#1f77b4", width=2))
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#d62728", width=1.5))

@@ -99,6 +99,7 @@ class TrainingPlots(QWidget):
         plot.setLabel("bottom", "epoch")
         for name in ("left", "bottom"):
             plot.getAxis(name).setTextPen(pg.mkPen(INK))
+            plot.getAxis(name).enableAutoSIPrefix(False)  # 0.001, not "1 (×0.001)"
         plot.setMenuEnabled(False)
         return plot
 
