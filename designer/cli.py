@@ -110,7 +110,8 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     from .interop_cli import add_export_options
 
     p.add_argument("file", help="design file (.json) or example name")
-    p.add_argument("--format", "-f", default="python", help="output format (default: python)")
+    p.add_argument("--format", "-f", default="python", choices=sorted(EXPORT_FORMATS),
+                   help="output format (default: python)")
     p.add_argument("-o", "--output", required=True, help="file to write")
     add_export_options(p)
 
@@ -155,7 +156,8 @@ def _lazy(name: str) -> Callable:
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "summary": ("per-layer table of shapes, parameters, MACs and receptive fields", _summary_args, _summary),
     "validate": ("check a design; exit 0 valid, 1 invalid, 2 unreadable", _validate_args, _validate),
-    "export": ("write the design as a standalone file (python, ...)", _export_args, _export),
+    "export": ("write the design as a PyTorch module, ONNX, TorchScript, weights or a training "
+               "script", _export_args, _export),
     "examples": ("list the bundled example designs", _examples_args, _examples),
     "train": ("train a design on a dataset, headless (progress bar, or --json metrics)", lambda p: __import__("designer.training.cli", fromlist=["run"]).add_arguments(p), lambda args: __import__("designer.training.cli", fromlist=["run"]).run(args)),
     "figure": ("render a viewer's figure (filters, activations, ...) to PNG, headless", lambda p: __import__("designer.figures", fromlist=["run"]).add_arguments(p), lambda args: __import__("designer.figures", fromlist=["run"]).run(args)),
