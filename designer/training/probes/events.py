@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-#: Cap on the average share of training time spent in probes.
-BUDGET_FRACTION = 0.10
+#: The probes' share of training time. 8 %, so that with the bookkeeping around them (and
+#: caches the probe passes disturb) a run slows down by less than 10 % on average.
+BUDGET_FRACTION = 0.08
 HEALTH_INTERVAL_S = 2.0
 PROBE_BATCH = 64  # validation samples of the health probe's forward pass
 PREDICT_CHUNK = 256  # validation samples per unit of a predictions request (no budget)

@@ -3,7 +3,7 @@ optimiser step, on the loop's thread, and returns the events to yield.
 
 It checks the first loss, samples health every few seconds, and serves the requests other
 threads queued with ``submit``. All of it is paced by a ``Budget``: every second of
-training earns BUDGET_FRACTION (10 %) of a second of probe time, work runs only while there
+training earns BUDGET_FRACTION (8 %) of a second of probe time, work runs only while there
 is credit, and forward passes over many samples are cut into chunks of about one step's
 share of that credit, so a probe never holds a step back by much and the average cost
 stays under the fraction.
@@ -86,6 +86,7 @@ class ProbeHook(Probe):
         self._lock = threading.Lock()
         self._queued: OrderedDict[tuple, ProbeRequest] = OrderedDict()
         self._work: list[Iterator] = []
+        self._health_work: set[Iterator] = set()
         self._last_health = -math.inf
         self._checked_loss = False
 
@@ -115,25 +116,33 @@ class ProbeHook(Probe):
     def _schedule(self, ctx: StepContext) -> None:
         now = time.perf_counter()
         due = now - self._last_health >= self.health_interval_s
-        if self.health and due and not self._work and self.budget.credit > 0:
+        if self.health and due and not self._health_work and self.budget.credit > 0:
             self._last_health = now
-            self._work.append(_health_work(ctx, self.chunker))
+            work = _health_work(ctx, self.chunker)
+            self._health_work.add(work)
+            self._work.append(work)
         with self._lock:
             requests, self._queued = list(self._queued.values()), OrderedDict()
         self._work += [_request_work(ctx, r, self.chunker) for r in requests]
 
     def _run_unit(self) -> list:
-        work = self._work[0]
+        """One unit of the first queued request, or of the health sample when none waits
+        (someone is looking at a request's answer; health can wait a step)."""
+        index = next((i for i, w in enumerate(self._work) if w not in self._health_work), 0)
+        work = self._work[index]
         try:
             event = next(work)
         except StopIteration:
-            self._work.pop(0)
+            self._finish(index)
             return []
         except Exception:  # noqa: BLE001 - a failing probe must never end the run
-            self._work.pop(0)
+            self._finish(index)
             self.health = False  # only the health work raises: requests report their errors
             return []
         return [event] if event is not None else []
+
+    def _finish(self, index: int) -> None:
+        self._health_work.discard(self._work.pop(index))
 
 
 def loss_check(loss: Any, classes: int) -> LossCheck | None:
