@@ -87,6 +87,7 @@ class ProbeHook(Probe):
         self._queued: OrderedDict[tuple, ProbeRequest] = OrderedDict()
         self._work: list[Iterator] = []
         self._health_work: set[Iterator] = set()
+        self._health_turn = False
         self._last_health = -math.inf
         self._checked_loss = False
 
@@ -126,9 +127,11 @@ class ProbeHook(Probe):
         self._work += [_request_work(ctx, r, self.chunker) for r in requests]
 
     def _run_unit(self) -> list:
-        """One unit of the first queued request, or of the health sample when none waits
-        (someone is looking at a request's answer; health can wait a step)."""
-        index = next((i for i, w in enumerate(self._work) if w not in self._health_work), 0)
+        """One unit of the first queued request or of the health sample, taking turns, so
+        that views polling often do not starve the health sampling (or the reverse)."""
+        self._health_turn = not self._health_turn
+        wanted = (lambda w: w in self._health_work) if self._health_turn else (lambda w: w not in self._health_work)
+        index = next((i for i, w in enumerate(self._work) if wanted(w)), 0)
         work = self._work[index]
         try:
             event = next(work)
