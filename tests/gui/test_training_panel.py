@@ -11,13 +11,9 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from designer.core import serialize
-from designer.gui.main_window import MainWindow
 from designer.gui.panels.param_editors import FloatSpinBox
-from designer.gui.recovery import RecoveryStore
-from designer.gui.settings import Settings
 from designer.gui.training_panel.plots import TrainingPlots
 from designer.gui.training_panel.progress import Progress, duration
 from designer.gui.training_panel.runs import Run
@@ -29,17 +25,8 @@ RUN_S = 120_000
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    for kind in ("question", "critical", "warning", "information"):
-        monkeypatch.setattr(QMessageBox, kind,
-                            staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    window = MainWindow(settings=Settings.at(tmp_path / "settings.ini"),
-                        recovery_store=RecoveryStore(tmp_path / "recovery"))
-    qtbot.addWidget(window)
-    window.open_example("lenet5")
-    window.training.session.checkpoint_root = tmp_path / "runs"
-    yield window
-    window.training.shutdown()
+def window(lenet_window):
+    return lenet_window
     window.document.undo_stack.setClean()
 
 

@@ -15,33 +15,21 @@ import time
 
 import pytest
 from PySide6.QtCore import QTimer, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from designer.core.edits import SetParams
 from designer.core.serialize import to_dict
-from designer.gui.main_window import MainWindow
-from designer.gui.recovery import RecoveryStore
-from designer.gui.settings import Settings
 
 RUN_S = 120_000  # generous ceiling for a short run on a busy 2-core machine (ms)
 SMALL = {"name": "digits", "options": {"limit": 500}}
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    for kind in ("question", "critical", "warning", "information"):
-        monkeypatch.setattr(QMessageBox, kind,
-                            staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    window = MainWindow(settings=Settings.at(tmp_path / "settings.ini"),
-                        recovery_store=RecoveryStore(tmp_path / "recovery"))
-    qtbot.addWidget(window)
-    window.open_example("lenet5")
-    window.training.session.checkpoint_root = tmp_path / "runs"
-    window.resize(1400, 900)
-    window.show()
-    yield window
-    window.training.shutdown()
-    window.document.undo_stack.setClean()
+def window(lenet_window):
+    lenet_window.resize(1400, 900)
+    lenet_window.show()
+    yield lenet_window
+    lenet_window.document.undo_stack.setClean()
 
 
 @pytest.fixture
