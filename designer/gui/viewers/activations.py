@@ -22,6 +22,7 @@ from .figure import INK, MUTED, Figure, add_text, image_item, label_axis
 from .tiling import MAX_MAPS, grid_dims, images_hwc, map_row, stretch, tile, vector_square
 
 ROW_GAP = 0.35  # blank space between layer rows, in row heights
+ROW_PIXELS = 44  # screen height of a layer row in the dock (the figure scrolls beyond)
 LAYER_MAPS = 16  # maps per layer in the all-layers view
 
 
@@ -253,6 +254,10 @@ class ActivationsView(ViewerBase):
         self.result_data = result.data
         node = self.selected_layer()
         draw_activations(self.figure, result.data, node, self.first_map.value())
+        rows = 1 + len(result.data["maps"]) if node is None else grid_dims(min(MAX_MAPS, len(
+            result.data["maps"].get(node, ()))))[0] * 2
+        # Deep networks get a tall figure that scrolls, rather than maps shrunk to specks.
+        self.figure.setMinimumHeight(max(self.min_figure_height, ROW_PIXELS * rows + 80))
         if node:
             total = result.data["channels"].get(node, 0)
             self.first_map.setMaximum(max(total - 1, 0))

@@ -80,7 +80,9 @@ def _gallery(figure: Figure, data: dict, classes: list[str]) -> pg.PlotItem | No
                  r * (h + gap) + h, anchor=(0.5, 0), color=INK, size=7)
     plot.invertY(True)
     plot.setAspectLocked(True)
-    plot.autoRange(padding=0.02)
+    rows = -(-len(tiles) // GALLERY_COLS)
+    plot.setRange(xRange=(0, min(len(tiles), GALLERY_COLS) * (w + 2)), yRange=(0, rows * (h + gap)),
+                  padding=0.02)  # the labels under the last row included
     figure.ci.layout.setRowStretchFactor(0, 3)
     figure.ci.layout.setRowStretchFactor(1, 2)
     return plot
@@ -113,6 +115,7 @@ class PredictionsView(ViewerBase):
     """Dock content: how the network does on each class, and where it goes wrong."""
 
     export_name = "predictions"
+    min_figure_height = 640
 
     def __init__(self, session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
