@@ -114,7 +114,7 @@ def test_filter_snapshots_of_a_run_replay_with_the_slider(qtbot, session):
     assert view.strip.isVisible() and view.weight[0, 0, 0, 0] == 30.0  # follows the latest
     view.strip.slider.setValue(1)
     assert view.weight[0, 0, 0, 0] == 10.0 and view.strip.marker.value() == 10
-    assert "step 10" in view.strip.label.text()
+    assert "snapshot: step 10" in view.strip.label.text()
 
 
 def test_health_view_draws_the_runs_samples_and_warnings(qtbot, session):

@@ -110,6 +110,8 @@ def _probabilities(figure: Figure, data: dict) -> None:
     classes = tuple(data.get("classes") or ())
     order = np.argsort(-probs)[:20]
     plot = figure.plot_panel(0, 1, "class probabilities")
+    plot.setMaximumHeight(90 + 24 * len(order))  # compact at the top of a tall figure
+    plot.setMinimumHeight(0)
     colours = ["#1f5aa8" if i != data.get("label") else "#2e8b57" for i in order]
     bars = pg.BarGraphItem(x0=0, y=np.arange(len(order)), height=0.7, width=probs[order],
                            brushes=colours, pen=pg.mkPen(None))

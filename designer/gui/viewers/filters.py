@@ -184,7 +184,17 @@ class FiltersView(ViewerBase):
     def draw(self, result) -> None:
         self.weight, self.node_id = result.data["weight"], result.data["node_id"]
         self._shown_step = result.step
+        steps = self.session.history.loss_steps
+        if result.step >= 0:
+            self._mark(result.step, f"live, step {result.step}")
+        elif steps:
+            self._mark(steps[-1], "the run's final weights")
         self._redraw()
+
+    def _mark(self, step: float, text: str) -> None:
+        """Put the loss-curve marker at ``step`` and say what the filters shown are."""
+        self.strip.marker.setValue(step)
+        self.strip.label.setText(text)
 
     def _redraw(self, *_args) -> None:
         if self.weight is None:
@@ -220,8 +230,7 @@ class FiltersView(ViewerBase):
 
     def _show_snapshot(self, index: int) -> None:
         snap = self.session.history.snapshots[index]
-        self.strip.marker.setValue(snap.step)
-        self.strip.label.setText(f"step {snap.step} ({snap.epoch} epochs done)")
+        self._mark(snap.step, f"snapshot: step {snap.step} ({snap.epoch} epochs done)")
         if self.layer.currentText() != snap.node_id:
             self.layer.blockSignals(True)
             self.layer.setCurrentText(snap.node_id)
