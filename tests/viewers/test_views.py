@@ -115,6 +115,9 @@ def test_filter_snapshots_of_a_run_replay_with_the_slider(qtbot, session):
     view.strip.slider.setValue(1)
     assert view.weight[0, 0, 0, 0] == 10.0 and view.strip.marker.value() == 10
     assert "snapshot: step 10" in view.strip.label.text()
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS, check_params_cb=lambda n: n == "conv2"):
+        s.document.set_selection(["conv2"])  # another layer: the replay ends, conv2 is shown
+    assert view.strip.at_latest and view.weight.shape == (16, 6, 5, 5)
 
 
 def test_health_view_draws_the_runs_samples_and_warnings(qtbot, session):

@@ -170,7 +170,9 @@ class FiltersView(ViewerBase):
     def _on_layer_changed(self, node_id: str) -> None:
         self.first_filter.setValue(0)
         self.first_channel.setValue(0)
-        self.strip.slider.setValue(self.strip.slider.maximum())  # leave the replay
+        self.strip.slider.blockSignals(True)  # leave the replay without showing a snapshot
+        self.strip.slider.setValue(self.strip.slider.maximum())
+        self.strip.slider.blockSignals(False)
         self._shown_step = -1
         if node_id:
             self.refresh()
