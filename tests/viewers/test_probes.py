@@ -160,3 +160,19 @@ def test_health_warnings_name_the_problem_and_a_fix(digits_cnn, digits_bundle):
     assert "far above ln(10)" in text and "Normalise the inputs" in text
     assert any(w.layer == "conv1" and "vanishing" in w.problem for w in warnings)
     assert all(p.grad is None for p in digits_cnn.parameters())  # the snapshot leaves no gradients
+
+
+def test_one_by_one_maps_after_global_pooling_are_kept_whole_as_a_vector():
+    from designer.compiler import compile_design
+    from designer.core.builder import DesignBuilder
+
+    b = DesignBuilder("gap")
+    x = b.input((3, 16, 16))
+    x = b.add("Conv2d", x, out_channels=40, kernel_size=3)
+    x = b.add("AdaptiveAvgPool2d", x, output_size=1)
+    x = b.add("Flatten", x)
+    b.output(b.add("Linear", x, out_features=4))
+    model = compile_design(b.build())
+    captured = P.capture_activations(model, torch.randn(1, 3, 16, 16), max_maps=16)
+    shapes = {nid: m.shape for nid, m in captured["maps"].items()}
+    assert list(shapes.values()) == [(16, 14, 14), (40, 1, 1), (40,), (4,)]

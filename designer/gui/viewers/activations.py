@@ -68,7 +68,8 @@ def _layer_rows(plot: pg.PlotItem, data: dict) -> None:
         rows.append((img if img.ndim == 3 else stretch(img[None])[0], "input"))
     for nid, maps in data["maps"].items():
         total = data["channels"].get(nid, len(maps))
-        if maps.ndim == 1:
+        if maps.ndim == 1 or maps[0].size == 1:  # features, or 1×1 maps (global pooling)
+            maps = maps.ravel()
             rows.append((vector_square(maps), f"{nid} [{total}]"))
             continue
         kept = min(len(maps), LAYER_MAPS)
@@ -93,8 +94,8 @@ def _layer_grid(plot: pg.PlotItem, data: dict, node_id: str, first_map: int) -> 
     if maps is None:
         add_text(plot, f"{node_id} has no feature maps to show", 0, 0, color=MUTED)
         return
-    if maps.ndim == 1:
-        _place(plot, vector_square(maps), 0.0, 0.0, 1.0)
+    if maps.ndim == 1 or maps[0].size == 1:
+        _place(plot, vector_square(maps.ravel()), 0.0, 0.0, 1.0)
         return
     maps = maps[:MAX_MAPS]
     _rows, cols = grid_dims(len(maps))

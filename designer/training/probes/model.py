@@ -182,7 +182,8 @@ def capture_activations(model, x, node_ids: Sequence[str] | None = None, max_map
     """Feature maps of one input ``x`` [1, ...] at each layer (all layers when ``node_ids`` is
     None), channels [first_map, first_map + max_maps), plus the model's output and softmax.
 
-    Vectors (a Linear layer's output) are kept whole. Returns
+    Vectors (a Linear layer's output, or 1×1 maps after global pooling) are kept whole.
+    Returns
     {"maps": {node_id: float32 [k, H, W] or [features]}, "channels": {node_id: total},
     "output": logits, "probabilities": softmax (classifiers)}.
     """
@@ -201,7 +202,8 @@ def capture_activations(model, x, node_ids: Sequence[str] | None = None, max_map
         if isinstance(out, torch.Tensor) and out.dim() >= 2:
             sample = out[0]
             channels[nid] = int(sample.shape[0])
-            kept = sample[first_map:first_map + max_maps] if sample.dim() > 1 else sample
+            spatial = sample.dim() > 1 and sample[0].numel() > 1  # 1×1 maps are a vector
+            kept = sample[first_map:first_map + max_maps] if spatial else sample
             maps[nid] = kept.float().cpu().numpy().copy()
 
     with inference(model), forward_hooks(modules, record):
