@@ -29,13 +29,22 @@ PADDING = QColor("#e6e6e6")
 class MatrixTable(QTableWidget):
     """A small grid of numbers; ``fixed`` cells (padding, outputs) cannot be edited."""
 
+    CELL_W, CELL_H = 44, 28
+
     def __init__(self, editable: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editable = editable
-        self.horizontalHeader().setDefaultSectionSize(38)
-        self.verticalHeader().setDefaultSectionSize(24)
+        self.horizontalHeader().setDefaultSectionSize(self.CELL_W)
+        self.verticalHeader().setDefaultSectionSize(self.CELL_H)
         self.horizontalHeader().hide()
         self.verticalHeader().hide()
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def _fit(self) -> None:
+        """Exactly as large as its cells: the matrices read as matrices, not as sheets."""
+        frame = 2 * self.frameWidth()
+        self.setFixedSize(self.columnCount() * self.CELL_W + frame, self.rowCount() * self.CELL_H + frame)
 
     def set_matrix(self, values: np.ndarray, fixed: np.ndarray | None = None) -> None:
         self.blockSignals(True)
@@ -51,6 +60,7 @@ class MatrixTable(QTableWidget):
                 item.setBackground(PADDING)
             self.setItem(r, c, item)
         self.blockSignals(False)
+        self._fit()
 
     def matrix(self) -> np.ndarray:
         """The numbers shown; a cell that is not a number reads as 0."""
@@ -108,12 +118,18 @@ class ArithmeticPanel(QWidget):
         controls.addWidget(self.lecture)
         controls.addStretch(1)
         grid = QGridLayout()
-        for col, (title, table) in enumerate((("Input (padding grey)", self.input_table),
-                                              ("Kernel", self.kernel_table), ("Output", self.output_table))):
+        top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+        for col, (title, table) in enumerate((("Input (padding grey)", self.input_table), ("∗", None),
+                                              ("Kernel", self.kernel_table), ("=", None),
+                                              ("Output", self.output_table))):
+            if table is None:
+                sign = QLabel(f"<span style='font-size:20pt'>{title}</span>", self)
+                grid.addWidget(sign, 1, col, Qt.AlignmentFlag.AlignVCenter)
+                continue
             grid.addWidget(QLabel(f"<b>{title}</b>", self), 0, col)
-            grid.addWidget(table, 1, col)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(2, 2)
+            grid.addWidget(table, 1, col, top)
+        grid.setColumnStretch(5, 1)
+        grid.setRowStretch(2, 1)
         stepper = QHBoxLayout()
         stepper.addWidget(self.play)
         stepper.addWidget(self.slider, 1)
