@@ -294,7 +294,8 @@ class Runner:
     def _probe(self, loss: torch.Tensor) -> Iterator:
         s, st = self.s, self.st
         ctx = StepContext(s.model, st.step, st.epoch + 1, loss, s.val_data(), s.bundle.classes,
-                          float(s.scaler.get_scale()) if s.scaler is not None else 1.0)
+                          float(s.scaler.get_scale()) if s.scaler is not None else 1.0,
+                          bundle=s.bundle)  # probes: true-colour samples, image files normalised
         for probe in self.probes:
             yield from probe.after_step(ctx) or ()
 

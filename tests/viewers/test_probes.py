@@ -176,3 +176,18 @@ def test_one_by_one_maps_after_global_pooling_are_kept_whole_as_a_vector():
     captured = P.capture_activations(model, torch.randn(1, 3, 16, 16), max_maps=16)
     shapes = {nid: m.shape for nid, m in captured["maps"].items()}
     assert list(shapes.values()) == [(16, 14, 14), (40, 1, 1), (40,), (4,)]
+
+
+def test_during_a_run_an_image_file_is_prepared_with_the_runs_normalisation():
+    from designer.core.serialize import load
+    from designer.training import DataConfig, TrainingConfig, train
+    from designer.zoo import find
+
+    hook = P.ProbeHook(fraction=1.0, health=False)
+    request = P.ProbeRequest("activations", {"image": np.ones((1, 20, 20), np.float32)})
+    hook.submit(request)
+    config = TrainingConfig(data=DataConfig("digits", {"limit": 160}), epochs=1, batch_size=32, device="cpu")
+    answers = [e for e in train(load(find("digits_cnn")), config, probes=[hook])
+               if isinstance(e, P.ProbeResult) and e.request_id == request.request_id]
+    assert len(answers) == 1 and not answers[0].error, answers
+    assert answers[0].data["input"].shape == (1, 8, 8) and answers[0].step >= 1
