@@ -187,6 +187,8 @@ ACTIVATION = [
     ok("GELU", {"approximate": "tanh"}, M, M),
     ok("GELU", {}, (5,), (5,)),
     ok("SiLU", {}, M, M),
+    ok("Hardswish", {}, M, M),
+    ok("Hardsigmoid", {}, (10,), (10,)),
     ok("Sigmoid", {}, (10,), (10,)),
     ok("Tanh", {}, M, M),
     ok("Softplus", {"beta": 2, "threshold": 10}, M, M),
@@ -228,6 +230,8 @@ MERGE = [
     ok("Add", {}, [M, M], M),
     ok("Add", {}, [(5,), (5,), (5,)], (5,)),
     ok("Multiply", {}, [M, M], M),
+    ok("Multiply", {}, [(3, 1, 1), M], M),  # squeeze-and-excitation channel gate
+    ok("Multiply", {}, [M, (3, 1, 1)], M),
     ok("Concat", {}, [(3, 4, 4), (5, 4, 4)], (8, 4, 4)),
     ok("Concat", {}, [(3,), (4,), (1,)], (8,)),
     ok("Concat", {}, [(2, 6), (3, 6)], (5, 6)),
@@ -235,6 +239,8 @@ MERGE = [
         "is 3×5×4"),
     bad("Add", {}, [(3, 4, 4), (3, 1, 1)], "input 1 is 3×1×1", torch_fails=False),  # no broadcasting
     bad("Multiply", {}, [M, M, (4, 8, 8)], "input 2 is 4×8×8"),
+    bad("Multiply", {}, [(4, 1, 1), M], "input 1 is 3×8×8 but input 0 is 4×1×1"),
+    bad("Multiply", {}, [(3, 8, 1), M], "input 1 is 3×8×8 but input 0 is 3×8×1", torch_fails=False),
     bad("Concat", {}, [(3, 4, 4), (3, 5, 5)], "input 0 is 3×4×4 but input 1 is 3×5×5"),
     bad("Concat", {}, [(3, 4, 4), (3,)], "input 1 is 3;"),
 ]

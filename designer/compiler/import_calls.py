@@ -13,6 +13,7 @@ import torch
 import torch.fx as fx
 import torch.nn.functional as F
 
+from ..layers.merge import is_channel_gate
 from .import_ops import (Context, Layer, Passthrough, Unsupported, _output_size, _pair, _pool_stride,
                          _sample, bind, finish, in_place_name)
 
@@ -68,7 +69,8 @@ _SOFTMAX = ("input", "dim", "_stacklevel", "dtype")
 
 
 def _merge(layer_type: str, stem: str):
-    """Add/Multiply of two tensors of the same shape (no broadcasting, no constants)."""
+    """Add/Multiply of two tensors of the same shape, or a Multiply by a C×1×1 channel gate
+    (squeeze-and-excitation); no other broadcasting, no constants."""
     def convert(node: fx.Node, ctx: Context) -> Layer:
         b = bind(node, ("input", "other", "alpha"), {"alpha": 1}, tensors=2)
         if b["alpha"] != 1:
@@ -78,7 +80,9 @@ def _merge(layer_type: str, stem: str):
             constant = other if ctx.shape(other) is None else a
             raise Unsupported(f"it combines a tensor with the constant {constant!r}; "
                               f"{layer_type} takes tensors only")
-        if ctx.shape(a) != ctx.shape(other):
+        sa, so = ctx.shape(a)[1:], ctx.shape(other)[1:]
+        gate = layer_type == "Multiply" and (is_channel_gate(sa, so) or is_channel_gate(so, sa))
+        if ctx.shape(a) != ctx.shape(other) and not gate:
             raise Unsupported(f"it broadcasts shapes {_sample(ctx.shape(a))} and "
                               f"{_sample(ctx.shape(other))}; {layer_type} needs equal shapes")
         return Layer(layer_type, {}, [a, other], in_place_name(node), stem)
@@ -151,6 +155,8 @@ FUNCTIONS: dict[Any, Callable[[fx.Node, Context], Layer | Passthrough]] = {
     F.gelu: _unary("GELU", ("input", "approximate"), {"approximate": "none"},
                    lambda b: {"approximate": b["approximate"]}, "gelu"),
     F.silu: _unary("SiLU", ("input", "inplace"), {"inplace": False}, stem="silu"),
+    F.hardswish: _unary("Hardswish", ("input", "inplace"), {"inplace": False}, stem="hardswish"),
+    F.hardsigmoid: _unary("Hardsigmoid", ("input", "inplace"), {"inplace": False}, stem="hardsigmoid"),
     torch.sigmoid: _SIGMOID, torch.tanh: _TANH, F.tanh: _TANH,
     F.softplus: _unary("Softplus", ("input", "beta", "threshold"), {"beta": 1.0, "threshold": 20.0},
                        lambda b: {"beta": float(b["beta"]), "threshold": float(b["threshold"])},

@@ -215,6 +215,8 @@ MODULES: dict[type, tuple[str, Callable[[nn.Module, Any], dict]]] = {
     nn.ELU: ("ELU", lambda m, s: {"alpha": float(m.alpha)}),
     nn.GELU: ("GELU", lambda m, s: {"approximate": m.approximate}),
     nn.SiLU: ("SiLU", lambda m, s: {}),
+    nn.Hardswish: ("Hardswish", lambda m, s: {}),
+    nn.Hardsigmoid: ("Hardsigmoid", lambda m, s: {}),
     nn.Sigmoid: ("Sigmoid", lambda m, s: {}),
     nn.Tanh: ("Tanh", lambda m, s: {}),
     nn.Softplus: ("Softplus", lambda m, s: {"beta": float(m.beta), "threshold": float(m.threshold)}),

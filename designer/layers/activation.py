@@ -38,6 +38,8 @@ GELU = _simple(
     Param("approximate", "choice", "none", choices=("none", "tanh")),
 )
 SILU = _simple("SiLU", "x·σ(x) (swish): smooth and non-monotonic.")
+HARDSWISH = _simple("Hardswish", "x·ReLU6(x + 3)/6: a cheap swish, used by MobileNetV3.")
+HARDSIGMOID = _simple("Hardsigmoid", "ReLU6(x + 3)/6: a cheap piecewise-linear sigmoid (MobileNetV3's gates).")
 SIGMOID = _simple("Sigmoid", "1/(1 + e⁻ˣ): squashes to (0, 1); saturates, so gradients can vanish.")
 TANH = _simple("Tanh", "tanh(x): squashes to (−1, 1), zero-centred; saturates.")
 SOFTPLUS = _simple(

@@ -21,6 +21,31 @@ def _same_shapes(name: str):
     return rule
 
 
+def is_channel_gate(gate: Shape, full: Shape) -> bool:
+    """A C×1×1 tensor that scales each channel of a C×H×W map (squeeze-and-excitation)."""
+    return len(gate) == 3 and len(full) == 3 and gate == (full[0], 1, 1) and gate != full
+
+
+def _multiply_shape(p: Params, shapes: list[Shape]) -> Shape:
+    """Equal shapes, or C×1×1 channel gates broadcast over a C×H×W map."""
+    ref_port = max(range(len(shapes)), key=lambda i: (_numel(shapes[i]), -i))
+    ref = shapes[ref_port]
+    for port, shape in enumerate(shapes):
+        if shape != ref and not is_channel_gate(shape, ref):
+            raise ShapeError(
+                f"Multiply needs inputs of the same shape, or a C×1×1 gate of a C×H×W map: "
+                f"input {ref_port} is {fmt_shape(ref)} but input {port} is {fmt_shape(shape)}"
+            )
+    return ref
+
+
+def _numel(shape: Shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
 def _concat_shape(p: Params, shapes: list[Shape]) -> Shape:
     first = shapes[0]
     for port, shape in enumerate(shapes[1:], start=1):
@@ -44,8 +69,9 @@ ADD = LayerSpec(
 MULTIPLY = LayerSpec(
     type="Multiply",
     category="merge",
-    doc="Element-wise product of its inputs (gating, attention).",
-    shape=_same_shapes("Multiply"),
+    doc="Element-wise product of its inputs (gating, attention); a C×1×1 input scales each "
+        "channel of a C×H×W map (squeeze-and-excitation).",
+    shape=_multiply_shape,
     inputs=None,
     torch_kind="function",
 )

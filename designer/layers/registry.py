@@ -63,6 +63,8 @@ for _spec in (
     activation.ELU,
     activation.GELU,
     activation.SILU,
+    activation.HARDSWISH,
+    activation.HARDSIGMOID,
     activation.SIGMOID,
     activation.TANH,
     activation.SOFTPLUS,

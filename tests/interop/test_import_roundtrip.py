@@ -22,6 +22,7 @@ MODELS = {
     "googlenet": ("inception3a", "Inception module"),
     "densenet121": ("features.denseblock1.denselayer1", "dense layer"),
     "mobilenet_v2": ("features.2", "inverted residual"),
+    "mobilenet_v3_small": ("features.1", "inverted residual"),  # Hardswish, SE channel gates
     "squeezenet1_1": ("features.3", "Fire module"),
     "alexnet": ("classifier", "sequence"),
 }
