@@ -291,6 +291,10 @@ def train(build, config, args):
             log(f"the {world} processes agree on the final weights (largest difference {spread:.3g})"
                 if spread == 0 else f"the processes disagree on the final weights by {spread:.3g}")
         status = 0 if spread == 0 else 1
+        # Every rank reaches here before any tears gloo down; a rank leaving early while the
+        # other still holds the group aborts it ("terminate called without an active exception").
+        dist.barrier()
+        del net
         dist.destroy_process_group()
     return status
 
