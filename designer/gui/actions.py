@@ -121,6 +121,8 @@ class WindowActions:
         self._add("zoom_in", "Zoom &In", partial(view.zoom_by, 1.25), _keys(Std.ZoomIn, "Ctrl+="))
         self._add("zoom_out", "Zoom &Out", partial(view.zoom_by, 0.8), _keys(Std.ZoomOut))
         self._add("zoom_reset", "&Actual Size", view.reset_zoom, _keys("Ctrl+0"))
+        self._add("reset_layout", "Reset &Layout", w.reset_layout, (),
+                  "Put every panel back where it was at first start: the canvas in the middle")
         self.theme_group = QActionGroup(w)
         self.theme_group.setExclusive(True)
         for mode in THEMES:
@@ -158,6 +160,7 @@ class WindowActions:
         theme.addActions(self.theme_group.actions())
         self.view_menu.addSeparator()
         self.panels_menu = self.view_menu.addMenu("&Panels")
+        self.view_menu.addAction(a["reset_layout"])
         layout = bar.addMenu("&Layout")
         layout.addAction(a["auto_layout"])
         help_menu = bar.addMenu("&Help")

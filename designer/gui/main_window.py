@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QWidget,
@@ -25,9 +25,11 @@ from ..zoo import find
 from . import recovery
 from .actions import WindowActions
 from .canvas import GraphView
+from .dock_layout import STATE_VERSION, DockLayout, scrolled
 from .document import Document
 from .import_dialog import ImportDialog, ModelImporter
 from .panels.inspector import InspectorPanel
+from .panels.pane_bar import PaneBar
 from .panels.palette import PalettePanel
 from .panels.problems import ProblemsPanel
 from .panels.status import DesignStatus
@@ -37,7 +39,6 @@ from .settings import Settings
 from .theme import ThemeManager
 
 APP_NAME = "Designer"
-READABLE_ZOOM = 0.7
 FILE_FILTER = "Designer networks (*.json);;All files (*)"
 Area = Qt.DockWidgetArea
 Button = QMessageBox.StandardButton
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.theme = theme
         self.docks: dict[str, QDockWidget] = {}
+        self.dock_layout = DockLayout(self)
         self.view = GraphView(self.document, self)
         self.setCentralWidget(self.view)
         self.setDockNestingEnabled(True)
@@ -96,15 +98,20 @@ class MainWindow(QMainWindow):
         from .training_panel import install_training  # Training docks and the Run menu
 
         self.training = install_training(self)
+        viewer_docks = [(name, dock.windowTitle()) for name, dock in self.viewers.docks.items()]
+        self.pane_bar = PaneBar(self, viewer_docks, self)
+        self.statusBar().insertPermanentWidget(0, self.pane_bar)
 
     def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea,
                  object_name: str) -> QDockWidget:
-        """Put ``widget`` in a dock (restored to its saved place) with a View → Panels toggle."""
+        """Put ``widget`` in a dock (restored to its saved place) with a View → Panels toggle.
+        The widget scrolls inside its dock (see dock_layout): it never sets the dock's size."""
         dock = QDockWidget(title, self)
         dock.setObjectName(object_name)
-        dock.setWidget(widget)
+        dock.setWidget(scrolled(widget))
         self.addDockWidget(area, dock)
         self.docks[object_name] = dock
+        self.dock_layout.register(dock, area)
         self.commands.panels_menu.addAction(dock.toggleViewAction())
         if getattr(self, "_layout_restored", False):
             self.restoreDockWidget(dock)
@@ -132,28 +139,26 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             screen = QGuiApplication.primaryScreen().availableGeometry()
             self.resize(min(1440, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.9)))
-        if state is None or not self.restoreState(state):
-            self._default_dock_sizes()
+        self._size_on_show = state is None or not self.restoreState(state, STATE_VERSION)
+        if self._size_on_show:
+            self.dock_layout.apply_default()
         self._layout_restored = True
 
-    def _default_dock_sizes(self) -> None:
-        """First start: narrow side panels and a low bottom strip, the canvas gets the rest."""
-        self.resizeDocks([self.docks["dock_palette"], self.docks["dock_inspector"]], [225, 350],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["dock_summary"]], [200], Qt.Orientation.Vertical)
+    def reset_layout(self) -> None:
+        """View → Reset Layout: the default arrangement, sized for the window as it is now."""
+        self.dock_layout.apply_default()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self._size_on_show:  # the default side widths follow the window's first real size
+            self._size_on_show = False
+            self.dock_layout.size_sides()
 
     # ------------------------------------------------------------ routing
     def show_design(self) -> None:
-        """Fit the design to the canvas; one too tall to read when fitted (a long chain) is
-        shown from its top at a readable zoom instead (F fits it whole)."""
-        view = self.view
-        view.fit_to_view()
-        if view.zoom >= READABLE_ZOOM:
-            return
-        view.zoom_by(READABLE_ZOOM / view.zoom)
-        content = view.graph_scene.itemsBoundingRect()
-        half_height = view.viewport().height() / view.zoom / 2
-        view.centerOn(QPointF(content.center().x(), content.top() - 20 + half_height))
+        """Fit the design to the canvas at a readable zoom (a long one from its top: it
+        scrolls, with the minimap; see GraphView.fit_to_view)."""
+        self.view.fit_to_view()
 
     def focus_node(self, node_id: str) -> None:
         """Select ``node_id`` and centre the canvas on it (summary and problems rows)."""
@@ -162,9 +167,7 @@ class MainWindow(QMainWindow):
             self.view.center_on(node_id)
 
     def show_dock(self, object_name: str) -> None:
-        dock = self.docks[object_name]
-        dock.show()
-        dock.raise_()
+        self.dock_layout.open(object_name)
 
     def _on_view_node_activated(self, node_id: str) -> None:
         self.show_dock("dock_inspector")
@@ -383,7 +386,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        self.settings.set_window_layout(self.saveGeometry(), self.saveState())
+        self.settings.set_window_layout(self.saveGeometry(), self.saveState(STATE_VERSION))
         self.settings.sync()
         self.autosaver.clean_exit()
         self.training.shutdown()  # stop a run and join the worker

@@ -14,7 +14,9 @@ from PySide6.QtGui import QAction, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView, QMenu
 
 from .edge_item import EdgeItem
+from .fit import fit_zoom
 from .group_item import GroupFrameItem, GroupNodeItem
+from .minimap import Minimap
 from .node_item import NodeItem
 from .scene import GraphScene
 from .view_commands import NODES_MIME, CanvasCommands
@@ -54,6 +56,10 @@ class GraphView(CanvasCommands, QGraphicsView):
         self.graph_scene.geometry_changed.connect(self._on_geometry_changed)
         self.rubberBandChanged.connect(self._on_rubber_band)
         document.graph_replaced.connect(self._on_graph_replaced)
+        self.minimap = Minimap(self)
+        self.graph_scene.geometry_changed.connect(self.minimap.invalidate)
+        self.horizontalScrollBar().valueChanged.connect(self.minimap.schedule)
+        self.verticalScrollBar().valueChanged.connect(self.minimap.schedule)
         self._update_scene_rect()
 
     # ================================================================ zoom and pan
@@ -91,19 +97,24 @@ class GraphView(CanvasCommands, QGraphicsView):
         self.centerOn(centre)
 
     def fit_to_view(self) -> None:
-        """Show the whole design (at most at 125 %, so a small design is not blown up)."""
+        """Show the whole design if its node titles stay readable there (at most at 125 %,
+        so a small design is not blown up); a long design is shown at its width, or at the
+        readable zoom, from its top: it scrolls, and the minimap shows where the view is."""
         self.graph_scene.flush()
         rect = self._content_rect()
         if rect.isEmpty():
             return
-        self.setTransform(self.transform().fromScale(1.0, 1.0))
+        port = self.viewport().rect()
+        fit = fit_zoom(rect.width(), rect.height(), port.width(), port.height())
+        self.setTransform(self.transform().fromScale(fit.zoom, fit.zoom))
         self._update_scene_rect()
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom > 1.25 or self.zoom < MIN_ZOOM:
-            z = min(max(self.zoom, MIN_ZOOM), 1.25)
-            self.setTransform(self.transform().fromScale(z, z))
-        self._update_scene_rect()
-        self.centerOn(rect.center())
+        if fit.whole:
+            self.centerOn(rect.center())
+        else:
+            half_w, half_h = port.width() / fit.zoom / 2, port.height() / fit.zoom / 2
+            x = rect.center().x() if rect.width() <= 2 * half_w else rect.left() + half_w
+            self.centerOn(QPointF(x, rect.top() + half_h))
+        self.minimap.sync()
 
     def center_on(self, node_id: str) -> None:
         owner = self.graph_scene.owner_of(node_id)
@@ -123,6 +134,7 @@ class GraphView(CanvasCommands, QGraphicsView):
         mx = self.viewport().width() / max(self.zoom, 1e-6)
         my = self.viewport().height() / max(self.zoom, 1e-6)
         self.setSceneRect(rect.adjusted(-mx, -my, mx, my))
+        self.minimap.schedule()
 
     def _on_geometry_changed(self) -> None:
         rect = self._content_rect()
@@ -271,6 +283,7 @@ class GraphView(CanvasCommands, QGraphicsView):
     def set_dark(self, dark: bool) -> None:
         self.graph_scene.set_dark(dark)
         self.viewport().update()
+        self.minimap.invalidate()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawBackground(painter, rect)

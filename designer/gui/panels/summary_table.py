@@ -8,7 +8,7 @@ analysis, so 500+ rows stay fast. Clicking a row asks to select and centre that 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
@@ -162,18 +162,23 @@ class SummaryPanel(QWidget):
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
         self.model.set_analysis(analysis, self.document.graph.groups)
-        if self.model.rowCount() and not self._sized:
-            self._size_columns()
+        if self.model.rowCount() and not self._sized:  # once per event-loop turn at most
+            self._sized = True
+            QTimer.singleShot(0, self._size_columns)
         self._show_totals(analysis)
         self._on_document_selection_changed(self.document.selection)
 
     def _size_columns(self) -> None:
-        """Fit the columns to the first design shown, with room to breathe."""
-        self.table.resizeColumnsToContents()
+        """Widen every column to its contents (with room to breathe), whichever design is
+        shown: a larger design's numbers are never cut off. Columns only grow, so a column
+        the user widened stays; the table samples at most a few hundred rows."""
+        self._sized = False
         header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(300)
         for col in range(len(COLUMNS)):
-            header.resizeSection(col, header.sectionSize(col) + 24)
-        self._sized = True
+            need = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col)) + 24
+            if header.sectionSize(col) < need:
+                header.resizeSection(col, need)
 
     def _show_totals(self, analysis: Analysis) -> None:
         muted = theme.colors().muted

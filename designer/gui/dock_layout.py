@@ -1,0 +1,140 @@
+"""Where the window's docks go: the canvas in the centre with most of the room.
+
+The default arrangement (first start, and View → Reset Layout):
+
+* the Layers palette on the left, the Inspector and Training tabbed on the right, both
+  narrow (their widths follow the window so that the canvas keeps at least ``CANVAS_SHARE``
+  of the window from 1024×700 up);
+* every other panel (Summary, Problems, training curves, the look-inside views and any dock
+  another part of the app adds at the bottom) tabbed in the bottom area and *collapsed*
+  (hidden) until asked for: the pane buttons in the status bar, View → Panels, a click on
+  the status bar's validity, or a run starting open them.
+
+Each dock's content sits in a scroll area, so a dock can be made as small as the user wants
+(every separator can be dragged) and a view whose content grows (more padding in the
+convolution explorer, a taller table) scrolls instead of re-laying out the window.
+
+The user's arrangement is saved in QSettings on close and restored on start; a state saved
+by an older arrangement (another ``STATE_VERSION``) is ignored.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+
+Area = Qt.DockWidgetArea
+Orientation = Qt.Orientation
+
+STATE_VERSION = 2  # bump when the default arrangement changes: older saved states are ignored
+CANVAS_SHARE = 0.55  # the least share of the window's area the canvas gets by default
+BOTTOM_SHARE = 0.36  # height of the bottom panels (of the window's) when first opened
+MIN_BOTTOM = 160  # a bottom pane opened smaller than this is given BOTTOM_SHARE
+
+
+def side_widths(window_width: int) -> tuple[int, int]:
+    """Default widths of the left (Layers) and right (Inspector) docks for a window width."""
+    left = min(max(round(0.14 * window_width), 150), 220)
+    right = min(max(round(0.22 * window_width), 225), 330)
+    return left, right
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area: the dock can shrink below the widget's minimum
+    size (scroll bars appear) and the widget's size changes never reach the window layout."""
+    area = QScrollArea()
+    area.setObjectName(f"{widget.objectName() or type(widget).__name__}_scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
+class DockLayout:
+    """Remembers each dock's default area (in the order added) and arranges them."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        self.window = window
+        self.areas: dict[str, Area] = {}
+        self._bottom_height = 0
+        # The side panels run the window's full height; the bottom panes sit under the canvas.
+        window.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
+        window.setCorner(Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
+
+    def register(self, dock: QDockWidget, area: Area) -> None:
+        self.areas[dock.objectName()] = area
+        if area in (Area.BottomDockWidgetArea, Area.TopDockWidgetArea):
+            dock.visibilityChanged.connect(lambda visible, d=dock: self._on_bottom_visibility(d, visible))
+
+    def docks_in(self, area: Area) -> list[QDockWidget]:
+        docks = self.window.docks
+        return [docks[name] for name, a in self.areas.items() if a == area and name in docks]
+
+    # ------------------------------------------------------------ the default arrangement
+    def apply_default(self) -> None:
+        """Put every dock back in its default area, tabbed with its neighbours, the side
+        panels shown and the bottom ones collapsed; then size the sides for the window."""
+        w = self.window
+        for area, shown in ((Area.LeftDockWidgetArea, True), (Area.RightDockWidgetArea, True),
+                            (Area.BottomDockWidgetArea, False), (Area.TopDockWidgetArea, False)):
+            group = self.docks_in(area)
+            for dock in group:
+                dock.setFloating(False)
+                w.addDockWidget(area, dock)
+            for dock in group[1:]:
+                w.tabifyDockWidget(group[0], dock)
+            for dock in group:
+                dock.setVisible(shown)
+            if group:
+                group[0].raise_()
+        self._bottom_height = 0
+        self.size_sides()
+
+    def size_sides(self) -> None:
+        left, right = side_widths(self.window.width())
+        for area, width in ((Area.LeftDockWidgetArea, left), (Area.RightDockWidgetArea, right)):
+            visible = [d for d in self.docks_in(area) if d.isVisible() and not d.isFloating()]
+            if visible:
+                self.window.resizeDocks(visible[:1], [width], Orientation.Horizontal)
+
+    # ------------------------------------------------------------ opening panes
+    def open(self, name: str) -> QDockWidget:
+        """Show dock ``name`` in front of its tab group (the bottom pane opens at a useful
+        height when it was collapsed)."""
+        dock = self.window.docks[name]
+        dock.show()
+        dock.raise_()
+        return dock
+
+    def toggle(self, name: str) -> None:
+        """A pane button: open the dock, or collapse it when it is already in front."""
+        dock = self.window.docks[name]
+        if dock.isVisible() and not dock.visibleRegion().isEmpty():
+            dock.hide()
+        else:
+            self.open(name)
+
+    def bottom_open(self) -> bool:
+        return any(d.isVisible() and not d.isFloating() for d in self.docks_in(Area.BottomDockWidgetArea))
+
+    def _on_bottom_visibility(self, dock: QDockWidget, visible: bool) -> None:
+        if dock.isFloating():
+            return
+        if not visible:
+            if dock.height() >= MIN_BOTTOM:
+                self._bottom_height = dock.height()
+            return
+        # Qt gives a re-opened bottom pane its minimum height: give it the last height used.
+        QTimer.singleShot(0, lambda: self._give_height(dock))
+
+    def _give_height(self, dock: QDockWidget) -> None:
+        if not dock.isVisible() or dock.isFloating() or dock.height() >= MIN_BOTTOM:
+            return
+        height = self._bottom_height or round(BOTTOM_SHARE * self.window.height())
+        self.window.resizeDocks([dock], [height], Orientation.Vertical)
+
+
+def canvas_share(window: QMainWindow) -> float:
+    """The share of the window's area the canvas (central widget) has."""
+    canvas = window.centralWidget()
+    return canvas.width() * canvas.height() / max(1, window.width() * window.height())
