@@ -113,6 +113,12 @@ def run(path: str | None = None, screenshot_path: str | None = None,
         theme: str | None = None) -> int:
     """Open the window (blocking until it closes), or write a screenshot and return."""
     check_display(screenshot_path is not None)
+    if screenshot_path is None:
+        from .platform_check import check_xcb
+
+        missing = check_xcb()  # before Qt tries the plugin and blames the wrong library
+        if missing:
+            raise LaunchError(missing)
     create_application()
     if screenshot_path is not None:
         return _run_screenshot(path, screenshot_path, size, select, theme or "light")
