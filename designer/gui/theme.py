@@ -123,6 +123,9 @@ class ThemeManager(QObject):
         self._app.setStyleSheet(DARK_STYLE if dark else "")
         if dark != self._dark:
             self._dark = dark
+            from .plot_theme import restyle_all  # plots too: pyqtgraph ignores the palette
+
+            restyle_all(dark)
             self.theme_changed.emit(dark)
 
     def _on_hints_color_scheme_changed(self, scheme) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
                                QWidget)
 
 from ..panels.param_editors import SpinBox
+from ..plot_theme import restyle
 
 
 class LRFinderDialog(QDialog):
@@ -37,6 +38,7 @@ class LRFinderDialog(QDialog):
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#d62728", width=1.5))
         self.marker.hide()
         self.plot.addItem(self.marker)
+        restyle(self.plot)  # the theme's background and ink
         self.steps = SpinBox(10, 2000, self)
         self.steps.setValue(100)
         self.steps.setSuffix(" steps")

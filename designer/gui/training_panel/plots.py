@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ..plot_theme import restyle
 from .runs import Run
 
 REFRESH_MS = 33  # at most ~30 repaints a second
@@ -73,9 +74,9 @@ class TrainingPlots(QWidget):
                       "lr": self._plot(2, "Learning rate")}
         self.plots["accuracy"].setXLink(self.plots["loss"])
         self.plots["lr"].setXLink(self.plots["loss"])
+        restyle(self.canvas)  # the theme's background and ink
         key = QLabel("thin line: training, per step · dots: training, per epoch · dashed: "
                      "validation, per epoch · x: epochs", self)
-        key.setStyleSheet("color: #666666;")
         key.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from ...training.schedules import schedule_values
+from ..plot_theme import restyle
 
 POINTS_PER_EPOCH = 20  # resolution of the preview (warm-up and steps show as such)
 
@@ -29,6 +30,7 @@ class SchedulePreview(pg.PlotWidget):
         self.setLabel("left", "lr")
         self.getAxis("left").enableAutoSIPrefix(False)
         self.curve = self.plot(pen=pg.mkPen("#1f77b4", width=2))
+        restyle(self)  # the theme's background and ink
 
     def show_config(self, config) -> np.ndarray:
         """Draw ``config``'s schedule; returns the values drawn (one per POINTS_PER_EPOCH)."""

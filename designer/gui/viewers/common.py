@@ -114,6 +114,7 @@ class ViewerBase(QWidget):
             return
         self.status.setText(self.describe(result))
         self.draw(result)
+        self.figure.restyle()  # drawn on white paper: the theme's colours
 
     def _on_session_refresh_due(self) -> None:
         if self.on_screen() and not self.waiting and self.follows_training():

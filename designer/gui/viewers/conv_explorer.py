@@ -11,76 +11,19 @@ the classical kernels, beside the responses of the network's first convolution t
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QSlider, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from ...analysis import conv_explorer as cx
+from .. import theme
 from .common import ViewerBase, conv_nodes
 from .figure import Figure
+from .matrix_table import MatrixTable
 from .tiling import images_hwc, stretch
 
-WINDOW = QColor("#ffe08a")
-OUTPUT = QColor("#ffc34d")
-PADDING = QColor("#e6e6e6")
-
-
-class MatrixTable(QTableWidget):
-    """A small grid of numbers; ``fixed`` cells (padding, outputs) cannot be edited."""
-
-    CELL_W, CELL_H = 44, 28
-
-    def __init__(self, editable: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.editable = editable
-        self.horizontalHeader().setDefaultSectionSize(self.CELL_W)
-        self.verticalHeader().setDefaultSectionSize(self.CELL_H)
-        self.horizontalHeader().hide()
-        self.verticalHeader().hide()
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-    def _fit(self) -> None:
-        """Exactly as large as its cells: the matrices read as matrices, not as sheets."""
-        frame = 2 * self.frameWidth()
-        self.setFixedSize(self.columnCount() * self.CELL_W + frame, self.rowCount() * self.CELL_H + frame)
-
-    def set_matrix(self, values: np.ndarray, fixed: np.ndarray | None = None) -> None:
-        self.blockSignals(True)
-        self.setRowCount(values.shape[0])
-        self.setColumnCount(values.shape[1])
-        for (r, c), value in np.ndenumerate(values):
-            item = QTableWidgetItem(cx.number_text(value).replace("−", "-"))
-            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            locked = not self.editable or (fixed is not None and fixed[r, c])
-            if locked:
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            if fixed is not None and fixed[r, c]:
-                item.setBackground(PADDING)
-            self.setItem(r, c, item)
-        self.blockSignals(False)
-        self._fit()
-
-    def matrix(self) -> np.ndarray:
-        """The numbers shown; a cell that is not a number reads as 0."""
-        out = np.zeros((self.rowCount(), self.columnCount()))
-        for r in range(self.rowCount()):
-            for c in range(self.columnCount()):
-                try:
-                    out[r, c] = float(self.item(r, c).text().replace("−", "-"))
-                except (AttributeError, ValueError):
-                    out[r, c] = 0.0
-        return out
-
-    def highlight(self, cells: set[tuple[int, int]], colour: QColor, fixed: np.ndarray | None = None) -> None:
-        self.blockSignals(True)
-        for r in range(self.rowCount()):
-            for c in range(self.columnCount()):
-                base = PADDING if fixed is not None and fixed[r, c] else QColor("white")
-                self.item(r, c).setBackground(colour if (r, c) in cells else base)
-        self.blockSignals(False)
-
+#: The lecture's "two halves" image: bright left, dark right (a vertical edge in the middle).
+TWO_HALVES = np.array([[10, 10, 10, 0, 0, 0]] * 6, dtype=float)
 
 class ArithmeticPanel(QWidget):
     """Input, kernel, padding, stride → output, formula, and the window step by step."""
@@ -98,6 +41,14 @@ class ArithmeticPanel(QWidget):
         self.size, self.ksize = _spin(self, 2, 12, 6, "input size"), _spin(self, 1, 7, 3, "kernel size")
         self.padding, self.stride = _spin(self, 0, 3, 0, "padding"), _spin(self, 1, 4, 1, "stride")
         self.lecture = QPushButton("Lecture example", self)
+        self.lecture.setToolTip("The lecture's 6×6 image with the vertical-edge kernel")
+        self.halves = QPushButton("Two halves", self)
+        self.halves.setToolTip("The lecture's two-halves image (left three columns 10, right three 0) "
+                               "with the vertical-edge kernel: the edge shows in the middle")
+        self.undo = QPushButton("Undo", self)
+        self.undo.setToolTip("Put back the numbers you had before the last example or preset")
+        self.undo.setEnabled(False)
+        self._history: list[tuple] = []  # states before each example or preset was loaded
         self.formula, self.detail = QLabel(self), QLabel(self)
         self.detail.setWordWrap(True)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -116,6 +67,8 @@ class ArithmeticPanel(QWidget):
             controls.addWidget(QLabel(label, self))
             controls.addWidget(widget)
         controls.addWidget(self.lecture)
+        controls.addWidget(self.halves)
+        controls.addWidget(self.undo)
         controls.addStretch(1)
         grid = QGridLayout()
         top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
@@ -149,19 +102,48 @@ class ArithmeticPanel(QWidget):
         self.padding.valueChanged.connect(self.recompute)
         self.stride.valueChanged.connect(self.recompute)
         self.lecture.clicked.connect(self.load_lecture_example)
+        self.halves.clicked.connect(self.load_two_halves)
+        self.undo.clicked.connect(self.undo_load)
         self.slider.valueChanged.connect(self.show_step)
         self.play.toggled.connect(self._on_play_toggled)
         self.timer.timeout.connect(self._on_timer)
 
     # ----------------------------------------------------------------- editing
     def load_lecture_example(self) -> None:
-        """The lecture's 6×6 image and vertical-edge kernel, no padding, stride 1."""
-        for spin, value in ((self.padding, 0), (self.stride, 1)):
+        """The lecture's 6×6 image and vertical-edge kernel, no padding, stride 1 (Undo
+        puts back what was there)."""
+        self._load_example(cx.LECTURE_IMAGE)
+
+    def load_two_halves(self) -> None:
+        """The lecture's two-halves image and vertical-edge kernel, no padding, stride 1."""
+        self._load_example(TWO_HALVES)
+
+    def _load_example(self, image: np.ndarray) -> None:
+        self._remember()
+        self._set_state(image, cx.PRESETS["vertical edge"], 0, 1)
+        self.preset.setCurrentText("vertical edge")
+
+    def _state(self) -> tuple:
+        return (self.image.copy(), self.kernel.copy(), self.padding.value(), self.stride.value())
+
+    def _remember(self) -> None:
+        """Keep the numbers shown (typed or not) so that Undo can put them back."""
+        self._history.append(self._state())
+        del self._history[:-20]
+        self.undo.setEnabled(True)
+
+    def undo_load(self) -> None:
+        """Put back the state before the last example or kernel preset was loaded."""
+        if self._history:
+            self._set_state(*self._history.pop())
+        self.undo.setEnabled(bool(self._history))
+
+    def _set_state(self, image, kernel, padding: int, stride: int) -> None:
+        for spin, value in ((self.padding, padding), (self.stride, stride)):
             spin.blockSignals(True)
             spin.setValue(value)
             spin.blockSignals(False)
-        self.set_matrices(cx.LECTURE_IMAGE, cx.PRESETS["vertical edge"])
-        self.preset.setCurrentText("vertical edge")
+        self.set_matrices(image, kernel)
 
     def set_matrices(self, image: np.ndarray, kernel: np.ndarray) -> None:
         self.image, self.kernel = np.array(image, float), np.array(kernel, float)
@@ -182,6 +164,7 @@ class ArithmeticPanel(QWidget):
         self.recompute()
 
     def _on_preset_chosen(self, _index: int) -> None:
+        self._remember()
         self.set_matrices(self.image, cx.PRESETS[self.preset.currentText()])
 
     def _on_size_changed(self, n: int) -> None:
@@ -207,7 +190,7 @@ class ArithmeticPanel(QWidget):
         except cx.ConvError as exc:
             self.steps = []
             self.output_table.set_matrix(np.zeros((0, 0)))
-            self.formula.setText(f"<span style='color:#b3261e'>{exc}</span>")
+            self.formula.setText(f"<span style='color:{theme.colors().error}'>{exc}</span>")
             self.detail.setText("")
             return
         self.output_table.set_matrix(out)
@@ -237,10 +220,17 @@ class ArithmeticPanel(QWidget):
         step = self.steps[index]
         kh, kw = self.kernel.shape
         window = {(step.top + r, step.left + c) for r in range(kh) for c in range(kw)}
-        self.input_table.highlight(window, WINDOW, self._padding_mask())
-        self.output_table.highlight({(step.out_row, step.out_col)}, OUTPUT)
+        self.input_table.highlight(window, "window", self._padding_mask())
+        self.output_table.highlight({(step.out_row, step.out_col)}, "output")
         self.detail.setText(f"Step {index + 1} of {len(self.steps)}: output[{step.out_row}, "
                             f"{step.out_col}] = {step.products_text(self.kernel)}")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed: recolour the cells
+            step = self.slider.value()
+            self.recompute()
+            self.slider.setValue(step)
 
     def _on_play_toggled(self, on: bool) -> None:
         self.play.setText("Pause" if on else "Play")
@@ -294,7 +284,11 @@ class ConvExplorerView(ViewerBase):
         self.toolbar.addWidget(self.sample)
         self.add_export_button()
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.arithmetic, "Arithmetic")
+        arithmetic = QScrollArea(self)  # larger matrices scroll; the dock keeps its size
+        arithmetic.setWidgetResizable(True)
+        arithmetic.setFrameShape(QFrame.Shape.NoFrame)
+        arithmetic.setWidget(self.arithmetic)
+        self.tabs.addTab(arithmetic, "Arithmetic")
         self.tabs.addTab(self.scroll, "Convolutions vs image processing")
         self.layout().insertWidget(1, self.tabs, 1)
         self.sample.valueChanged.connect(self.refresh)

@@ -15,6 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
+from .. import plot_theme
+
 INK = "#222222"
 MUTED = "#666666"
 DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive weights
@@ -31,11 +33,17 @@ class Figure(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
+        self.setBackground(plot_theme.colours().background)
         self.setMinimumSize(200, 150)
 
     def reset(self) -> None:
         self.clear()
+        self.setBackground(plot_theme.colours().background)
+
+    def restyle(self, dark: bool | None = None) -> None:
+        """Panels are drawn in the light paper colours; this gives them the theme's
+        (viewers call it after drawing; the theme manager after a theme change)."""
+        plot_theme.restyle(self, dark)
 
     # ----------------------------------------------------------------- panels
     def plot_panel(self, row: int, col: int, title: str = "", rowspan: int = 1, colspan: int = 1,
@@ -95,10 +103,14 @@ class Figure(pg.GraphicsLayoutWidget):
         from pyqtgraph.exporters import ImageExporter
 
         path = Path(path)
-        exporter = ImageExporter(self.scene())
-        exporter.parameters()["width"] = int(width or max(self.width(), 200))
-        exporter.parameters()["background"] = QColor("white")
-        exporter.export(str(path))
+        self.restyle(dark=False)  # an exported picture is on white paper in either theme
+        try:
+            exporter = ImageExporter(self.scene())
+            exporter.parameters()["width"] = int(width or max(self.width(), 200))
+            exporter.parameters()["background"] = QColor("white")
+            exporter.export(str(path))
+        finally:
+            self.restyle()
         if not path.is_file() or path.stat().st_size == 0:
             raise OSError(f"the figure could not be written to {path}")
         return path

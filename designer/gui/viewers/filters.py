@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from .common import ViewerBase, conv_nodes
+from ..plot_theme import restyle
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
 
@@ -71,6 +72,7 @@ class SnapshotStrip(QWidget):
         self.curve = self.plot.plot(pen=pg.mkPen("#1f5aa8", width=1.5))
         self.marker = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#e8a200", width=2))
         self.plot.addItem(self.marker)
+        restyle(self.plot)  # the theme's background and ink
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 0)
         self.slider.setToolTip("Replay the first layer's filters through the run (right end: latest)")

@@ -63,16 +63,26 @@ def _heat_map(figure: Figure, col: int, title: str, matrix: np.ndarray, layers, 
     figure.colour_bar(item, row, col + 1, "", levels, cmap)
 
 
+def _report_colours() -> tuple[str, str]:
+    """Good and bad as readable on the panel's background in the theme in use."""
+    from .. import theme
+
+    c = theme.colors()
+    return c.ok, c.error
+
+
 def _report_lines(loss_check, warnings) -> list[str]:
     lines = []
     if loss_check is not None:
-        mark, colour = ("✓", OK) if loss_check.ok else ("✗", WARN)
+        ok, warn = _report_colours()
+        mark, colour = ("✓", ok) if loss_check.ok else ("✗", warn)
         lines.append(f"<span style='color:{colour}'>{mark}</span> first loss {loss_check.loss:.3f}; "
                      f"ln({loss_check.classes}) = {loss_check.expected:.3f} (a uniform guess)")
+    ok, warn = _report_colours()
     if not warnings:
-        lines.append(f"<span style='color:{OK}'>No problems seen.</span>")
+        lines.append(f"<span style='color:{ok}'>No problems seen.</span>")
     for w in warnings:
-        lines.append(f"<span style='color:{WARN}'>⚠ {w.problem}</span><br/>&nbsp;&nbsp;&nbsp;Fix: {w.fix}")
+        lines.append(f"<span style='color:{warn}'>⚠ {w.problem}</span><br/>&nbsp;&nbsp;&nbsp;Fix: {w.fix}")
     return lines
 
 

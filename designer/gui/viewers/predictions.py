@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from .common import ViewerBase
+from ..plot_theme import keep_colour
 from .figure import COUNTS, Figure, INK, add_text, image_item, label_axis
 from .tiling import images_hwc, tile
 
@@ -47,7 +48,7 @@ def _confusion(figure: Figure, confusion: np.ndarray, classes: list[str], accura
         for (r, c), count in np.ndenumerate(confusion):
             if count:
                 colour = "w" if share[r, c] > 0.6 else INK
-                add_text(plot, str(count), c + 0.5, r + 0.5, color=colour, size=7)
+                keep_colour(add_text(plot, str(count), c + 0.5, r + 0.5, color=colour, size=7))
 
 
 def _per_class(figure: Figure, per_class: np.ndarray, classes: list[str]) -> None:
