@@ -1,0 +1,146 @@
+"""Every view is readable in both themes: each view is rendered in the light and the dark
+theme and the text of each of its labels (titles, axis ticks, heat-map labels, explorer
+cells, curve axes) is measured against its background on the rendered pixels (WCAG ≥ 4.5)."""
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication
+
+from contrast import WCAG_AA, qimage_array, text_contrast
+from designer import figures
+from designer.core import serialize
+from designer.gui.theme import ThemeManager
+from designer.gui.training_panel.plots import TrainingPlots
+from designer.gui.viewers.conv_explorer import ArithmeticPanel, draw_kernel_comparison
+from designer.gui.viewers.figure import Figure
+from designer.zoo import find
+
+pytestmark = pytest.mark.slow
+THEMES = ("light", "dark")
+FIGURES = ("filters", "activations", "confusion", "health", "augmentations", "convolution")
+
+
+@pytest.fixture(scope="module")
+def probe_data():
+    """LeNet-5's probe results at its initial weights (computed once: torch, a few seconds)."""
+    graph = serialize.load(find("lenet5"))
+    data = {kind: figures.compute(graph, kind) for kind in ("filters", "confusion", "health", "augmentations")}
+    data["activations"] = figures.compute(graph, "activations", layer="conv1")
+    return data
+
+
+@pytest.fixture(params=THEMES)
+def theme(request, qapp):
+    """Apply a theme to the application for one test, then put the palette back."""
+    palette, sheet, style = qapp.palette(), qapp.styleSheet(), qapp.style().name()
+    manager = ThemeManager(qapp, request.param)
+    yield request.param
+    manager.deleteLater()
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setStyle(style)
+
+
+def _regions_of_figure(view) -> list[tuple[str, QRect]]:
+    """Where the text of a pyqtgraph view is: visible axes with labels, titles and notes,
+    text labels (view coordinates)."""
+    found = []
+    for item in view.scene().items():
+        if not item.isVisible():
+            continue
+        if isinstance(item, pg.AxisItem):
+            kind = f"axis {item.orientation}"
+        elif isinstance(item, pg.LabelItem) and item.text.strip():
+            kind = f"label {item.text[:30]!r}"
+        elif isinstance(item, pg.TextItem):
+            kind = f"text {item.textItem.toPlainText()[:20]!r}"
+        else:
+            continue
+        # an axis's or label's own layout box (its bounding rect reaches into the plot)
+        box = item.sceneBoundingRect() if isinstance(item, pg.TextItem) else item.mapRectToScene(item.rect())
+        rect = view.mapFromScene(box).boundingRect()
+        rect = rect.intersected(view.rect())
+        if rect.width() > 4 and rect.height() > 4:
+            found.append((kind, rect))
+    return found
+
+
+def _check(image: np.ndarray, regions, what: str) -> None:
+    assert regions, f"{what}: no text found to measure"
+    for kind, rect in regions:
+        region = image[rect.top():rect.bottom() + 1, rect.left():rect.right() + 1]
+        value, background, ink = text_contrast(region)
+        assert value >= WCAG_AA, f"{what}, {kind}: ink {ink} on {background} has contrast {value:.2f}"
+
+
+def _draw(kind: str, figure: Figure, data: dict) -> None:
+    if kind == "convolution":
+        draw_kernel_comparison(figure, data["activations"], "conv1")
+    else:
+        figures._draw(kind, figure, data[kind], None)
+
+
+@pytest.mark.parametrize("kind", FIGURES)
+def test_figures_are_readable(theme, kind, probe_data, qtbot):
+    figure = Figure()
+    qtbot.addWidget(figure)
+    figure.resize(1000, 640)
+    _draw(kind, figure, probe_data)
+    figure.restyle()  # as the viewers do after drawing
+    figure.show()
+    QApplication.processEvents()
+    image = qimage_array(figure.grab().toImage())
+    background = tuple(int(v) for v in image[2, 2])
+    assert (sum(background) < 200) == (theme == "dark"), f"{kind}: the figure is {background} in {theme}"
+    _check(image, _regions_of_figure(figure), f"{kind} in {theme}")
+
+
+def test_training_curves_are_readable(theme, qtbot):
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(900, 300)
+    plots.show()
+    QApplication.processEvents()
+    image = qimage_array(plots.canvas.grab().toImage())
+    _check(image, _regions_of_figure(plots.canvas), f"training curves in {theme}")
+
+
+def test_explorer_cells_are_readable(theme, qtbot):
+    panel = ArithmeticPanel()
+    qtbot.addWidget(panel)
+    panel.padding.setValue(1)  # padding cells too
+    panel.load_two_halves()
+    panel.padding.setValue(1)
+    panel.show_step(3)  # a highlighted window and output cell
+    panel.show()
+    QApplication.processEvents()
+    for table in (panel.input_table, panel.kernel_table, panel.output_table):
+        image = qimage_array(table.viewport().grab().toImage())
+        regions = []
+        for r in range(table.rowCount()):
+            for c in range(table.columnCount()):
+                rect = table.visualItemRect(table.item(r, c)).adjusted(2, 2, -2, -2)
+                regions.append((f"cell {r},{c} {table.item(r, c).text()!r}", rect))
+        _check(image, regions, f"explorer in {theme}")
+
+
+def test_switching_the_theme_restyles_plots_already_drawn(qapp, qtbot):
+    palette, sheet, style = qapp.palette(), qapp.styleSheet(), qapp.style().name()
+    manager = ThemeManager(qapp, "light")
+    try:
+        plots = TrainingPlots()
+        qtbot.addWidget(plots)
+        plots.resize(900, 300)
+        plots.show()
+        manager.set_mode("dark")
+        QApplication.processEvents()
+        image = qimage_array(plots.canvas.grab().toImage())
+        assert sum(int(v) for v in image[2, 2]) < 200
+        _check(image, _regions_of_figure(plots.canvas), "training curves after switching to dark")
+    finally:
+        manager.deleteLater()
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+        qapp.setStyle(style)
