@@ -21,7 +21,7 @@ by an older arrangement (another ``STATE_VERSION``) is ignored.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabBar, QWidget
 
 Area = Qt.DockWidgetArea
 Orientation = Qt.Orientation
@@ -34,8 +34,8 @@ MIN_BOTTOM = 160  # a bottom pane opened smaller than this is given BOTTOM_SHARE
 
 def side_widths(window_width: int) -> tuple[int, int]:
     """Default widths of the left (Layers) and right (Inspector) docks for a window width."""
-    left = min(max(round(0.14 * window_width), 150), 220)
-    right = min(max(round(0.22 * window_width), 225), 330)
+    left = min(max(round(0.14 * window_width), 140), 210)
+    right = min(max(round(0.35 * window_width) - 154, 225), 350)  # 225 at 1024 px, 350 at 1440
     return left, right
 
 
@@ -89,6 +89,7 @@ class DockLayout:
                 group[0].raise_()
         self._bottom_height = 0
         self.size_sides()
+        self.tidy_tab_bars()
 
     def size_sides(self) -> None:
         left, right = side_widths(self.window.width())
@@ -96,6 +97,10 @@ class DockLayout:
             visible = [d for d in self.docks_in(area) if d.isVisible() and not d.isFloating()]
             if visible:
                 self.window.resizeDocks(visible[:1], [width], Orientation.Horizontal)
+
+    def tidy_tab_bars(self) -> None:
+        """Hide stray tab bars once the layout has settled (see ``stray_tab_bars``)."""
+        QTimer.singleShot(0, lambda: [bar.hide() for bar in stray_tab_bars(self.window)])
 
     # ------------------------------------------------------------ opening panes
     def open(self, name: str) -> QDockWidget:
@@ -118,6 +123,7 @@ class DockLayout:
         return any(d.isVisible() and not d.isFloating() for d in self.docks_in(Area.BottomDockWidgetArea))
 
     def _on_bottom_visibility(self, dock: QDockWidget, visible: bool) -> None:
+        self.tidy_tab_bars()
         if dock.isFloating():
             return
         if not visible:
@@ -132,6 +138,24 @@ class DockLayout:
             return
         height = self._bottom_height or round(BOTTOM_SHARE * self.window.height())
         self.window.resizeDocks([dock], [height], Orientation.Vertical)
+
+
+def stray_tab_bars(window: QMainWindow) -> list[QTabBar]:
+    """Dock tab bars that QMainWindow left shown although no visible dock group uses them
+    (after restoreState or re-tabbing, Qt can leave an old bar at its old place, over the
+    palette or the canvas). A bar in use sits right under the visible dock of its current tab."""
+    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+    stray = []
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is not window or not bar.isVisible():
+            continue
+        box = bar.geometry()
+        titles = {bar.tabText(i) for i in range(bar.count())}
+        used = any(d.windowTitle() in titles and abs(d.geometry().bottom() - box.top()) <= 8
+                   and d.geometry().left() - 8 <= box.left() <= d.geometry().right() for d in docks)
+        if not used:
+            stray.append(bar)
+    return stray
 
 
 def canvas_share(window: QMainWindow) -> float:

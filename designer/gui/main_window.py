@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         if self._size_on_show:  # the default side widths follow the window's first real size
             self._size_on_show = False
             self.dock_layout.size_sides()
+        self.dock_layout.tidy_tab_bars()
 
     # ------------------------------------------------------------ routing
     def show_design(self) -> None:
