@@ -90,6 +90,12 @@ def vgg16_layout_and_dark_theme(d: Driver) -> None:
     d.drag(w.mapToGlobal(QPoint(gap, y)), w.mapToGlobal(QPoint(gap - 120, y)))
     d.wait(lambda: right.width() >= width + 80, f"dragging the separator left widens the Inspector "
            f"(was {width}, now {right.width()})")
+    left = w.docks["dock_palette"]
+    width = left.width()
+    gap = (left.geometry().right() + w.view.geometry().left()) // 2
+    d.drag(w.mapToGlobal(QPoint(gap, y)), w.mapToGlobal(QPoint(gap + 100, y)))
+    d.wait(lambda: left.width() >= width + 60, f"dragging the separator right widens the Layers "
+           f"(was {width}, now {left.width()})")
     d.shot("separators-dragged")
     d.menu("View", "Theme", "Dark")
     d.wait(lambda: w.theme is not None and w.theme.dark, "the dark theme")
