@@ -34,7 +34,7 @@ MIN_BOTTOM = 160  # a bottom pane opened smaller than this is given BOTTOM_SHARE
 
 def side_widths(window_width: int) -> tuple[int, int]:
     """Default widths of the left (Layers) and right (Inspector) docks for a window width."""
-    left = min(max(round(0.14 * window_width), 140), 210)
+    left = min(max(round(0.14 * window_width), 150), 210)
     right = min(max(round(0.35 * window_width) - 154, 225), 350)  # 225 at 1024 px, 350 at 1440
     return left, right
 

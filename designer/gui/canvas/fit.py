@@ -13,6 +13,7 @@ from dataclasses import dataclass
 TITLE_PX = 12  # pixel size of the node-title font at 100 %
 TITLE_MIN_PX = 9  # node titles are at least this many screen pixels tall after Fit
 MAX_FIT_ZOOM = 1.25  # a small design is not blown up
+TALL_MAX_ZOOM = 1.0  # a design too long to fit readably is shown at its width, at most 100 %
 
 
 def readable_zoom(title_px: float = TITLE_PX) -> float:
@@ -38,5 +39,5 @@ def fit_zoom(content_w: float, content_h: float, view_w: float, view_h: float,
     whole = min(view_w / content_w, view_h / content_h, max_zoom)
     if whole >= min_zoom:
         return Fit(whole, True)
-    width = min(view_w / content_w, max_zoom)
+    width = min(view_w / content_w, TALL_MAX_ZOOM)  # a long chain: more of it, at 100 % at most
     return Fit(max(width, min_zoom), False)

@@ -66,10 +66,12 @@ class ArithmeticPanel(QWidget):
                               ("Padding", self.padding), ("Stride", self.stride)):
             controls.addWidget(QLabel(label, self))
             controls.addWidget(widget)
-        controls.addWidget(self.lecture)
-        controls.addWidget(self.halves)
-        controls.addWidget(self.undo)
         controls.addStretch(1)
+        examples = QHBoxLayout()  # a second row: the first stays narrow enough for a side dock
+        examples.addWidget(QLabel("Examples", self))
+        for button in (self.lecture, self.halves, self.undo):
+            examples.addWidget(button)
+        examples.addStretch(1)
         grid = QGridLayout()
         top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
         for col, (title, table) in enumerate((("Input (padding grey)", self.input_table), ("∗", None),
@@ -88,6 +90,7 @@ class ArithmeticPanel(QWidget):
         stepper.addWidget(self.slider, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addLayout(examples)
         layout.addLayout(grid, 1)
         layout.addWidget(self.formula)
         layout.addLayout(stepper)
