@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ..core import serialize
 from ..core.serialize import DesignFileError
+from .theme import level_colour
 
 SOURCE_HINT = "torchvision:resnet18, package.module:callable or path/to/file.py:callable"
 #: Importing module:callable or file.py:callable runs that code, as Python's import does.
@@ -56,7 +57,7 @@ class ImportDialog(QDialog):
         self.shape = QLineEdit("3 224 224", self)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828")
+        self.error.setStyleSheet(f"color: {level_colour('error')}")
         self.error.hide()
         form = QFormLayout()
         form.addRow("Model", row)

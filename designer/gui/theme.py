@@ -27,7 +27,7 @@ class Colors:
     accent: str
 
 
-LIGHT_COLORS = Colors(error="#c62828", warning="#a86400", ok="#2e7d32", muted="#6b7280", accent="#2d6cdf")
+LIGHT_COLORS = Colors(error="#c62828", warning="#975a00", ok="#2e7d32", muted="#6b7280", accent="#2d6cdf")
 DARK_COLORS = Colors(error="#ff6b6b", warning="#f0b64f", ok="#7bd88f", muted="#9aa3ad", accent="#6aa4ff")
 
 _LIGHT = {
@@ -86,6 +86,13 @@ def is_dark() -> bool:
 
 def colors() -> Colors:
     return DARK_COLORS if is_dark() else LIGHT_COLORS
+
+
+def level_colour(level: str) -> str:
+    """The text colour of a message of ``level`` ("ok"/"info", "warning", "error") that
+    reads on the theme's background; "" for plain text."""
+    c = colors()
+    return {"ok": c.ok, "info": c.ok, "warning": c.warning, "error": c.error}.get(level, "")
 
 
 class ThemeManager(QObject):

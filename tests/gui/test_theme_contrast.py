@@ -144,3 +144,18 @@ def test_switching_the_theme_restyles_plots_already_drawn(qapp, qtbot):
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
         qapp.setStyle(style)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_message_colours_read_on_the_window_background(dark):
+    """Status and message colours (ok, warning, error, muted) against the panels' background."""
+    from contrast import ratio
+
+    from designer.gui.theme import DARK_COLORS, LIGHT_COLORS, _DARK, _LIGHT
+
+    colours, palette = (DARK_COLORS, _DARK) if dark else (LIGHT_COLORS, _LIGHT)
+    for background in (palette["Window"], palette["Base"]):
+        for name in ("ok", "warning", "error"):
+            value = getattr(colours, name)
+            rgb = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in (value, background)]
+            assert ratio(*rgb) >= WCAG_AA, f"{name} {value} on {background}: {float(ratio(*rgb)):.2f}"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout,
 
 from ...training.config import DataConfig
 from ..panels.param_editors import ComboBox, FloatSpinBox, SpinBox
+from ..theme import level_colour
 from .hyperparams import Form, _set, narrow
 
 INT_LIMIT = 2**31 - 1
@@ -204,6 +205,6 @@ class DatasetEditor(Form):
 
     # ----------------------------------------------------------------- verdict
     def show_fit(self, text: str, level: str) -> None:
-        colour = {"ok": "#2e7d32", "error": "#c62828"}.get(level, "")
+        colour = level_colour(level) if level in ("ok", "error") else ""
         self.fit.setStyleSheet(f"color: {colour};" if colour else "")
         self.fit.setText(text)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QVBoxLayout, QWidg
 from ...training.config import DEVICES, OPTIMIZERS, TrainingConfig
 from ...training.schedules import SCHEDULES, ScheduleError
 from ..panels.param_editors import ComboBox, FloatSpinBox, SpinBox
+from ..theme import level_colour
 from .schedule_preview import SchedulePreview
 
 MOMENTUM = ("momentum", "nesterov")
@@ -212,6 +213,6 @@ class RunForm(Form):
                 self.device.setItemText(i, f"{name} ({names[name]})")
 
     def show_memory(self, text: str, level: str) -> None:
-        colour = {"warning": "#b35900", "error": "#c62828"}.get(level, "")
+        colour = level_colour(level) if level in ("warning", "error") else ""
         self.memory.setStyleSheet(f"color: {colour};" if colour else "")
         self.memory.setText(text)

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from ..theme import level_colour
 from .augment_editor import AugmentEditor
 from .dataset_editor import DatasetEditor
 from .hyperparams import OptimiserForm, RunForm
@@ -57,7 +58,7 @@ class TrainingPanel(QWidget):
         self.stale = QLabel("The design changed since this run started: the run goes on with the "
                             "design as it was when Train was pressed.", self)
         self.stale.setWordWrap(True)
-        self.stale.setStyleSheet("color: #b35900;")
+        self.stale.setStyleSheet(f"color: {level_colour('warning')};")
         self.stale.hide()
         self.data = DatasetEditor(self)
         self.augment = AugmentEditor(self)
@@ -118,7 +119,7 @@ class TrainingPanel(QWidget):
     def show_message(self, text: str, level: str = "info") -> None:
         """One plain sentence at the top of the panel (empty text hides it)."""
         self.message.setVisible(bool(text))
-        self.message.setStyleSheet(f"color: {COLOURS.get(level, '')};" if level in COLOURS else "")
+        self.message.setStyleSheet(f"color: {level_colour(level)};" if level in COLOURS else "")
         self.message.setText(text)
         if level != "error" or not text:
             self.adapt_button.setVisible(self._can_adapt() and bool(text))
