@@ -152,6 +152,9 @@ def test_fit_keeps_titles_readable_and_a_long_design_scrolls_with_a_minimap(make
     window.show_design()
     settle(qtbot)
     assert view.zoom * TITLE_PX >= TITLE_MIN_PX
+    assert window.new_design()  # a small design fits whole: no minimap
+    settle(qtbot)
+    assert not view.minimap.isVisible()
 
 
 def test_summary_columns_fit_the_numbers_of_a_large_design(make_window, qtbot):

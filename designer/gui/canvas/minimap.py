@@ -18,6 +18,16 @@ SIZE = 150  # the longer side of the minimap, in pixels
 MARGIN = 10  # from the canvas's corner
 
 
+def _union(rects) -> QRectF:
+    """The rectangle around (left, top, right, bottom) tuples (empty for none)."""
+    rects = list(rects)
+    if not rects:
+        return QRectF()
+    left, top = min(r[0] for r in rects), min(r[1] for r in rects)
+    right, bottom = max(r[2] for r in rects), max(r[3] for r in rects)
+    return QRectF(left, top, right - left, bottom - top)
+
+
 class Minimap(QWidget):
     """Overview child of a GraphView (``view``); positioned by ``view`` in its corner."""
 
@@ -29,6 +39,8 @@ class Minimap(QWidget):
         self._picture: QPixmap | None = None
         self._content = QRectF()
         self._content_stale = True
+        self._content_measured = QRectF()
+        self._boxes = QRectF()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -57,9 +69,10 @@ class Minimap(QWidget):
         if self._content_stale:
             self._content_stale = False
             self._content_measured = self.view.graph_scene.content_rect()
+            self._boxes = _union(box.scene_rect() for box in self.view.graph_scene.boxes())
         content = self._content_measured
         shown = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-        wanted = not content.isEmpty() and not shown.contains(content)
+        wanted = not content.isEmpty() and not shown.contains(self._boxes)  # every box in view: no map
         if content != self._content:
             self._content = content
             self._picture = None
