@@ -74,8 +74,10 @@ def test_pane_buttons_open_a_useful_bottom_pane_and_collapse_it(make_window, qtb
     assert not window.pane_bar.buttons["dock_problems"].isChecked()
 
 
-def test_dragging_the_separator_with_the_mouse_resizes_the_panel(make_window, qtbot):
-    window = make_window()
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 700)])
+def test_dragging_the_separator_with_the_mouse_resizes_the_panel(make_window, qtbot, size):
+    window = make_window(size)
+    window.show_dock("dock_convolution")  # the view that used to pin the separator
     window.show_dock("dock_summary")
     settle(qtbot)
     dock = window.docks["dock_summary"]
@@ -91,6 +93,15 @@ def test_dragging_the_separator_with_the_mouse_resizes_the_panel(make_window, qt
     QTest.mouseRelease(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start - QPoint(0, 160))
     settle(qtbot)
     assert dock.height() >= height + 120
+    start = QPoint(x, dock.geometry().top() - 2)  # and back down, below where it started
+    QTest.mouseMove(window, start)
+    QTest.mousePress(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for dy in range(0, 300, 20):
+        QTest.mouseMove(window, start + QPoint(0, dy))
+        QApplication.processEvents()
+    QTest.mouseRelease(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(0, 300))
+    settle(qtbot)
+    assert dock.height() <= height - 100
 
 
 def test_reset_layout_returns_to_the_default(make_window, qtbot):
