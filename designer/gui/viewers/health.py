@@ -17,8 +17,6 @@ from .figure import DIVERGING, Figure, INK, image_item, label_axis
 from .health_rules import HealthHistory, diagnose, log_gradients
 
 GRAD_LEVELS = (-6.0, 4.0)  # log10 ‖gradient‖: white around 0.1, blue below, red above
-WARN = "#b3261e"
-OK = "#2e7d32"
 
 
 def draw_health(figure: Figure, history: HealthHistory, loss_check=None) -> list:
