@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from designer.core.edits import SetParams
 from designer.gui.canvas.fit import TITLE_MIN_PX, TITLE_PX
 from designer.gui.dock_layout import CANVAS_SHARE, MIN_BOTTOM, canvas_share
 from designer.gui.main_window import MainWindow
@@ -72,6 +73,9 @@ def test_pane_buttons_open_a_useful_bottom_pane_and_collapse_it(make_window, qtb
     settle(qtbot)
     assert not window.docks["dock_problems"].isVisible()
     assert not window.pane_bar.buttons["dock_problems"].isChecked()
+    window.document.push(SetParams("fc1", {"out_features": 0}))  # one error: the count shows
+    window.document.refresh_now()
+    assert window.pane_bar.buttons["dock_problems"].text() == "Problems (1)"
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (1024, 700)])

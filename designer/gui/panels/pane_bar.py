@@ -39,6 +39,8 @@ class PaneBar(QWidget):
             button.setAutoRaise(True)
             button.clicked.connect(lambda _checked=False, n=name: self._on_button_clicked(n))
             dock.visibilityChanged.connect(lambda _v, n=name: self._sync(n))
+            if name == "dock_problems":  # "Problems (3)": the count shows while collapsed
+                dock.windowTitleChanged.connect(button.setText)
             layout.addWidget(button)
             self.buttons[name] = button
             self._sync(name)
