@@ -91,6 +91,20 @@ class DockLayout:
         self.size_sides()
         self.tidy_tab_bars()
 
+    def place_unknown(self, known: list[str] | None) -> None:
+        """After restoring a saved layout: docks it does not know join their default group
+        (tabbed with the first dock of their area), collapsed if that is at the bottom."""
+        if known is None:
+            return
+        for name, area in self.areas.items():
+            dock = self.window.docks.get(name)
+            if dock is None or name in known:
+                continue
+            group = [d for d in self.docks_in(area) if d.objectName() in known]
+            if group:
+                self.window.tabifyDockWidget(group[0], dock)
+            dock.setVisible(area in (Area.LeftDockWidgetArea, Area.RightDockWidgetArea))
+
     def size_sides(self) -> None:
         left, right = side_widths(self.window.width())
         for area, width in ((Area.LeftDockWidgetArea, left), (Area.RightDockWidgetArea, right)):

@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         self._size_on_show = state is None or not self.restoreState(state, STATE_VERSION)
         if self._size_on_show:
             self.dock_layout.apply_default()
+        else:  # a dock the saved layout does not know (added since) goes to its default place
+            self.dock_layout.place_unknown(self.settings.saved_docks())
         self._layout_restored = True
 
     def reset_layout(self) -> None:
@@ -387,7 +389,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        self.settings.set_window_layout(self.saveGeometry(), self.saveState(STATE_VERSION))
+        self.settings.set_window_layout(self.saveGeometry(), self.saveState(STATE_VERSION), list(self.docks))
         self.settings.sync()
         self.autosaver.clean_exit()
         self.training.shutdown()  # stop a run and join the worker

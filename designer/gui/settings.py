@@ -77,9 +77,18 @@ class Settings:
         """The saved (geometry, dock state) of the main window, or None where never saved."""
         return self._bytes("window/geometry"), self._bytes("window/state")
 
-    def set_window_layout(self, geometry: QByteArray, state: QByteArray) -> None:
+    def set_window_layout(self, geometry: QByteArray, state: QByteArray, docks: list[str] | None = None) -> None:
         self._s.setValue("window/geometry", geometry)
         self._s.setValue("window/state", state)
+        if docks is not None:
+            self._s.setValue("window/docks", list(docks))
+
+    def saved_docks(self) -> list[str] | None:
+        """The docks the saved layout knows (None if not recorded)."""
+        value = self._s.value("window/docks")
+        if value is None:
+            return None
+        return [value] if isinstance(value, str) else [str(v) for v in value]
 
     def _bytes(self, key: str) -> QByteArray | None:
         value = self._s.value(key)

@@ -180,3 +180,19 @@ def test_summary_columns_fit_the_numbers_of_a_large_design(make_window, qtbot):
     table = window.summary.table
     for col in range(window.summary.model.columnCount()):
         assert table.columnWidth(col) >= table.sizeHintForColumn(col), col
+
+
+def test_a_dock_added_since_the_layout_was_saved_starts_collapsed(make_window, qtbot, tmp_path):
+    from PySide6.QtCore import Qt as _Qt
+    from PySide6.QtWidgets import QLabel
+
+    first = make_window()
+    first.close()
+    settings = Settings.at(tmp_path / "settings.ini")
+    settings.set_window_layout(*settings.window_layout(), ["dock_palette", "dock_inspector"])
+    second = make_window()  # every other dock is "new" to that saved layout
+    settle(qtbot)
+    assert not second.docks["dock_filters"].isVisible()
+    assert second.docks["dock_training"].isVisible() or second.docks["dock_inspector"].isVisible()
+    extra = second.add_dock(QLabel("extra"), "Extra", _Qt.DockWidgetArea.BottomDockWidgetArea, "dock_extra")
+    assert extra.toggleViewAction() in second.commands.panels_menu.actions()
