@@ -16,16 +16,8 @@ from .style import colour
 
 SIZE = 150  # the longer side of the minimap, in pixels
 MARGIN = 10  # from the canvas's corner
-
-
-def _union(rects) -> QRectF:
-    """The rectangle around (left, top, right, bottom) tuples (empty for none)."""
-    rects = list(rects)
-    if not rects:
-        return QRectF()
-    left, top = min(r[0] for r in rects), min(r[1] for r in rects)
-    right, bottom = max(r[2] for r in rects), max(r[3] for r in rects)
-    return QRectF(left, top, right - left, bottom - top)
+REMEASURE_MS = 200  # at most ~5 re-measures a second while the design changes
+BOX_MARGINS = (70, 20, -90, -20)  # GraphScene.content_rect adds (-70, -20, 90, 20) around the boxes
 
 
 class Minimap(QWidget):
@@ -40,11 +32,14 @@ class Minimap(QWidget):
         self._content = QRectF()
         self._content_stale = True
         self._content_measured = QRectF()
-        self._boxes = QRectF()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.sync)
+        self._remeasure = QTimer(self)
+        self._remeasure.setSingleShot(True)
+        self._remeasure.setInterval(REMEASURE_MS)
+        self._remeasure.timeout.connect(self._on_remeasure_timeout)
         self.hide()
 
     @property
@@ -55,10 +50,21 @@ class Minimap(QWidget):
 
     # ------------------------------------------------------------ state
     def invalidate(self) -> None:
-        """The design's geometry (or the theme) changed: measure and redraw it soon."""
+        """The design's geometry (or the theme) changed: measure and redraw it within
+        ``REMEASURE_MS`` (a drag's stream of changes costs a few passes a second, not one per
+        frame: measuring and drawing a thousand boxes takes a few tens of milliseconds)."""
+        if not self._remeasure.isActive():
+            self._remeasure.start()
+
+    def remeasure(self) -> None:
+        """Measure the design now (Fit, a new design) and show or hide the minimap."""
+        self._remeasure.stop()
         self._content_stale = True
         self._picture = None
-        self.schedule()
+        self.sync()
+
+    def _on_remeasure_timeout(self) -> None:
+        self.remeasure()
 
     def schedule(self) -> None:
         """Sync after this event-loop turn (many scroll and zoom steps make one sync)."""
@@ -69,10 +75,10 @@ class Minimap(QWidget):
         if self._content_stale:
             self._content_stale = False
             self._content_measured = self.view.graph_scene.content_rect()
-            self._boxes = _union(box.scene_rect() for box in self.view.graph_scene.boxes())
         content = self._content_measured
         shown = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-        wanted = not content.isEmpty() and not shown.contains(self._boxes)  # every box in view: no map
+        boxes = content.adjusted(*BOX_MARGINS)  # content_rect less its room for loops and labels
+        wanted = not content.isEmpty() and not shown.contains(boxes)  # every box in view: no map
         if content != self._content:
             self._content = content
             self._picture = None

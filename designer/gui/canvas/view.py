@@ -114,7 +114,7 @@ class GraphView(CanvasCommands, QGraphicsView):
             half_w, half_h = port.width() / fit.zoom / 2, port.height() / fit.zoom / 2
             x = rect.center().x() if rect.width() <= 2 * half_w else rect.left() + half_w
             self.centerOn(QPointF(x, rect.top() + half_h))
-        self.minimap.sync()
+        self.minimap.remeasure()
 
     def center_on(self, node_id: str) -> None:
         owner = self.graph_scene.owner_of(node_id)
