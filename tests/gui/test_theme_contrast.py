@@ -159,3 +159,24 @@ def test_message_colours_read_on_the_window_background(dark):
             value = getattr(colours, name)
             rgb = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in (value, background)]
             assert ratio(*rgb) >= WCAG_AA, f"{name} {value} on {background}: {float(ratio(*rgb)):.2f}"
+
+
+def test_a_figure_redrawn_outside_a_probe_answer_follows_the_theme(qapp, qtbot, probe_data):
+    """A view redraws from its own controls too (filters' scale, the sample): the figure
+    takes the theme's colours after any drawing."""
+    palette, sheet, style = qapp.palette(), qapp.styleSheet(), qapp.style().name()
+    manager = ThemeManager(qapp, "dark")
+    try:
+        figure = Figure()
+        qtbot.addWidget(figure)
+        figure.resize(1000, 640)
+        _draw("filters", figure, probe_data)  # no explicit restyle
+        figure.show()
+        qtbot.wait(20)
+        image = qimage_array(figure.grab().toImage())
+        _check(image, _regions_of_figure(figure), "filters redrawn in dark")
+    finally:
+        manager.deleteLater()
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+        qapp.setStyle(style)

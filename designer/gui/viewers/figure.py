@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from .. import plot_theme
@@ -37,8 +37,11 @@ class Figure(pg.GraphicsLayoutWidget):
         self.setMinimumSize(200, 150)
 
     def reset(self) -> None:
+        """Clear for a new picture; once it is drawn (this event-loop turn), its paper
+        colours become the theme's, whichever code path drew it."""
         self.clear()
         self.setBackground(plot_theme.colours().background)
+        QTimer.singleShot(0, self, self.restyle)
 
     def restyle(self, dark: bool | None = None) -> None:
         """Panels are drawn in the light paper colours; this gives them the theme's
