@@ -27,7 +27,7 @@ class Colors:
     accent: str
 
 
-LIGHT_COLORS = Colors(error="#c62828", warning="#975a00", ok="#2e7d32", muted="#6b7280", accent="#2d6cdf")
+LIGHT_COLORS = Colors(error="#c62828", warning="#975a00", ok="#2e7d32", muted="#636a75", accent="#2d6cdf")
 DARK_COLORS = Colors(error="#ff6b6b", warning="#f0b64f", ok="#7bd88f", muted="#9aa3ad", accent="#6aa4ff")
 
 _LIGHT = {

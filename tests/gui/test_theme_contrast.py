@@ -180,3 +180,48 @@ def test_a_figure_redrawn_outside_a_probe_answer_follows_the_theme(qapp, qtbot, 
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
         qapp.setStyle(style)
+
+
+DOCKS = ("dock_palette", "dock_inspector", "dock_summary", "dock_problems", "dock_training",
+         "dock_training_curves", "dock_filters", "dock_activations", "dock_augmentations", "dock_health",
+         "dock_predictions", "dock_convolution")
+
+
+def test_every_panel_label_is_readable(theme, qtbot, tmp_path, monkeypatch):
+    """Every enabled label, button and check box of every dock, as the window shows it."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QMessageBox
+
+    from designer.gui.main_window import MainWindow
+    from designer.gui.recovery import RecoveryStore
+    from designer.gui.settings import Settings
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    window = MainWindow(settings=Settings.at(tmp_path / "settings.ini"),
+                        recovery_store=RecoveryStore(tmp_path / "recovery"))
+    qtbot.addWidget(window)
+    window.resize(1440, 900)
+    window.show()
+    window.open_example("lenet5")
+    window.focus_node("conv1")
+    measured = 0
+    try:
+        for name in DOCKS:
+            window.show_dock(name)
+            qtbot.wait(30)
+            dock = window.docks[name]
+            image = qimage_array(window.grab().toImage())
+            regions = []
+            for widget in dock.findChildren(QLabel) + dock.findChildren(QAbstractButton):
+                text = widget.text().strip() if hasattr(widget, "text") else ""
+                if not text or not widget.isVisible() or not widget.isEnabled() or widget.width() < 8:
+                    continue
+                top_left = widget.mapTo(window, widget.rect().topLeft())
+                rect = QRect(top_left, widget.size()).intersected(dock.geometry()).intersected(window.rect())
+                if rect.width() > 6 and rect.height() > 6:
+                    regions.append((f"{name} {type(widget).__name__} {text[:30]!r}", rect))
+            if regions:
+                _check(image, regions, f"{name} in {theme}")
+            measured += len(regions)
+        assert measured > 40, f"only {measured} labels measured"
+    finally:
+        window.training.shutdown()
