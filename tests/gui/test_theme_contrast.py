@@ -225,3 +225,29 @@ def test_every_panel_label_is_readable(theme, qtbot, tmp_path, monkeypatch):
         assert measured > 40, f"only {measured} labels measured"
     finally:
         window.training.shutdown()
+
+
+def test_canvas_nodes_are_readable(theme, qtbot):
+    """Node titles on their category colour and the shapes and counts in their bodies."""
+    from designer.gui.canvas import GraphView
+    from designer.gui.canvas.style import HEADER_H
+    from designer.gui.document import Document
+
+    view = GraphView(Document(serialize.load(find("lenet5"))))
+    qtbot.addWidget(view)
+    view.set_dark(theme == "dark")
+    view.resize(900, 1400)
+    view.show()
+    view.reset_zoom()
+    QApplication.processEvents()
+    image = qimage_array(view.viewport().grab().toImage())
+    regions = []
+    for node_id, box in view.graph_scene.nodes.items():
+        left, top, right, bottom = box.scene_rect()
+        for part, (y0, y1) in (("title", (top + 2, top + HEADER_H - 2)), ("body", (top + HEADER_H + 2, bottom - 4))):
+            rect = view.mapFromScene(pg.QtCore.QRectF(left + 4, y0, right - left - 8, y1 - y0)).boundingRect()
+            rect = rect.intersected(view.viewport().rect())
+            if rect.height() > 6:
+                regions.append((f"{node_id} {part}", rect))
+    assert len(regions) >= 20
+    _check(image, regions, f"canvas in {theme}")

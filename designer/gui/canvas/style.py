@@ -86,7 +86,8 @@ def category_colour(layer_type: str) -> str:
 
 @lru_cache(maxsize=None)
 def text_on(fill: str) -> str:
-    """Black or white, whichever reads better on ``fill`` (WCAG relative luminance)."""
+    """White, or black where white would not reach WCAG AA (4.5) and black reads better
+    (WCAG relative luminance): the node titles on their category colours."""
     c = QColor(fill)
 
     def lin(v: float) -> float:
@@ -94,7 +95,7 @@ def text_on(fill: str) -> str:
 
     lum = 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
     on_white, on_black = 1.05 / (lum + 0.05), (lum + 0.05) / 0.05
-    return "#ffffff" if on_white >= 3.0 or on_white >= on_black else "#111111"
+    return "#ffffff" if on_white >= 4.5 or on_white >= on_black else "#000000"
 
 
 @lru_cache(maxsize=None)
