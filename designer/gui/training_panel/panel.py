@@ -119,7 +119,7 @@ class TrainingPanel(QWidget):
     def show_message(self, text: str, level: str = "info") -> None:
         """One plain sentence at the top of the panel (empty text hides it)."""
         self.message.setVisible(bool(text))
-        self.message.setStyleSheet(f"color: {level_colour(level)};" if level in COLOURS else "")
+        self.message.setStyleSheet(f"color: {COLOURS.get(level, '')};" if level in COLOURS else "")
         self.message.setText(text)
         if level != "error" or not text:
             self.adapt_button.setVisible(self._can_adapt() and bool(text))
