@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from ..theme import level_colour
 from .augment_editor import AugmentEditor
 from .dataset_editor import DatasetEditor
 from .hyperparams import OptimiserForm, RunForm
 from .messages import fit_text
+from ..theme import level_colour
 
 COLOURS = {"info": "#1b5e20", "warning": "#b35900", "error": "#c62828"}
 

@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from .common import ViewerBase, conv_nodes
-from ..plot_theme import restyle
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
+from ..plot_theme import restyle
 
 SCALES = ("Shared scale", "Per-filter scale")
 
