@@ -81,12 +81,16 @@ class ViewerBase(QWidget):
             self.export_png(path)
 
     def export_png(self, path: str | Path) -> Path:
-        """Save the figure; the status line says where (or why it failed)."""
+        """Save the figure (on white paper in either theme); the status line says where
+        (or why it failed)."""
         try:
+            self.figure.restyle(dark=False)
             written = self.figure.export_png(path)
         except OSError as exc:
             self.status.setText(f"Could not save the image: {exc}")
             raise
+        finally:
+            self.figure.restyle()
         self.status.setText(f"Saved {written}")
         return written
 

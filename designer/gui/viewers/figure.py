@@ -12,10 +12,8 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics
-
-from .. import plot_theme
 
 INK = "#222222"
 MUTED = "#666666"
@@ -32,6 +30,8 @@ class Figure(pg.GraphicsLayoutWidget):
     """A canvas for one viewer's picture; ``reset`` before drawing a new one."""
 
     def __init__(self, parent=None) -> None:
+        from .. import plot_theme  # (imported here: the theme's colours, see restyle)
+
         super().__init__(parent)
         self.setBackground(plot_theme.colours().background)
         self.setMinimumSize(200, 150)
@@ -39,6 +39,10 @@ class Figure(pg.GraphicsLayoutWidget):
     def reset(self) -> None:
         """Clear for a new picture; once it is drawn (this event-loop turn), its paper
         colours become the theme's, whichever code path drew it."""
+        from PySide6.QtCore import QTimer
+
+        from .. import plot_theme
+
         self.clear()
         self.setBackground(plot_theme.colours().background)
         QTimer.singleShot(0, self, self.restyle)
@@ -46,6 +50,8 @@ class Figure(pg.GraphicsLayoutWidget):
     def restyle(self, dark: bool | None = None) -> None:
         """Panels are drawn in the light paper colours; this gives them the theme's
         (viewers call it after drawing; the theme manager after a theme change)."""
+        from .. import plot_theme
+
         plot_theme.restyle(self, dark)
 
     # ----------------------------------------------------------------- panels
@@ -106,14 +112,10 @@ class Figure(pg.GraphicsLayoutWidget):
         from pyqtgraph.exporters import ImageExporter
 
         path = Path(path)
-        self.restyle(dark=False)  # an exported picture is on white paper in either theme
-        try:
-            exporter = ImageExporter(self.scene())
-            exporter.parameters()["width"] = int(width or max(self.width(), 200))
-            exporter.parameters()["background"] = QColor("white")
-            exporter.export(str(path))
-        finally:
-            self.restyle()
+        exporter = ImageExporter(self.scene())
+        exporter.parameters()["width"] = int(width or max(self.width(), 200))
+        exporter.parameters()["background"] = QColor("white")
+        exporter.export(str(path))
         if not path.is_file() or path.stat().st_size == 0:
             raise OSError(f"the figure could not be written to {path}")
         return path
