@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.commands = WindowActions(self)
         self._build_panels()
+        self._build_pane_bar()
         self.autosaver = Autosaver(self.document, recovery_store or RecoveryStore(), parent=self)
         self._connect()
         self._restore_layout()
@@ -98,6 +99,9 @@ class MainWindow(QMainWindow):
         from .training_panel import install_training  # Training docks and the Run menu
 
         self.training = install_training(self)
+
+    def _build_pane_bar(self) -> None:
+        """Status-bar buttons that open the collapsed bottom panels (see dock_layout)."""
         viewer_docks = [(name, dock.windowTitle()) for name, dock in self.viewers.docks.items()]
         self.pane_bar = PaneBar(self, viewer_docks, self)
         self.statusBar().insertPermanentWidget(0, self.pane_bar)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayou
 from .common import ViewerBase, conv_nodes
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
-from ..plot_theme import restyle
 
 SCALES = ("Shared scale", "Per-filter scale")
 
@@ -72,6 +71,8 @@ class SnapshotStrip(QWidget):
         self.curve = self.plot.plot(pen=pg.mkPen("#1f5aa8", width=1.5))
         self.marker = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#e8a200", width=2))
         self.plot.addItem(self.marker)
+        from ..plot_theme import restyle
+
         restyle(self.plot)  # the theme's background and ink
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 0)
