@@ -21,7 +21,7 @@ by an older arrangement (another ``STATE_VERSION``) is ignored.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabBar, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QMainWindow, QScrollArea, QTabBar, QWidget
 
 Area = Qt.DockWidgetArea
 Orientation = Qt.Orientation
@@ -48,6 +48,14 @@ def scrolled(widget: QWidget) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(widget)
     return area
+
+
+class PanelDock(QDockWidget):
+    """A dock whose content always scrolls: ``setWidget`` puts the widget in a scroll area
+    (unless it scrolls itself), also when a panel is built later and set then."""
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt name)
+        super().setWidget(widget if isinstance(widget, QAbstractScrollArea) else scrolled(widget))
 
 
 class DockLayout:

@@ -25,7 +25,7 @@ from ..zoo import find
 from . import recovery
 from .actions import WindowActions
 from .canvas import GraphView
-from .dock_layout import STATE_VERSION, DockLayout, scrolled
+from .dock_layout import STATE_VERSION, DockLayout, PanelDock
 from .document import Document
 from .import_dialog import ImportDialog, ModelImporter
 from .panels.inspector import InspectorPanel
@@ -110,9 +110,9 @@ class MainWindow(QMainWindow):
                  object_name: str) -> QDockWidget:
         """Put ``widget`` in a dock (restored to its saved place) with a View → Panels toggle.
         The widget scrolls inside its dock (see dock_layout): it never sets the dock's size."""
-        dock = QDockWidget(title, self)
+        dock = PanelDock(title, self)
         dock.setObjectName(object_name)
-        dock.setWidget(scrolled(widget))
+        dock.setWidget(widget)
         self.addDockWidget(area, dock)
         self.docks[object_name] = dock
         self.dock_layout.register(dock, area)

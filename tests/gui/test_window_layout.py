@@ -196,3 +196,16 @@ def test_a_dock_added_since_the_layout_was_saved_starts_collapsed(make_window, q
     assert second.docks["dock_training"].isVisible() or second.docks["dock_inspector"].isVisible()
     extra = second.add_dock(QLabel("extra"), "Extra", _Qt.DockWidgetArea.BottomDockWidgetArea, "dock_extra")
     assert extra.toggleViewAction() in second.commands.panels_menu.actions()
+
+
+def test_a_panel_set_into_its_dock_later_scrolls_too(make_window):
+    """A view built when its dock is first shown (and set then) still scrolls in its dock."""
+    from PySide6.QtWidgets import QLabel, QScrollArea
+
+    window = make_window()
+    dock = window.docks["dock_filters"]
+    big = QLabel("big")
+    big.setMinimumSize(2000, 1500)
+    dock.setWidget(big)
+    assert isinstance(dock.widget(), QScrollArea) and dock.widget().widget() is big
+    assert dock.minimumSizeHint().width() < 400 and dock.minimumSizeHint().height() < 400
