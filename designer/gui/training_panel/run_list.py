@@ -29,7 +29,8 @@ def _swatch(color: str) -> QIcon:
 
 
 def run_text(run: Run) -> str:
-    stale = " · design changed since" if run.stale else ""
+    stale = (f" · of “{run.other_design}”" if run.other_design
+             else " · design changed since" if run.stale else "")
     return f"{run.name} · {STATUS.get(run.status, run.status)}{stale}\n{run.summary()}"
 
 
@@ -57,7 +58,8 @@ class CurvesPanel(QWidget):
                  self._on_continue_clicked),
                 ("file", "Checkpoint…", "Resume a run, or continue from its weights, from a "
                  "checkpoint file (best.pt or last.pt)", self._on_file_clicked),
-                ("remove", "Remove", "Remove the selected run from the list", self._on_remove_clicked))):
+                ("remove", "Remove", "Remove the selected run from the list (its checkpoints stay in its folder)",
+                 self._on_remove_clicked))):
             button = QPushButton(text, self)
             button.setToolTip(tip)
             button.clicked.connect(lambda _c=False, s=slot: s())

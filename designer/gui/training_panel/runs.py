@@ -87,6 +87,9 @@ class Run:
     status: str = "starting"
     message: str = ""
     stale: bool = False
+    other_design: str = ""  # set when another design is opened while this run trains
+    design_path: str = ""  # the design file it was trained from ("" when unsaved)
+    created: float = 0.0  # time.time() when it was started
     visible: bool = True
     started: RunStarted | None = field(default=None, repr=False)
     ended: Finished | Failed | None = field(default=None, repr=False)

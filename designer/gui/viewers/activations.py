@@ -176,6 +176,10 @@ class ActivationsView(ViewerBase):
         self.document.selection_changed.connect(self._on_document_selection_changed)
         session.show_sample.connect(self.show_sample)
 
+    def clear(self) -> None:
+        self.result_data = None
+        super().clear()
+
     # ----------------------------------------------------------------- input choice
     def _sync_controls(self) -> None:
         source = self.source.currentIndex()

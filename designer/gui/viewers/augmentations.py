@@ -53,6 +53,10 @@ class AugmentationsView(ViewerBase):
     def follows_training(self) -> bool:
         return False
 
+    def clear(self) -> None:
+        self._steps = []
+        super().clear()
+
     def _on_again_clicked(self) -> None:
         self._seed += 1
         self.refresh()

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from .common import ViewerBase, conv_nodes
+from .subject import plural
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
 
@@ -116,7 +117,7 @@ class FiltersView(ViewerBase):
         self.first_channel = self._spin("channel", MAX_FILTER_COLS)
         self.add_export_button()
         self.strip = SnapshotStrip(self)
-        self.layout().insertWidget(2, self.strip)
+        self.layout().insertWidget(3, self.strip)
         self.strip.hide()
         self.layer.currentTextChanged.connect(self._on_layer_changed)
         self.scale.currentIndexChanged.connect(self._redraw)
@@ -137,6 +138,12 @@ class FiltersView(ViewerBase):
         spin.setToolTip("Large layers are shown a page at a time: the first index shown")
         self.toolbar.addWidget(spin)
         return spin
+
+    def clear(self) -> None:
+        self.weight, self.node_id, self.grid, self._shown_step = None, None, None, -1
+        self.strip.hide()
+        self.strip.label.setText("")
+        super().clear()
 
     # ----------------------------------------------------------------- layer choice
     def _fill_layers(self, *_args) -> None:
@@ -232,14 +239,14 @@ class FiltersView(ViewerBase):
 
     def _show_snapshot(self, index: int) -> None:
         snap = self.session.history.snapshots[index]
-        self._mark(snap.step, f"snapshot: step {snap.step} ({snap.epoch} epochs done)")
+        self._mark(snap.step, f"snapshot: step {snap.step} ({plural(snap.epoch, 'epoch')} done)")
         if self.layer.currentText() != snap.node_id:
             self.layer.blockSignals(True)
             self.layer.setCurrentText(snap.node_id)
             self.layer.blockSignals(False)
         self.weight, self.node_id = snap.weights, snap.node_id
         self._shown_step = snap.step
-        self.status.setText(f"snapshot at step {snap.step} ({snap.epoch} epochs done)")
+        self.status.setText(f"snapshot at step {snap.step} ({plural(snap.epoch, 'epoch')} done)")
         self._redraw()
 
     def _on_marker_dragged(self, line) -> None:

@@ -1,0 +1,105 @@
+"""The run list follows the design on the canvas, and outlives the app.
+
+A mixin of TrainingSession. When another design is opened, created or reverted, the runs of
+the previous design leave the list (a run still training stays, marked as another design's,
+and never feeds the views), the new design's runs are read back from their folders with
+their curves (run_store), and the views are offered the newest run's last weights when that
+run trained the design as it is. Every run writes its record as it starts, at each epoch
+and when it ends, so the list survives a restart or a crash.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from ...core.serialize import to_dict
+from . import run_store
+from .runs import Run, structure
+
+CURVES_EVERY_EPOCH = 20_000  # rewrite curves.csv at each epoch up to this many step rows
+
+
+class DesignRuns:
+    """Mixin: needs ``document``, ``viewers``, ``runs``, ``current``, ``worker``,
+    ``checkpoint_root``, ``_numbers``, ``_shape`` and the session's signals."""
+
+    def _connect_design_runs(self) -> None:
+        self._runs_graph = self.document.graph  # the design the listed runs belong to
+        self.document.graph_replaced.connect(self._on_document_graph_replaced)
+        self.document.path_changed.connect(self._on_document_path_changed)
+
+    # ----------------------------------------------------------------- another design
+    def _on_document_graph_replaced(self) -> None:
+        graph = self._runs_graph = self.document.graph
+        self._shape = structure(to_dict(graph))
+        active = self.current if self.current is not None and self.worker.busy else None
+        if active is not None and not active.other_design:
+            active.other_design = active.design.get("name") or "another design"
+        self.runs = [active] if active is not None else []
+        self.current = active
+        loaded = self._load_design_runs()
+        self.runs_changed.emit()
+        for run in self.runs:
+            self.run_changed.emit(run)
+        self._show_last_run(loaded)
+
+    def _load_design_runs(self) -> list[Run]:
+        graph = self.document.graph
+        loaded = []
+        for meta in run_store.find_runs(self.checkpoint_root, self.document.path, graph.name, self._shape):
+            self._numbers += 1
+            run = run_store.load_run(meta, self._numbers)
+            if run is None:
+                continue
+            run.design_path = str(meta.get("design_path") or "")
+            run.stale = not run.same_design(self._shape)
+            loaded.append(run)
+        self.runs.extend(loaded)
+        return loaded
+
+    def _show_last_run(self, loaded: list[Run]) -> None:
+        """The views show the newest run's last weights if it trained this design as it is."""
+        if self.viewers is None or not loaded:
+            return
+        last = loaded[-1]
+        checkpoint = last.checkpoint("last")
+        if checkpoint is not None and not last.stale:
+            self.viewers.use_run(checkpoint, last.name, run_store.epochs_done(last))
+
+    def _next_run_name(self) -> str:
+        """``Run N`` numbered among this design's runs (those read back included)."""
+        numbers = [int(m.group(1)) for run in self.runs if not run.other_design
+                   for m in [re.match(r"Run (\d+)", run.name)] if m]
+        return f"Run {max(numbers, default=0) + 1}"
+
+    # ----------------------------------------------------------------- records
+    def _on_document_path_changed(self, path) -> None:
+        """Saved under a (new) name: this design's runs now belong to that file. (Opening a
+        file changes the path too, before the new design's runs are read: nothing to do.)"""
+        if self.document.graph is not self._runs_graph:
+            return
+        for run in self.runs:
+            if not run.other_design and run.design_path != run_store.design_path_text(path):
+                run.design_path = run_store.design_path_text(path)
+                self._record(run, curves=False)
+
+    def _record_started(self, run: Run) -> None:
+        if not run.created:
+            run.created = time.time()
+            run.design_path = run_store.design_path_text(self.document.path)
+        self._record(run, curves=False)
+
+    def _record(self, run: Run, curves: bool = True) -> None:
+        """Write the run's record; a folder that cannot be written is said once, plainly."""
+        try:
+            run_store.save_run(run, run.design_path or None, curves=curves)
+        except OSError as exc:
+            if not getattr(run, "_record_failed", False):
+                run._record_failed = True
+                self.message_changed.emit(f"The run's record could not be saved in {run.folder} "
+                                          f"({exc.strerror or exc}); it will not be listed after a "
+                                          f"restart.", "warning")
+
+    def _record_epoch(self, run: Run) -> None:
+        self._record(run, curves=len(run.steps) <= CURVES_EVERY_EPOCH)
