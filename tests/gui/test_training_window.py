@@ -83,7 +83,8 @@ def test_pause_resume_and_stop_within_a_second_then_resume_from_the_checkpoint(w
     run = session.current
     qtbot.waitUntil(lambda: len(run.steps) >= 2, timeout=RUN_S)
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
-    assert panel.train_button.text() == "Resume"
+    assert panel.pause_button.text() == "Resume" and panel.train_button.text() == "Train"
+    assert not panel.train_button.isEnabled() and "a run is paused" in panel.train_button.toolTip()
     wait_status(qtbot, run, "paused", timeout=5000)
     with qtbot.assertNotEmitted(session.curves_changed, wait=300):
         pass  # paused: no more steps

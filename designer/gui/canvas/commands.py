@@ -32,17 +32,46 @@ def add_node(graph: Graph, layer_type: str, position: Position) -> tuple[Edit, s
 
 
 def insert_into(graph: Graph, edges: list[Edge], layer_type: str, position: Position) -> tuple[Edit, str]:
-    """Put a new layer on ``edges`` (all from one source): source → new → each old target."""
+    """Put a new layer on ``edges`` (all from one source): source → new → each old target.
+
+    In a top-down design the layer goes one row below the source and, where the targets sit
+    closer than a row below it, the targets and what hangs from them move down to make room
+    (one undo step with the insertion). A wire that does not run downwards keeps the layer
+    where it was dropped."""
     spec = registry.get(layer_type)
     if spec is not None and (spec.inputs == 0 or not spec.has_output):
         raise ValueError(f"an {layer_type} cannot sit on an edge; drop it on empty space")
     node = new_node(graph, layer_type, position)
-    if len(edges) == 1:
+    moves = _make_room(graph, edges, node)
+    if len(edges) == 1 and not moves:
         return insert_on_edge(graph, edges[0], node), node.id
     edits: list[Edit] = [RemoveEdge(e) for e in edges]
+    if moves:
+        edits.append(MoveNodes(moves))
     edits += [AddNode(node), AddEdge(Edge(edges[0].src, node.id, 0))]
     edits += [AddEdge(Edge(node.id, e.dst, e.port)) for e in edges]
     return Compound(edits, text=f"Insert {layer_type}"), node.id
+
+
+def _make_room(graph: Graph, edges: list[Edge], node: Node) -> dict[str, tuple[Position, Position]]:
+    """Place ``node`` a row below the wire's source, in its target's column; return the
+    moves that push the targets (and their descendants below the source) down until they
+    are a row below it."""
+    sx, sy = graph.nodes[edges[0].src].position
+    targets = [graph.nodes[e.dst].position for e in edges]
+    top = min(y for _, y in targets)
+    if top <= sy:  # not a downward wire: leave the layer where it was dropped
+        return {}
+    node.position = (min(targets, key=lambda p: p[1])[0], sy + ROW_HEIGHT)  # the target's column
+    shift = sy + 2 * ROW_HEIGHT - top
+    if shift <= 0:  # already a free row between them
+        return {}
+    below = set()
+    for e in edges:
+        below.add(e.dst)
+        below.update(_descendants(graph, e.dst))
+    return {n: (graph.nodes[n].position, (graph.nodes[n].position[0], graph.nodes[n].position[1] + shift))
+            for n in graph.nodes if n in below and graph.nodes[n].position[1] > sy}
 
 
 def add_after(graph: Graph, node_id: str, layer_type: str) -> tuple[Edit, str]:

@@ -48,6 +48,7 @@ class TrainingSession(QObject, DesignRuns):
     state_changed = Signal(str)  # idle, starting, training, paused, stopping, lr_test
     progress_changed = Signal(str, float)  # text, fraction done
     message_changed = Signal(str, str)  # text, level: "", "info", "warning", "error"
+    refused = Signal(str)  # Train was asked for but cannot start: why, in words
     config_changed = Signal(object)  # the TrainingConfig now in the design
     lr_test_finished = Signal(object)  # LRRangeResult
     lr_test_failed = Signal(str)
@@ -153,12 +154,12 @@ class TrainingSession(QObject, DesignRuns):
         self.activate()
         config = self.config
         if self.config_error:
-            self.message_changed.emit(self.config_error, "error")
+            self.refused.emit(self.config_error)
             return None
         fit = self.checks.current_fit()
         if fit is not None and not fit.ok:
             self.checks.fit_changed.emit(fit)
-            self.message_changed.emit(messages.fit_text(fit), "error")
+            self.refused.emit(messages.fit_text(fit))
             return None
         run = self._new_run(to_dict(self.document.graph), config.to_dict())
         self._launch(run, config=copy.deepcopy(run.config))
@@ -197,7 +198,7 @@ class TrainingSession(QObject, DesignRuns):
             return None
         self.activate()
         if not resume and self.config_error:
-            self.message_changed.emit(self.config_error, "error")
+            self.refused.emit(self.config_error)
             return None
         path = Path(path)
         config = {} if resume else self.config.to_dict()
