@@ -72,7 +72,7 @@ def test_train_on_the_default_design_draws_curves_while_the_event_loop_runs(wind
     assert curves.plots.visible_points() > 0
     assert curves.list.count() == 1 and "done" in curves.list.item(0).text()
     assert run.checkpoint("best") and run.checkpoint("last")
-    assert "Finished after 3 epoch(s)" in panel.message.text()
+    assert "Finished after 3 epochs" in panel.message.text()
     assert panel.progress.value() == 1000 and panel.train_button.isEnabled()
 
 

@@ -75,6 +75,7 @@ def _run_menu(window, ui: TrainingUI) -> None:
                              "Learning-rate range test", ui.panel.open_lr_finder),
     }
     menu = window.menuBar().addMenu("&Run")
+    menu.setToolTipsVisible(True)  # a disabled command's tooltip says why
     menu.addActions([ui.actions[n] for n in ("train", "pause", "stop")])
     menu.addSeparator()
     menu.addAction(ui.actions["lr_finder"])

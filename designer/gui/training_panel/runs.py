@@ -197,8 +197,9 @@ def finished_text(event: Finished) -> str:
     """A Finished event in words: why it ended, how long, the best epoch."""
     reason = {"completed": "Finished", "stopped": "Stopped",
               "early_stopping": "Stopped early (no progress)"}.get(event.reason, event.reason)
-    text = (f"{reason} after {event.epochs_done} epoch(s), {event.steps_done:,} steps, "
-            f"{event.train_time_s:.1f} s")
+    epochs = f"{event.epochs_done} epoch{'s' if event.epochs_done != 1 else ''}"
+    steps = f"{event.steps_done:,} step{'s' if event.steps_done != 1 else ''}"
+    text = f"{reason} after {epochs}, {steps}, {event.train_time_s:.1f} s"
     if event.best_epoch:
         acc = event.best_val_accuracy
         text += f"; best validation loss {event.best_val_loss:.4f}"

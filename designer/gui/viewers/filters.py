@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from .common import ViewerBase, conv_nodes
+from ..availability import set_available
 from .subject import plural
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
@@ -212,8 +213,10 @@ class FiltersView(ViewerBase):
         self.first_filter.setMaximum(max(out - 1, 0))
         self.first_channel.setMaximum(max(inp - 1, 0))
         paged_rows = MAX_RGB_FILTERS if inp == 3 else MAX_FILTER_ROWS
-        self.first_filter.setEnabled(out > paged_rows)
-        self.first_channel.setEnabled(inp != 3 and inp > MAX_FILTER_COLS)
+        page = "Large layers are shown a page at a time: the first index shown"
+        set_available(self.first_filter, out > paged_rows, page, f"all {out} filters fit on one page")
+        set_available(self.first_channel, inp != 3 and inp > MAX_FILTER_COLS, page,
+                      "all input channels fit on one page" if inp != 3 else "a colour layer shows RGB tiles")
         self.grid = draw_filters(self.figure, self.weight, self.node_id or "", self.scale.currentIndex() == 1,
                                  self.first_filter.value(), self.first_channel.value())
         self.shown.emit(self.node_id or "")
