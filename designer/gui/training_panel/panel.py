@@ -132,6 +132,7 @@ class TrainingPanel(QWidget):
         s.checks.memory_changed.connect(self.run_form.show_memory)
         s.checks.preview_ready.connect(self.augment.show_preview)
         s.run_changed.connect(self._on_session_run_changed)
+        s.document.graph_replaced.connect(self._on_document_graph_replaced)
 
     # ----------------------------------------------------------------- showing
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -234,6 +235,17 @@ class TrainingPanel(QWidget):
             self.progress_text.setText(f"{run.name}: {run.status.replace('_', ' ')}")
             if run.status == "completed":
                 self.progress.setValue(1000)
+
+    def _on_document_graph_replaced(self) -> None:
+        """Another design: the previous design's run verdict and messages go (a run still
+        training goes on showing its progress, marked as another design's in the run list)."""
+        if self.session.current is not None:
+            return
+        self.progress.setValue(0)
+        self.progress_text.setText("Ready to train.")
+        self.show_message("", "")
+        self.adapt_button.hide()
+        self.stale.hide()
 
     def open_lr_finder(self):
         """Show the learning-rate range test dialog (created once)."""

@@ -203,8 +203,8 @@ class ViewerBase(QWidget):
         raise NotImplementedError
 
     def describe(self, result: ProbeResult) -> str:
-        where = "live" if result.step >= 0 else self.session.source_text()
-        return f"{where}" + (f", step {result.step}" if result.step >= 0 else "")
+        """The status line under a drawn result (the header names the design too)."""
+        return f"live, step {result.step}" if result.step >= 0 else f"drawn from the {self.session.subject.weights_text()}"
 
 
 def conv_nodes(analysis) -> list[str]:
