@@ -57,8 +57,12 @@ def shortcut_rows(window) -> list[tuple[str, str]]:
 
 def show_shortcuts(window) -> None:
     """A table of every action that has a shortcut, as the platform writes it, and the mouse."""
-    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;{html.escape(keys)}</td></tr>"
-                   for name, keys in shortcut_rows(window))
+    rows = shortcut_rows(window)
+    split = len(rows) - len(MOUSE)
+    cells = [f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;{html.escape(keys)}</td></tr>"
+             for name, keys in rows]
+    cells.insert(split, "<tr><td colspan=2><br><b>Mouse, on the canvas</b></td></tr>")
+    rows = "".join(cells)
     QMessageBox.information(window, "Keyboard shortcuts and mouse", f"<table>{rows}</table>")
 
 
