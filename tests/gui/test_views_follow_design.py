@@ -143,3 +143,4 @@ def test_a_run_of_another_design_never_feeds_the_views(window, qtbot, tmp_path):
     session.stop()
     qtbot.waitUntil(lambda: session.state == "idle", timeout=10_000)
     assert viewers.subject.kind == "initial"  # its checkpoint is not shown as this design's
+    assert "Run 1 of “LeNet-5”: stopped" in window.training.panel.progress_text.text()

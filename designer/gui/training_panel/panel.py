@@ -232,7 +232,8 @@ class TrainingPanel(QWidget):
         current = self.session.current
         self.stale.setVisible(current is not None and current.active and current.stale)
         if run is current and not run.active:
-            self.progress_text.setText(f"{run.name}: {run.status.replace('_', ' ')}")
+            of = f" of “{run.other_design}”" if run.other_design else ""
+            self.progress_text.setText(f"{run.name}{of}: {run.status.replace('_', ' ')}")
             if run.status == "completed":
                 self.progress.setValue(1000)
 

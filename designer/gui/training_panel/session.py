@@ -312,7 +312,8 @@ class TrainingSession(QObject, DesignRuns):
             self.run_changed.emit(run)
             self._record(run)
             where = f" Checkpoints (best.pt, last.pt) are in {run.folder}." if run.checkpoint("last") else ""
-            self.message_changed.emit(run.message + where, "info")
+            of = f"{run.name} of “{run.other_design}”: " if run.other_design else ""
+            self.message_changed.emit(of + run.message + where, "info")
 
     def _failed(self, run: Run, event: Failed) -> None:
         self.run_changed.emit(run)
