@@ -10,19 +10,18 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QPushButton
 
 from designer.core import serialize
 from designer.core.graph import Edge
 from designer.gui.actions import shortcut_rows
 from designer.gui.availability import set_available, why_not
-from designer.gui.canvas.port_item import OUT
 from designer.gui.training_panel.messages import clause, fit_text, sentence
 from designer.gui.training_panel.panel import button_states
 from designer.gui.training_panel.plots import TrainingPlots, lr_axis_top
 from designer.gui.training_panel.runs import Run
-from designer.training.events import StepMetrics, RunStarted
+from designer.training.events import RunStarted, StepMetrics
 
 RUN_S = 120_000
 
