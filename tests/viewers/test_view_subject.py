@@ -62,3 +62,19 @@ def test_editing_marks_a_runs_weights_stale_and_undo_clears_it(qtbot, trained_ch
     document.refresh_now()
     assert not session.subject.stale and "edited since" not in view.header_text
     session.shutdown()
+
+
+def test_renaming_the_design_renames_the_header(qtbot, trained_checkpoint):
+    from designer.core.edits import SetMeta
+
+    document = Document(load(find("digits_cnn")))
+    session = ProbeSession(document)
+    view = FiltersView(session)
+    qtbot.addWidget(view)
+    for use in (session.use_design, lambda: session.use_run(trained_checkpoint, "Run 1", 2)):
+        use()
+        document.push(SetMeta(f"Renamed {id(use)}", ""))
+        document.refresh_now()
+        assert view.header_text.startswith(f"Showing: Renamed {id(use)} · ")
+        assert not session.subject.stale  # a name is not the network
+    session.shutdown()

@@ -153,7 +153,7 @@ class ViewerBase(QWidget):
 
     def _show_subject(self, *_args) -> None:
         subject = self.session.subject
-        self.header.setText(f"Showing: {subject.text(self._step)}")
+        self.header.setText(f"Showing: {self.subject_text(subject)}")
         self.header.setStyleSheet("color: #b35900;" if subject.stale else "")
         self.header.setToolTip("What this view shows: the design on the canvas and which weights "
                                "(View → Look Inside chooses a checkpoint or the initial weights)")
@@ -194,6 +194,10 @@ class ViewerBase(QWidget):
 
     def refresh(self) -> None:
         """Ask again for whatever the view shows."""
+
+    def subject_text(self, subject) -> str:
+        """What the header says this view shows (a view that shows no weights says so)."""
+        return subject.text(self._step)
 
     def follows_training(self) -> bool:
         """Whether the view re-asks every few seconds during a run."""

@@ -151,9 +151,10 @@ class ProbeSession(QObject):
                 self._set_subject(ViewSubject(self.document.graph.name), reask=False)
             return
         stale = structure(to_dict(self.document.graph)) != self._subject_shape
-        if stale != self.subject.stale:
-            self.subject = self.subject.edited(stale)
-            self.subject_changed.emit(self.subject)
+        subject = self.subject.edited(stale).named(self.document.graph.name)
+        if subject != self.subject:
+            self.subject = subject
+            self.subject_changed.emit(subject)
 
     # ----------------------------------------------------------------- requests
     def request(self, kind: str, **params) -> int:

@@ -38,6 +38,10 @@ class ViewSubject:
     def edited(self, stale: bool) -> "ViewSubject":
         return replace(self, stale=stale) if stale != self.stale else self
 
+    def named(self, design: str) -> "ViewSubject":
+        """The same weights, the design renamed."""
+        return replace(self, design=design) if design != self.design else self
+
     def weights_text(self, step: int = -1) -> str:
         """Where the weights come from, without the design name."""
         if self.kind == INITIAL:
