@@ -208,7 +208,7 @@ class ViewerBase(QWidget):
 
     def describe(self, result: ProbeResult) -> str:
         """The status line under a drawn result (the header names the design too)."""
-        return f"live, step {result.step}" if result.step >= 0 else f"drawn from the {self.session.subject.weights_text()}"
+        return f"live, step {result.step}" if result.step >= 0 else f"drawn from {self.session.subject.weights_text()}"
 
 
 def conv_nodes(analysis) -> list[str]:
