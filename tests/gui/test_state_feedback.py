@@ -156,7 +156,8 @@ def test_a_layer_dropped_on_a_wire_makes_room_in_one_undo_step(window):
         for b in boxes:
             if a < b:
                 assert not boxes[a].intersects(boxes[b]), (a, b)
-    assert doc.graph.nodes["relu1"].position[1] > doc.graph.nodes[nid].position[1] > doc.graph.nodes["conv1"].position[1]
+    y = {n: doc.graph.nodes[n].position[1] for n in ("conv1", nid, "relu1")}
+    assert y["conv1"] < y[nid] < y["relu1"]
     doc.undo_stack.undo()
     assert serialize.to_dict(doc.graph) == before
 

@@ -208,7 +208,9 @@ class ViewerBase(QWidget):
 
     def describe(self, result: ProbeResult) -> str:
         """The status line under a drawn result (the header names the design too)."""
-        return f"live, step {result.step}" if result.step >= 0 else f"drawn from {self.session.subject.weights_text()}"
+        if result.step >= 0:
+            return f"live, step {result.step}"
+        return f"drawn from {self.session.subject.weights_text()}"
 
 
 def conv_nodes(analysis) -> list[str]:
