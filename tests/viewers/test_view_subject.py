@@ -78,3 +78,21 @@ def test_renaming_the_design_renames_the_header(qtbot, trained_checkpoint):
         assert view.header_text.startswith(f"Showing: Renamed {id(use)} · ")
         assert not session.subject.stale  # a name is not the network
     session.shutdown()
+
+
+def test_choosing_the_initial_weights_during_a_run_shows_them_not_the_run(qtbot):
+    from designer.training.probes import ProbeHook
+
+    session = ProbeSession(Document(load(find("lenet5"))))
+    view = FiltersView(session)
+    view.resize(900, 650)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    hook = ProbeHook()
+    session.attach_training(hook, "Run 1")
+    assert session.live and "Run 1 training now" in view.header_text
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):  # answered on the probe worker, not the hook
+        session.use_design()
+    assert not session.live and "initial weights" in view.header_text and view.weight.shape == (6, 1, 5, 5)
+    session.shutdown()

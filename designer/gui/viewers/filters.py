@@ -231,7 +231,7 @@ class FiltersView(ViewerBase):
         steps, losses = history.loss_curve()
         self.strip.set_history(steps, losses, [s.step for s in snaps])
         newest = snaps[-1]
-        if (self.strip.at_latest and self.layer.currentText() == newest.node_id
+        if (self.strip.at_latest and self.layer.currentText() == newest.node_id and self.session.shows_run
                 and newest.step > self._shown_step and self.on_screen()):  # hidden: refresh() on show
             self._show_snapshot(len(snaps) - 1)
 

@@ -101,8 +101,15 @@ class ProbeSession(QObject):
     # ----------------------------------------------------------------- source
     @property
     def live(self) -> bool:
-        """True while a run is training: requests are answered between its steps."""
-        return self._hook is not None
+        """True while the views show a run training: requests are answered between its
+        steps (the user may pick the initial weights or a checkpoint meanwhile)."""
+        return self._hook is not None and self.subject.kind == LIVE
+
+    @property
+    def shows_run(self) -> bool:
+        """False while a run trains but the user chose other weights to look at: the run's
+        snapshots are then not drawn as if they were those weights."""
+        return self._hook is None or self.subject.kind == LIVE
 
     @property
     def checkpoint(self) -> str:
@@ -160,7 +167,7 @@ class ProbeSession(QObject):
     def request(self, kind: str, **params) -> int:
         """Ask for a probe; the answer comes as result_ready with this request id."""
         request = ProbeRequest(kind, params)
-        if self._hook is not None:
+        if self.live:
             self._hook.submit(request)
         else:
             spec = ModelSpec.of_graph(self.document.graph, self._checkpoint,
