@@ -175,6 +175,8 @@ def test_mixed_precision_only_where_cuda_can_run_it(window):
     form = window.training.panel.run_form
     assert window.training.session.config.mixed_precision  # the design asks for it
     form.set_devices(("cpu",), {"cpu": "CPU"})
+    cuda = form.device.model().item(form.device.findData("cuda"))
+    assert not cuda.isEnabled() and "no cuda device" in cuda.toolTip()
     box = form.mixed_precision
     assert not box.isChecked() and not box.isEnabled() and "no CUDA GPU" in why_not(box)
     form.set_devices(("cpu", "cuda"), {"cpu": "CPU", "cuda": "GPU"})

@@ -233,6 +233,8 @@ class RunForm(Form):
             name = self.device.itemData(i)
             usable = name == "auto" or name in available
             model.item(i).setEnabled(usable)
+            if not usable:  # a greyed-out device says why
+                model.item(i).setToolTip(f"Not available now: this machine has no {name} device")
             if name in names:
                 self.device.setItemText(i, f"{name} ({names[name]})")
         self._cuda = any(str(d).startswith("cuda") for d in available)
