@@ -103,8 +103,13 @@ def load_run(meta: dict, number: int) -> Run | None:
         run.status = "stopped" if run.checkpoint("last") else "failed"
         run.message = ("The app closed during this run; " + ("last.pt keeps its last weights: "
                        "Resume goes on from there." if run.checkpoint("last") else "nothing was saved."))
-    _read_curves(run, folder / CURVES_FILE)
+    read_curves(run, folder)
     return run
+
+
+def read_curves(run: Run, folder: Path | str) -> None:
+    """Append the curves recorded in ``folder`` (if any) to ``run``'s."""
+    _read_curves(run, Path(folder) / CURVES_FILE)
 
 
 def _read_curves(run: Run, path: Path) -> None:

@@ -24,6 +24,7 @@ from ..workers import TrainingWorker
 from . import messages
 from .checks import BackgroundChecks
 from .config_edit import SetTraining
+from . import run_store
 from .design_runs import DesignRuns
 from .progress import Progress
 from .runs import PALETTE, Run, structure
@@ -206,6 +207,7 @@ class TrainingSession(QObject, DesignRuns):
         run = self._new_run(to_dict(self.document.graph), config, name)
         if resume:
             run.folder = path.parent
+            run_store.read_curves(run, run.folder)  # the curves so far, kept in its record
             self._launch(run, config=None, resume_from=str(path))
         else:
             self._launch(run, config=copy.deepcopy(config), continue_from=str(path))
