@@ -95,4 +95,6 @@ def test_choosing_the_initial_weights_during_a_run_shows_them_not_the_run(qtbot)
     with qtbot.waitSignal(view.shown, timeout=WAIT_MS):  # answered on the probe worker, not the hook
         session.use_design()
     assert not session.live and "initial weights" in view.header_text and view.weight.shape == (6, 1, 5, 5)
+    session.detach_training("/nowhere/last.pt", 3)  # the run ends: the user's choice stays
+    assert session.subject.kind == "initial"
     session.shutdown()

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...training.events import Finished, Failed, RunStarted, Snapshot, StepMetrics
 from ...core.serialize import to_dict
+from ...training.events import Finished, Failed, RunStarted, Snapshot, StepMetrics
 from ...training.probes import HealthSample, LossCheck, ProbeHook, ProbeRequest, ProbeResult
 from ..training_panel.runs import structure
 from .backend import ModelBackend, ModelSpec
@@ -206,6 +206,8 @@ class ProbeSession(QObject):
             return
         self._hook = None
         self._refresh.stop()
+        if self.subject.kind != LIVE:  # the user chose other weights meanwhile: they stay
+            return
         run = self.subject.run
         if checkpoint:
             self._checkpoint = str(checkpoint)
