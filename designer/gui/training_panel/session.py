@@ -21,10 +21,9 @@ from ...training.config import ConfigError, TrainingConfig
 from ...training.events import EpochMetrics, Failed, Note, Paused, Resumed, RunStarted, StepMetrics
 from ...training.schedules import ScheduleError
 from ..workers import TrainingWorker
-from . import messages
+from . import messages, run_store
 from .checks import BackgroundChecks
 from .config_edit import SetTraining
-from . import run_store
 from .design_runs import DesignRuns
 from .progress import Progress
 from .runs import PALETTE, Run, structure
