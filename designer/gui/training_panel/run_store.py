@@ -19,6 +19,8 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
+
 from ...core.serialize import write_text_atomic
 from .runs import ENDED, PALETTE, Run
 
@@ -112,27 +114,43 @@ def read_curves(run: Run, folder: Path | str) -> None:
     _read_curves(run, Path(folder) / CURVES_FILE)
 
 
+STEP_FIELDS = ("epoch", "step", "loss", "accuracy", "lr", "samples_per_second")
+EPOCH_FIELDS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "samples_per_second",
+                "epoch_time_s")
+
+
 def _read_curves(run: Run, path: Path) -> None:
+    """Fill the run's step and epoch series from curves.csv (Run.write_csv's columns)."""
     try:
         with path.open(newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                values = {k: _float(v) for k, v in row.items() if k != "kind"}
-                if row.get("kind") == "step":
-                    run.steps.append(values["epoch"], values["step"], values["loss"], values["accuracy"],
-                                     values["lr"], values["samples_per_second"])
-                elif row.get("kind") == "epoch":
-                    run.epochs.append(values["epoch"], values["loss"], values["accuracy"], values["val_loss"],
-                                      values["val_accuracy"], values["lr"], values["samples_per_second"],
-                                      values["epoch_time_s"])
-    except (OSError, ValueError, KeyError, csv.Error):
+            reader = csv.reader(fh)
+            header = next(reader)
+            where = {name: i for i, name in enumerate(header)}
+            steps_at = [where[f] for f in STEP_FIELDS]
+            epochs_at = [where[f] for f in EPOCH_FIELDS]
+            kind = where["kind"]
+            steps, epochs = [], []
+            for row in reader:
+                if row[kind] == "step":
+                    steps.append([row[i] for i in steps_at])
+                elif row[kind] == "epoch":
+                    epochs.append([row[i] for i in epochs_at])
+        step_rows, epoch_rows = _numbers(steps), _numbers(epochs)
+    except (OSError, ValueError, KeyError, IndexError, StopIteration, csv.Error):
         return  # the curves are lost; the run and its checkpoints are still listed
+    if len(step_rows):
+        run.steps.extend(step_rows)
+    if len(epoch_rows):
+        run.epochs.extend(epoch_rows)
 
 
-def _float(text: str | None) -> float:
-    try:
-        return float(text) if text not in (None, "") else math.nan
-    except ValueError:
-        return math.nan
+def _numbers(rows: list[list[str]]) -> np.ndarray:
+    """CSV cells as floats in one numpy pass ("" is NaN); ValueError on a non-number."""
+    if not rows:
+        return np.zeros((0, 0))
+    cells = np.array(rows, dtype=object)
+    cells[cells == ""] = "nan"
+    return cells.astype(float)
 
 
 def _read_json(path: Path):

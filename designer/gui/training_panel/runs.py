@@ -49,6 +49,18 @@ class Series:
         self.n += 1
         self.version += 1
 
+    def extend(self, rows: np.ndarray) -> None:
+        """Append many rows at once ([n, columns]; a run read back from its record)."""
+        rows = np.asarray(rows, float).reshape(-1, len(self.columns))
+        need = self.n + len(rows)
+        if need > self._data.shape[1]:
+            grown = np.full((len(self.columns), max(need, 2 * self.n)), np.nan)
+            grown[:, :self.n] = self._data[:, :self.n]
+            self._data = grown
+        self._data[:, self.n:need] = rows.T
+        self.n = need
+        self.version += 1
+
     def column(self, name: str) -> np.ndarray:
         return self._data[self._index[name], :self.n]
 
