@@ -140,6 +140,11 @@ def test_a_run_of_another_design_never_feeds_the_views(window, qtbot, tmp_path):
     assert "of “LeNet-5”" in item.text()
     view = filters_of(window, qtbot)
     assert view.weight.shape == (8, 1, 5, 5) and "initial weights" in view.header_text
+    assert window.open_example("lenet5")  # its own design again: listed once, followed live
+    assert session.runs == [run] and not run.other_design and viewers.live
+    assert "Run 1 training now" in viewers.subject.text()
+    assert window.open_file(tmp_path / "eight.json")
+    assert not viewers.live and run.other_design == "LeNet-5"
     session.stop()
     qtbot.waitUntil(lambda: session.state == "idle", timeout=10_000)
     assert viewers.subject.kind == "initial"  # its checkpoint is not shown as this design's

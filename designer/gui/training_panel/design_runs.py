@@ -34,20 +34,42 @@ class DesignRuns:
         graph = self._runs_graph = self.document.graph
         self._shape = structure(to_dict(graph))
         active = self.current if self.current is not None and self.worker.busy else None
-        if active is not None and not active.other_design:
-            active.other_design = active.design.get("name") or "another design"
-        self.runs = [active] if active is not None else []
         self.current = active
-        loaded = self._load_design_runs()
+        self.runs = []
+        loaded = self._load_design_runs(skip=active.folder if active is not None else None)
+        if active is not None:  # still training: listed, as this design's or another's
+            mine = self._trained_this_design(active)
+            active.other_design = "" if mine else (active.design.get("name") or "another design")
+            self.runs.append(active)
         self.runs_changed.emit()
         for run in self.runs:
             self.run_changed.emit(run)
-        self._show_last_run(loaded)
+        if active is not None and not active.other_design:
+            self._follow_live(active)
+        else:
+            self._show_last_run(loaded)
 
-    def _load_design_runs(self) -> list[Run]:
+    def _trained_this_design(self, run: Run) -> bool:
+        """Whether ``run`` trains the design now on the canvas (its file; or, unsaved, its
+        name and structure)."""
+        if self.document.path is not None:
+            return run.design_path == run_store.design_path_text(self.document.path)
+        return (not run.design_path and run.design.get("name") == self.document.graph.name
+                and run.same_design(self._shape))
+
+    def _follow_live(self, run: Run) -> None:
+        """The design of the run still training is back on the canvas: the views follow it."""
+        hook = getattr(self, "_probe_hook", None)
+        if self.viewers is not None and hook is not None:
+            self.viewers.attach_training(hook, run.name)
+
+    def _load_design_runs(self, skip=None) -> list[Run]:
         graph = self.document.graph
         loaded = []
+        skipped = run_store.design_path_text(skip) if skip is not None else ""
         for meta in run_store.find_runs(self.checkpoint_root, self.document.path, graph.name, self._shape):
+            if skipped and run_store.design_path_text(meta["folder"]) == skipped:
+                continue  # the run still training (already listed)
             self._numbers += 1
             run = run_store.load_run(meta, self._numbers)
             if run is None:

@@ -242,7 +242,7 @@ class TrainingSession(QObject, DesignRuns):
             return None
         from ...training.probes import ProbeHook
 
-        hook = ProbeHook()
+        hook = self._probe_hook = ProbeHook()
         self.viewers.attach_training(hook, run.name)
         return hook
 
