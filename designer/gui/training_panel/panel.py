@@ -20,6 +20,7 @@ from .hyperparams import OptimiserForm, RunForm
 from .messages import fit_text
 
 COLOURS = {"info": "#1b5e20", "warning": "#b35900", "error": "#c62828"}
+DARK_COLOURS = {"info": "#81c784", "warning": "#ffb74d", "error": "#ef9a9a"}
 BANNER = {"error": "#fdecea", "warning": "#fff4e5"}  # background of an error/warning banner
 FLASH_MS = 700
 TIPS = {"train": "Train a frozen copy of the design with these settings (F5)",
@@ -142,10 +143,16 @@ class TrainingPanel(QWidget):
     def show_message(self, text: str, level: str = "info") -> None:
         """One plain sentence at the top of the panel (empty text hides it)."""
         self.message.setVisible(bool(text))
-        self.message.setStyleSheet(_banner_style(level))
+        self.message.setStyleSheet(_banner_style(level, dark=_is_dark(self)))
+        self._level = level
         self.message.setText(text)
         if level != "error" or not text:
             self.adapt_button.setVisible(self._can_adapt() and bool(text))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange and self.message.text():  # the theme changed
+            self.message.setStyleSheet(_banner_style(getattr(self, "_level", ""), dark=_is_dark(self)))
 
     def _on_session_refused(self, text: str) -> None:
         """Train was pressed but cannot start: say why right under the button, and flash it."""
@@ -259,10 +266,16 @@ class TrainingPanel(QWidget):
         return self._lr_dialog
 
 
-def _banner_style(level: str, flash: bool = False) -> str:
-    """A message's look: coloured text; errors and warnings as a framed banner."""
+def _is_dark(widget: QWidget) -> bool:
+    return widget.palette().window().color().lightness() < 128
+
+
+def _banner_style(level: str, flash: bool = False, dark: bool = False) -> str:
+    """A message's look: coloured text (lighter on a dark theme); errors and warnings as a
+    framed banner with its own background, readable in either theme."""
     colour = COLOURS.get(level, "")
     if level not in BANNER:
+        colour = DARK_COLOURS.get(level, colour) if dark else colour
         return f"color: {colour};" if colour else ""
     background = colour if flash else BANNER[level]
     ink = "white" if flash else colour

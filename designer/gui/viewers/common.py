@@ -154,7 +154,8 @@ class ViewerBase(QWidget):
     def _show_subject(self, *_args) -> None:
         subject = self.session.subject
         self.header.setText(f"Showing: {self.subject_text(subject)}")
-        self.header.setStyleSheet("color: #b35900;" if subject.stale else "")
+        dark = self.palette().window().color().lightness() < 128
+        self.header.setStyleSheet(f"color: {'#ffb74d' if dark else '#b35900'};" if subject.stale else "")
         self.header.setToolTip("What this view shows: the design on the canvas and which weights "
                                "(View → Look Inside chooses a checkpoint or the initial weights)")
 
@@ -171,6 +172,11 @@ class ViewerBase(QWidget):
         while dock is not None and not isinstance(dock, QDockWidget):
             dock = dock.parentWidget()
         return dock is None or dock.isFloating() or not dock.visibleRegion().isEmpty()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange:  # the theme changed: the stale colour too
+            self._show_subject()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
