@@ -81,13 +81,15 @@ class DesignRuns:
         return loaded
 
     def _show_last_run(self, loaded: list[Run]) -> None:
-        """The views show the newest run's last weights if it trained this design as it is."""
-        if self.viewers is None or not loaded:
+        """The views show the last weights of the newest run that left some and trained this
+        design as it is (a run that failed before saving anything is passed over)."""
+        if self.viewers is None:
             return
-        last = loaded[-1]
-        checkpoint = last.checkpoint("last")
-        if checkpoint is not None and not last.stale:
-            self.viewers.use_run(checkpoint, last.name, run_store.epochs_done(last))
+        for run in reversed(loaded):
+            checkpoint = run.checkpoint("last")
+            if checkpoint is not None and not run.stale:
+                self.viewers.use_run(checkpoint, run.name, run_store.epochs_done(run))
+                return
 
     def _next_run_name(self) -> str:
         """``Run N`` numbered among this design's runs (those read back included)."""
