@@ -7,6 +7,7 @@ commands call MainWindow methods; Undo/Redo come from the document's QUndoStack.
 
 from __future__ import annotations
 
+import html
 from functools import partial
 from pathlib import Path
 from typing import Callable
@@ -15,6 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from ..zoo import list_examples
+from .availability import set_available
 from .settings import THEMES
 
 Std = QKeySequence.StandardKey
@@ -33,14 +35,35 @@ def show_about(window) -> None:
                       f"convolutional neural networks visually, on PyTorch.")
 
 
-def show_shortcuts(window) -> None:
-    """A table of every action that has a shortcut, as the platform writes it."""
+#: What the mouse does on the canvas (listed under the shortcuts, and in the README).
+MOUSE = (("Pan the canvas", "drag with the middle button, or hold Space and drag"),
+         ("Zoom", "mouse wheel (around the pointer)"),
+         ("Connect two layers", "drag from an output port to an input port"),
+         ("Insert a layer on a wire", "drop it from the palette onto the wire"),
+         ("Select several", "drag a rectangle on empty canvas, or Ctrl+click"),
+         ("Expand or collapse a block", "double-click it"))
+#: Command names for actions whose text changes with the state (Undo says what it undoes).
+FIXED_NAMES = {"undo": "Undo", "redo": "Redo", "pause": "Pause / Resume"}
+
+
+def shortcut_rows(window) -> list[tuple[str, str]]:
+    """(command, keys) for every action with a shortcut, then the mouse gestures."""
     native = QKeySequence.SequenceFormat.NativeText
-    rows = "".join(
-        f"<tr><td>{a.text().replace('&', '')}</td><td>&nbsp;&nbsp;"
-        f"{', '.join(k.toString(native) for k in a.shortcuts())}</td></tr>"
-        for a in window.commands.by_name.values() if a.shortcuts())
-    QMessageBox.information(window, "Keyboard shortcuts", f"<table>{rows}</table>")
+    rows = [(FIXED_NAMES.get(name, a.text().replace("&", "")),
+             ", ".join(k.toString(native) for k in a.shortcuts()))
+            for name, a in window.commands.by_name.items() if a.shortcuts()]
+    return rows + list(MOUSE)
+
+
+def show_shortcuts(window) -> None:
+    """A table of every action that has a shortcut, as the platform writes it, and the mouse."""
+    rows = shortcut_rows(window)
+    split = len(rows) - len(MOUSE)
+    cells = [f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;{html.escape(keys)}</td></tr>"
+             for name, keys in rows]
+    cells.insert(split, "<tr><td colspan=2><br><b>Mouse, on the canvas</b></td></tr>")
+    rows = "".join(cells)
+    QMessageBox.information(window, "Keyboard shortcuts and mouse", f"<table>{rows}</table>")
 
 
 def _keys(*keys) -> list[QKeySequence]:
@@ -106,6 +129,7 @@ class WindowActions:
             action.setObjectName(f"action_{name}")
             w.addAction(action)
             self.by_name[name] = action
+        self._explain_undo(stack, undo, redo)
         self._add("cut", "Cu&t", view.cut_selection, _keys(Std.Cut))
         self._add("copy", "&Copy", view.copy_selection, _keys(Std.Copy))
         self._add("paste", "&Paste", view.paste, _keys(Std.Paste))
@@ -115,6 +139,26 @@ class WindowActions:
         self._add("group", "&Group", view.group_selection, _keys("Ctrl+G"),
                   "Make the selected layers a named block that can be collapsed")
         self._add("ungroup", "U&ngroup", view.ungroup_selection, _keys("Ctrl+Shift+G"))
+
+    def _explain_undo(self, stack, undo: QAction, redo: QAction) -> None:
+        """Undo/Redo say what they would do, or why they cannot; Revert why it is off."""
+        def sync(*_args) -> None:
+            try:
+                _sync()
+            except RuntimeError:  # the window is being torn down
+                pass
+
+        def _sync() -> None:
+            set_available(undo, stack.canUndo(), f"Undo {stack.undoText()}".strip(), "nothing to undo")
+            set_available(redo, stack.canRedo(), f"Redo {stack.redoText()}".strip(), "nothing to redo")
+            document = self.window.document
+            set_available(self.by_name["revert"], document.path is not None and document.modified,
+                          "Discard the changes since the last save",
+                          "the design was never saved" if document.path is None else "there are no unsaved changes")
+
+        for signal in (stack.indexChanged, stack.cleanChanged, self.window.document.path_changed):
+            signal.connect(sync)
+        sync()
 
     def _view_actions(self, w, view) -> None:
         self._add("fit", "&Fit to Window", view.fit_to_view, _keys("F"), "Show the whole design")
@@ -165,6 +209,8 @@ class WindowActions:
         layout.addAction(a["auto_layout"])
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([a["shortcuts"], a["about"]])
+        for menu in (file, edit):  # a disabled command's tooltip says why
+            menu.setToolTipsVisible(True)
 
     def _fill_examples_menu(self, menu: QMenu) -> None:
         for example in list_examples():

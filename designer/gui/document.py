@@ -83,6 +83,17 @@ class Document(QObject):
         self.undo_stack.push(EditCommand(self._graph, edit))
         return True
 
+    def apply_view_state(self, edit: Edit) -> bool:
+        """Apply a change of view state that the design file keeps (a block's expanded or
+        collapsed look, and the layout around it): no undo entry, the modified flag stays
+        as it is. False (and edit_refused) if it was refused."""
+        try:
+            edit.apply(self._graph)
+        except (ValueError, KeyError) as exc:
+            self.edit_refused.emit(str(exc))
+            return False
+        return True
+
     def _on_clean_changed(self, clean: bool) -> None:
         self.modified_changed.emit(not clean)
 

@@ -88,8 +88,9 @@ def wanted_width(info: DatasetInfo, loss: str, current: int | None) -> int:
 
 def _design_problems(analysis: Analysis) -> list[str]:
     if not analysis.valid:
-        first = "; ".join(str(i.message) for i in analysis.errors[:3])
-        return [f"the design has {len(analysis.errors)} error(s) to fix first: {first}"]
+        first = "; ".join(str(i.message).strip().rstrip(".") for i in analysis.errors[:3])
+        count = len(analysis.errors)
+        return [f"the design has {count} error{'s' if count != 1 else ''} to fix first: {first}"]
     if len(analysis.inputs) != 1:
         return [f"the design has {len(analysis.inputs)} Inputs; training on one dataset needs "
                 f"exactly one"]

@@ -18,7 +18,7 @@ def lenet_window(qtbot, tmp_path, monkeypatch):
     window = MainWindow(settings=Settings.at(tmp_path / "settings.ini"),
                         recovery_store=RecoveryStore(tmp_path / "recovery"))
     qtbot.addWidget(window)
+    window.training.session.checkpoint_root = tmp_path / "runs"  # before opening: runs are read back
     window.open_example("lenet5")
-    window.training.session.checkpoint_root = tmp_path / "runs"
     yield window
     window.training.shutdown()

@@ -92,3 +92,25 @@ def test_toggle_and_ungroup_and_delete_revert_exactly():
     assert commands.delete(graph, [], []) is None
     with pytest.raises(ValueError, match="no layer type"):
         commands.add_node(graph, "Nope", (0, 0))
+
+
+def test_inserting_on_a_skip_wire_finds_a_free_column():
+    from designer.core.graph import Graph, Node
+    from designer.core.layout import NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT
+
+    graph = Graph("skip")
+    for i, (nid, kind) in enumerate((("input", "Input"), ("conv", "Conv2d"), ("relu", "ReLU"), ("add", "Add"),
+                                     ("output", "Output"))):
+        graph.add_node(Node(nid, kind, {}, (0.0, i * ROW_HEIGHT)))
+    for src, dst, port in (("input", "conv", 0), ("conv", "relu", 0), ("relu", "add", 0), ("input", "add", 1),
+                           ("add", "output", 0)):
+        graph.add_edge(Edge(src, dst, port))
+    edit, nid = commands.insert_into(graph, [Edge("input", "add", 1)], "BatchNorm2d", (0, 0))
+    after = exact_revert(graph, edit)
+    spots = {n["id"]: n["position"] for n in after["nodes"]}
+    assert spots[nid][1] == ROW_HEIGHT and spots[nid][0] != 0.0  # beside conv, not on it
+    for a in spots:
+        for b in spots:
+            if a < b:
+                dx, dy = abs(spots[a][0] - spots[b][0]), abs(spots[a][1] - spots[b][1])
+                assert dx >= NODE_WIDTH or dy >= NODE_HEIGHT, (a, b)

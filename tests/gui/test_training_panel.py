@@ -274,6 +274,7 @@ def test_resume_from_a_checkpoint_file_and_refuse_another_design(window, session
     assert resumed is not first and resumed.folder == last.parent
     qtbot.waitUntil(lambda: resumed.started is not None, timeout=RUN_S)
     assert resumed.started.start_step == first.ended.steps_done
+    assert len(resumed.steps) >= 2  # the curves so far, read back from the run's record
     session.stop()
     qtbot.waitUntil(lambda: not resumed.active and session.state == "idle", timeout=60_000)
     window.document.push(SetParams("fc1", {"out_features": 32}))

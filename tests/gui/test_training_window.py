@@ -73,7 +73,7 @@ def test_train_on_the_default_design_draws_curves_while_the_event_loop_runs(wind
     assert curves.plots.visible_points() > 0
     assert curves.list.count() == 1 and "done" in curves.list.item(0).text()
     assert run.checkpoint("best") and run.checkpoint("last")
-    assert "Finished after 3 epoch(s)" in panel.message.text()
+    assert "Finished after 3 epochs" in panel.message.text()
     assert panel.progress.value() == 1000 and panel.train_button.isEnabled()
 
 
@@ -84,7 +84,8 @@ def test_pause_resume_and_stop_within_a_second_then_resume_from_the_checkpoint(w
     run = session.current
     qtbot.waitUntil(lambda: len(run.steps) >= 2, timeout=RUN_S)
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
-    assert panel.train_button.text() == "Resume"
+    assert panel.pause_button.text() == "Resume" and panel.train_button.text() == "Train"
+    assert not panel.train_button.isEnabled() and "a run is paused" in panel.train_button.toolTip()
     wait_status(qtbot, run, "paused", timeout=RUN_S)
     with qtbot.assertNotEmitted(session.curves_changed, wait=300):
         pass  # paused: no more steps

@@ -62,7 +62,7 @@ def test_problems_that_adaptation_cannot_fix():
     broken = mlp()
     broken.set_params("fc1", {"out_features": 0})
     report = check_fit(broken, _info("gaussians"))
-    assert not report.ok and "error(s) to fix first" in report.problems[0]
+    assert not report.ok and "1 error to fix first" in report.problems[0]
 
 
 def test_regression_target_with_cross_entropy(tmp_path):

@@ -11,10 +11,12 @@ from ...core.builder import ID_STEMS
 from ...core.edits import (AddEdge, AddNode, Compound, Edit, MoveNodes, RemoveEdge,
                            RemoveNodes, SetGroups, insert_on_edge)
 from ...core.graph import Edge, Graph, Group, Node
-from ...core.layout import ROW_HEIGHT, group_chains, group_members, layered_layout
+from ...core.layout import (COLUMN_WIDTH, NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, group_chains, group_members,
+                            layered_layout)
 from ...layers import registry
 
 Position = tuple[float, float]
+GAP = 8.0  # the least space between two nodes placed by a command
 
 
 def new_node(graph: Graph, layer_type: str, position: Position) -> Node:
@@ -32,17 +34,59 @@ def add_node(graph: Graph, layer_type: str, position: Position) -> tuple[Edit, s
 
 
 def insert_into(graph: Graph, edges: list[Edge], layer_type: str, position: Position) -> tuple[Edit, str]:
-    """Put a new layer on ``edges`` (all from one source): source → new → each old target."""
+    """Put a new layer on ``edges`` (all from one source): source → new → each old target.
+
+    In a top-down design the layer goes one row below the source and, where the targets sit
+    closer than a row below it, the targets and what hangs from them move down to make room
+    (one undo step with the insertion). A wire that does not run downwards keeps the layer
+    where it was dropped."""
     spec = registry.get(layer_type)
     if spec is not None and (spec.inputs == 0 or not spec.has_output):
         raise ValueError(f"an {layer_type} cannot sit on an edge; drop it on empty space")
     node = new_node(graph, layer_type, position)
-    if len(edges) == 1:
+    moves = _make_room(graph, edges, node)
+    if len(edges) == 1 and not moves:
         return insert_on_edge(graph, edges[0], node), node.id
     edits: list[Edit] = [RemoveEdge(e) for e in edges]
+    if moves:
+        edits.append(MoveNodes(moves))
     edits += [AddNode(node), AddEdge(Edge(edges[0].src, node.id, 0))]
     edits += [AddEdge(Edge(node.id, e.dst, e.port)) for e in edges]
     return Compound(edits, text=f"Insert {layer_type}"), node.id
+
+
+def _make_room(graph: Graph, edges: list[Edge], node: Node) -> dict[str, tuple[Position, Position]]:
+    """Place ``node`` a row below the wire's source, in its target's column (or the nearest
+    free column beside it, e.g. on a skip connection); return the moves that push the
+    targets (and their descendants below the source) down until they are a row below it."""
+    sx, sy = graph.nodes[edges[0].src].position
+    targets = [graph.nodes[e.dst].position for e in edges]
+    top = min(y for _, y in targets)
+    if top <= sy:  # not a downward wire: leave the layer where it was dropped
+        return {}
+    shift = sy + 2 * ROW_HEIGHT - top
+    moves = {}
+    if shift > 0:  # no free row between them yet
+        below = set()
+        for e in edges:
+            below.add(e.dst)
+            below.update(_descendants(graph, e.dst))
+        moves = {n: (graph.nodes[n].position, (graph.nodes[n].position[0], graph.nodes[n].position[1] + shift))
+                 for n in graph.nodes if n in below and graph.nodes[n].position[1] > sy}
+    placed = [moves[n][1] if n in moves else graph.nodes[n].position for n in graph.nodes]
+    node.position = free_spot(placed, min(targets, key=lambda p: p[1])[0], sy + ROW_HEIGHT)
+    return moves
+
+
+def free_spot(positions, x: float, y: float) -> Position:
+    """(x, y) if no node there overlaps a node put at it, else the nearest column (right
+    first, then left) where none does."""
+    row = [px for px, py in positions if abs(py - y) < NODE_HEIGHT + GAP]
+    for k in range(0, 64):
+        for cx in ((x,) if k == 0 else (x + k * COLUMN_WIDTH, x - k * COLUMN_WIDTH)):
+            if all(abs(px - cx) >= NODE_WIDTH + GAP for px in row):
+                return (cx, y)
+    return (x, y)
 
 
 def add_after(graph: Graph, node_id: str, layer_type: str) -> tuple[Edit, str]:

@@ -74,10 +74,9 @@ class SceneGestures:
         if gesture is None:
             return
         edge, message = gesture.finish(pos)
+        self.status_message.emit(message if edge is None and message else "")  # the drag's hint goes
         if edge is not None:
             self.document.push(AddEdge(edge, text=f"Connect {edge.src} → {edge.dst}"))
-        elif message:
-            self.status_message.emit(message)
 
     def _cancel_gestures(self) -> None:
         if self._connect is not None:
@@ -104,8 +103,14 @@ class SceneGestures:
         return None
 
     # ================================================================ groups, activation
-    def request_toggle(self, group_id: str) -> None:
-        self.push_or_report(lambda: commands.toggle(self.graph, group_id))
+    def request_toggle(self, group_id: str) -> bool:
+        """Expand or collapse a block: view state, not a document change (no undo entry)."""
+        try:
+            edit = commands.toggle(self.graph, group_id)
+        except ValueError as exc:
+            self.status_message.emit(str(exc))
+            return False
+        return self.document.apply_view_state(edit)
 
     def item_activated(self, box: BoxItem) -> None:
         if isinstance(box, GroupNodeItem):

@@ -253,6 +253,7 @@ class GraphView(CanvasCommands, QGraphicsView):
 
     def dragLeaveEvent(self, event) -> None:
         self._highlight(None)
+        self.status_message.emit("")  # the drop hint no longer applies
         super().dragLeaveEvent(event)
 
     def dropEvent(self, event) -> None:
@@ -261,6 +262,7 @@ class GraphView(CanvasCommands, QGraphicsView):
             super().dropEvent(event)
             return
         self._highlight(None)
+        self.status_message.emit("")  # clear the drop hint; a refusal below replaces it
         layer_type = bytes(mime.data(LAYER_MIME)).decode("utf-8").strip()
         pos = self.mapToScene(event.position().toPoint())
         edge = self.graph_scene.edge_at(pos)

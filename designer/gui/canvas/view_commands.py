@@ -169,7 +169,7 @@ class CanvasCommands:
         return scene.push_or_report(lambda: commands.ungroup(graph, groups))
 
     def toggle_group(self, group_id: str) -> bool:
-        return self.graph_scene.push_or_report(lambda: commands.toggle(self.document.graph, group_id))
+        return self.graph_scene.request_toggle(group_id)
 
     def auto_layout(self) -> bool:
         done = self.graph_scene.push_or_report(lambda: commands.auto_layout(self.document.graph))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...layers.spec import MAX_DIM, Param
+from ..availability import set_available
 
 FLOAT_LIMIT = 1e12
 
@@ -273,13 +274,16 @@ class OptionalPairEditor(ParamEditor):
 
     def _show(self, value: Any) -> None:
         self.auto.setChecked(value is None)
-        self.pair.setEnabled(value is not None)
+        self._sync_pair(value is not None)
         if value is not None:
             self.pair.set_value(value)
 
     def _on_auto_toggled(self, auto: bool) -> None:
-        self.pair.setEnabled(not auto)
+        self._sync_pair(not auto)
         self._emit_and_commit()
+
+    def _sync_pair(self, own: bool) -> None:
+        set_available(self.pair, own, "", "it follows the kernel size: untick “= kernel” to set it")
 
 
 class PaddingEditor(ParamEditor):
@@ -333,13 +337,17 @@ class GroupsEditor(ParamEditor):
 
     def _show(self, value: Any) -> None:
         self.depthwise.setChecked(value == "depthwise")
-        self.spin.setEnabled(value != "depthwise")
+        self._sync_spin(value != "depthwise")
         if value != "depthwise":
             self.spin.setValue(int(value))
 
     def _on_depthwise_toggled(self, on: bool) -> None:
-        self.spin.setEnabled(not on)
+        self._sync_spin(not on)
         self._emit_and_commit()
+
+    def _sync_spin(self, own: bool) -> None:
+        set_available(self.spin, own, "Channel groups", "depthwise: one group per input channel; "
+                      "untick “depthwise” to set a number")
 
 
 class ShapeEditor(ParamEditor):
@@ -375,8 +383,10 @@ class ShapeEditor(ParamEditor):
         self._count = count
         for i, spin in enumerate(self.spins):
             spin.setVisible(i < count)
-        self.add_button.setEnabled(count < self.MAX_DIMS)
-        self.remove_button.setEnabled(count > 1)
+        set_available(self.add_button, count < self.MAX_DIMS, "Add a dimension (e.g. [F] → [C, H, W] "
+                      "takes three)", f"a shape has at most {self.MAX_DIMS} dimensions")
+        set_available(self.remove_button, count > 1, "Remove the last dimension",
+                      "a shape needs at least one dimension")
 
     def _resize(self, count: int) -> None:
         if 1 <= count <= self.MAX_DIMS:

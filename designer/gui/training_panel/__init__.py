@@ -19,7 +19,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
-from .panel import TrainingPanel
+from ..availability import set_available
+from .panel import TrainingPanel, button_states
 from .run_list import CurvesPanel
 from .session import TrainingSession
 
@@ -65,7 +66,7 @@ def _action(window, name: str, text: str, keys: str, tip: str, slot) -> QAction:
 def _run_menu(window, ui: TrainingUI) -> None:
     s = ui.session
     ui.actions = {
-        "train": _action(window, "train", "&Train", "F5", "Train the design (or resume a paused run)",
+        "train": _action(window, "train", "&Train", "F5", "Train the design with its settings",
                          ui.panel.train_or_resume),
         "pause": _action(window, "pause", "&Pause", "F6", "Pause the run (F6 again resumes it)",
                          ui.panel.toggle_pause),
@@ -74,6 +75,7 @@ def _run_menu(window, ui: TrainingUI) -> None:
                              "Learning-rate range test", ui.panel.open_lr_finder),
     }
     menu = window.menuBar().addMenu("&Run")
+    menu.setToolTipsVisible(True)  # a disabled command's tooltip says why
     menu.addActions([ui.actions[n] for n in ("train", "pause", "stop")])
     menu.addSeparator()
     menu.addAction(ui.actions["lr_finder"])
@@ -81,16 +83,24 @@ def _run_menu(window, ui: TrainingUI) -> None:
     if help_menu is not None:  # Run goes before Help
         window.menuBar().insertMenu(help_menu, menu)
 
+    tips = {name: action.toolTip() for name, action in ui.actions.items()}
+
     def on_state(state: str) -> None:
-        ui.actions["train"].setEnabled(state in ("idle", "paused"))
-        ui.actions["pause"].setEnabled(state in ("training", "paused"))
         ui.actions["pause"].setText("&Resume" if state == "paused" else "&Pause")
-        ui.actions["stop"].setEnabled(state in ("starting", "training", "paused", "lr_test"))
-        ui.actions["lr_finder"].setEnabled(state in ("idle", "lr_test"))
+        for name, key in (("train", "train"), ("pause", "pause"), ("stop", "stop"), ("lr_finder", "lr")):
+            enabled, why = button_states(state)[key]
+            tip = "Go on with the paused run" if name == "pause" and state == "paused" else tips[name]
+            set_available(ui.actions[name], enabled, tip, why)
         if state == "starting":
             ui.show()
 
+    def on_refused(_text: str) -> None:  # answer where the user looks: the panel by the button
+        ui.show()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage("Training did not start: the Training panel says why.", 8000)
+
     s.state_changed.connect(on_state)
+    s.refused.connect(on_refused)
     on_state(s.state)
 
 

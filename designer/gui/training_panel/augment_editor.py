@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QP
                                QSizePolicy, QVBoxLayout, QWidget)
 
 from ...training.augment import AUGMENTATIONS, AugmentError, AugmentStep
+from ..availability import set_available
 from ..panels.param_editors import ComboBox, FloatSpinBox, SpinBox
 from .hyperparams import Form, narrow
 
@@ -147,9 +148,11 @@ class AugmentEditor(Form):
         while self.params.rowCount():
             self.params.removeRow(0)
         has = 0 <= row < len(self.steps)
-        self.remove.setEnabled(has)
-        self.up.setEnabled(has and row > 0)
-        self.down.setEnabled(has and row < len(self.steps) - 1)
+        pick = "" if has else "select a step in the list first"
+        set_available(self.remove, has, "Remove the selected step", pick)
+        set_available(self.up, has and row > 0, "Move the selected step earlier", pick or "it is the first step")
+        set_available(self.down, has and row < len(self.steps) - 1, "Move the selected step later",
+                      pick or "it is the last step")
         if not has:
             return
         step = self.steps[row]

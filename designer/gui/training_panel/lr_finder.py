@@ -14,8 +14,11 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
+from ..availability import set_available
 from ..panels.param_editors import SpinBox
 from ..plot_theme import restyle
+
+USE_TIP = "Set the learning rate to the suggestion (undoable)"
 
 
 class LRFinderDialog(QDialog):
@@ -48,7 +51,7 @@ class LRFinderDialog(QDialog):
         self.status.setWordWrap(True)
         self.run_button = QPushButton("Run", self)
         self.use_button = QPushButton("Use it", self)
-        self.use_button.setEnabled(False)
+        set_available(self.use_button, False, USE_TIP, "run the test first")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
         self.run_button.clicked.connect(self._on_run_clicked)
@@ -73,12 +76,14 @@ class LRFinderDialog(QDialog):
             self.session.stop()
             return
         if self.session.run_lr_test(self.steps.value()):
-            self.use_button.setEnabled(False)
+            set_available(self.use_button, False, USE_TIP, "the test is running")
             self.status.setText("Running the range test on the worker…")
 
     def _on_session_state_changed(self, state: str) -> None:
         self.run_button.setText("Cancel" if state == "lr_test" else "Run")
-        self.run_button.setEnabled(state in ("idle", "lr_test"))
+        set_available(self.run_button, state in ("idle", "lr_test"),
+                      "Cancel the test" if state == "lr_test" else "Run the range test on the worker",
+                      "a training run is using the worker; the test can run when it ends")
         if state not in ("idle", "lr_test"):
             self.status.setText("A training run is using the worker; the test can run when it ends.")
 
@@ -94,7 +99,7 @@ class LRFinderDialog(QDialog):
                                 f"falls fastest). {diverged}Use it to set it.")
         else:
             self.status.setText("The loss did not fall: no rate to suggest. Try more steps.")
-        self.use_button.setEnabled(ok)
+        set_available(self.use_button, ok, USE_TIP, "the loss did not fall: there is no rate to suggest")
 
     def _on_session_lr_test_failed(self, message: str) -> None:
         self.status.setText(f"The range test could not run: {message}")

@@ -4,6 +4,7 @@ the training-memory estimate against the device's free memory (pure: no Qt, no t
 from __future__ import annotations
 
 import math
+import re
 
 
 def gib(n: float) -> str:
@@ -15,16 +16,29 @@ def gib(n: float) -> str:
     return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 1024:.0f} KiB"
 
 
+def clause(text: str) -> str:
+    """``text`` as part of a sentence: no full stop at its end, none before a semicolon
+    (problems that are sentences themselves are joined as "a; b", never "a.; b.")."""
+    text = re.sub(r"\.+(\s*;)", r"\1", str(text).strip())
+    return text.rstrip(". ").strip()
+
+
+def sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (or its own ? or !)."""
+    text = clause(text)
+    return text if not text or text[-1] in "?!" else text + "."
+
+
 def fit_text(fit) -> str:
     """A FitCheck that failed, in words, with the offer to adapt when there is one."""
     if fit.info is None:  # the dataset itself cannot be described (a missing file, a bad option)
-        return f"The dataset cannot be used: {fit.message}"
-    text = f"The data do not fit the design: {fit.message}."
+        return sentence(f"The dataset cannot be used: {clause(fit.message)}")
+    text = sentence(f"The data do not fit the design: {clause(fit.message)}")
     if fit.can_adapt and fit.adapted_valid:
-        text += f" Adapt the design ({fit.adapt_summary}) to train it on this data."
+        text += f" Adapt the design ({clause(fit.adapt_summary)}) to train it on this data."
     elif fit.can_adapt:
-        text += (f" Adapting it ({fit.adapt_summary}) would not help: "
-                 f"{'; '.join(fit.adapted_issues[:2])}.")
+        issues = "; ".join(clause(i) for i in fit.adapted_issues[:2])
+        text += " " + sentence(f"Adapting it ({clause(fit.adapt_summary)}) would not help: {issues}")
     return text
 
 

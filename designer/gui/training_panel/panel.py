@@ -9,10 +9,11 @@ NaN loss, out of memory, unreadable data) appear as one plain sentence at the to
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from ..availability import set_available
 from .augment_editor import AugmentEditor
 from .dataset_editor import DatasetEditor
 from .hyperparams import OptimiserForm, RunForm
@@ -20,6 +21,30 @@ from .messages import fit_text
 from ..theme import level_colour
 
 COLOURS = {"info": "#1b5e20", "warning": "#b35900", "error": "#c62828"}
+DARK_COLOURS = {"info": "#81c784", "warning": "#ffb74d", "error": "#ef9a9a"}
+BANNER = {"error": "#fdecea", "warning": "#fff4e5"}  # background of an error/warning banner
+FLASH_MS = 700
+TIPS = {"train": "Train a frozen copy of the design with these settings (F5)",
+        "pause": "Pause the run (F6); Resume goes on where it paused",
+        "resume": "Go on with the paused run (F6)",
+        "stop": "Stop after the current step; last.pt keeps the weights to resume",
+        "lr": "Learning-rate range test: loss against learning rate, with a suggestion"}
+
+
+def button_states(state: str) -> dict[str, tuple[bool, str]]:
+    """For each run control: (enabled, why not) in a session ``state`` (also the Run menu's)."""
+    busy = {"starting": "a run is starting", "training": "a run is training",
+            "paused": "a run is paused: Resume it (F6) or Stop it first",
+            "stopping": "the run is stopping", "lr_test": "the learning-rate test is running"}
+    idle = state == "idle"
+    return {
+        "train": (idle, busy.get(state, "")),
+        "pause": (state in ("training", "paused"),
+                  "no run is training" if state in ("idle", "lr_test") else "the run is not training yet"
+                  if state == "starting" else "the run is stopping"),
+        "stop": (state in ("starting", "training", "paused", "lr_test"), "nothing is running"),
+        "lr": (idle or state == "lr_test", busy.get(state, "")),
+    }
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -38,18 +63,16 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.train_button = QPushButton("Train", self)
-        self.train_button.setToolTip("Train a frozen copy of the design with these settings (F5)")
         self.pause_button = QPushButton("Pause", self)
         self.stop_button = QPushButton("Stop", self)
-        self.stop_button.setToolTip("Stop after the current step; last.pt keeps the weights to resume")
         self.lr_button = QPushButton("Find LR…", self)
-        self.lr_button.setToolTip("Learning-rate range test: loss against learning rate, with a suggestion")
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
         self.progress_text = QLabel("Ready to train.", self)
-        self.message = QLabel("", self)
+        self.message = QLabel("", self)  # a banner right under the buttons
+        self.message.setObjectName("training_message")
         self.message.setWordWrap(True)
         self.message.hide()
         self.adapt_button = QPushButton("Adapt the design", self)
@@ -83,10 +106,10 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
+        layout.addWidget(self.message)  # where the user looks after pressing Train
+        layout.addWidget(self.adapt_button)
         layout.addWidget(self.progress)
         layout.addWidget(self.progress_text)
-        layout.addWidget(self.message)
-        layout.addWidget(self.adapt_button)
         layout.addWidget(self.stale)
         layout.addWidget(self.tabs, 1)
 
@@ -105,11 +128,13 @@ class TrainingPanel(QWidget):
         s.state_changed.connect(self._on_session_state_changed)
         s.progress_changed.connect(self._on_session_progress_changed)
         s.message_changed.connect(self.show_message)
+        s.refused.connect(self._on_session_refused)
         s.checks.fit_changed.connect(self._on_checks_fit_changed)
         s.checks.environment_ready.connect(self._on_checks_environment_ready)
         s.checks.memory_changed.connect(self.run_form.show_memory)
         s.checks.preview_ready.connect(self.augment.show_preview)
         s.run_changed.connect(self._on_session_run_changed)
+        s.document.graph_replaced.connect(self._on_document_graph_replaced)
 
     # ----------------------------------------------------------------- showing
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -119,10 +144,23 @@ class TrainingPanel(QWidget):
     def show_message(self, text: str, level: str = "info") -> None:
         """One plain sentence at the top of the panel (empty text hides it)."""
         self.message.setVisible(bool(text))
-        self.message.setStyleSheet(f"color: {COLOURS.get(level, '')};" if level in COLOURS else "")
+        self.message.setStyleSheet(_banner_style(level, dark=_is_dark(self)))
+        self._level = level
         self.message.setText(text)
         if level != "error" or not text:
             self.adapt_button.setVisible(self._can_adapt() and bool(text))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange and self.message.text():  # the theme changed
+            self.message.setStyleSheet(_banner_style(getattr(self, "_level", ""), dark=_is_dark(self)))
+
+    def _on_session_refused(self, text: str) -> None:
+        """Train was pressed but cannot start: say why right under the button, and flash it."""
+        self.show_message(f"Training did not start. {text}", "error")
+        self.adapt_button.setVisible(self._can_adapt())
+        self.message.setStyleSheet(_banner_style("error", flash=True))
+        QTimer.singleShot(FLASH_MS, lambda: self.message.setStyleSheet(_banner_style("error")))
 
     def _can_adapt(self) -> bool:
         fit = self.session.fit
@@ -165,6 +203,7 @@ class TrainingPanel(QWidget):
 
     # ----------------------------------------------------------------- run controls
     def train_or_resume(self) -> None:
+        """Train (F5); while a run is paused, F5 resumes it as F6 does."""
         if self.session.state == "paused":
             self.session.resume_paused()
         else:
@@ -177,13 +216,13 @@ class TrainingPanel(QWidget):
             self.session.pause()
 
     def _on_session_state_changed(self, state: str) -> None:
-        idle = state == "idle"
-        self.train_button.setEnabled(idle or state == "paused")
-        self.train_button.setText("Resume" if state == "paused" else "Train")
-        self.pause_button.setEnabled(state in ("training", "paused"))
-        self.pause_button.setText("Resume" if state == "paused" else "Pause")
-        self.stop_button.setEnabled(state in ("starting", "training", "paused", "lr_test"))
-        self.lr_button.setEnabled(idle or state == "lr_test")
+        paused = state == "paused"
+        self.pause_button.setText("Resume" if paused else "Pause")
+        for name, button in (("train", self.train_button), ("pause", self.pause_button),
+                             ("stop", self.stop_button), ("lr", self.lr_button)):
+            enabled, why = button_states(state)[name]
+            tip = TIPS["resume" if name == "pause" and paused else name]
+            set_available(button, enabled, tip, why)
         if state == "stopping":
             self.progress_text.setText("Stopping after this step…")
         elif state == "paused":
@@ -201,9 +240,21 @@ class TrainingPanel(QWidget):
         current = self.session.current
         self.stale.setVisible(current is not None and current.active and current.stale)
         if run is current and not run.active:
-            self.progress_text.setText(f"{run.name}: {run.status.replace('_', ' ')}")
+            of = f" of “{run.other_design}”" if run.other_design else ""
+            self.progress_text.setText(f"{run.name}{of}: {run.status.replace('_', ' ')}")
             if run.status == "completed":
                 self.progress.setValue(1000)
+
+    def _on_document_graph_replaced(self) -> None:
+        """Another design: the previous design's run verdict and messages go (a run still
+        training goes on showing its progress, marked as another design's in the run list)."""
+        if self.session.current is not None:
+            return
+        self.progress.setValue(0)
+        self.progress_text.setText("Ready to train.")
+        self.show_message("", "")
+        self.adapt_button.hide()
+        self.stale.hide()
 
     def open_lr_finder(self):
         """Show the learning-rate range test dialog (created once)."""
@@ -214,3 +265,20 @@ class TrainingPanel(QWidget):
         self._lr_dialog.show()
         self._lr_dialog.raise_()
         return self._lr_dialog
+
+
+def _is_dark(widget: QWidget) -> bool:
+    return widget.palette().window().color().lightness() < 128
+
+
+def _banner_style(level: str, flash: bool = False, dark: bool = False) -> str:
+    """A message's look: coloured text (lighter on a dark theme); errors and warnings as a
+    framed banner with its own background, readable in either theme."""
+    colour = COLOURS.get(level, "")
+    if level not in BANNER:
+        colour = DARK_COLOURS.get(level, colour) if dark else colour
+        return f"color: {colour};" if colour else ""
+    background = colour if flash else BANNER[level]
+    ink = "white" if flash else colour
+    return (f"color: {ink}; background: {background}; border: 1px solid {colour}; "
+            f"border-radius: 4px; padding: 4px 6px;")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -35,6 +36,16 @@ CURVES = {
     "acc_val": ("accuracy", "epochs", "epoch", "val_accuracy"),
     "lr": ("lr", "steps", "x", "lr"),
 }
+
+
+def lr_axis_top(columns) -> float:
+    """The top of the learning-rate axis: 15 % above the largest positive rate (0: none)."""
+    top = 0.0
+    for values in columns:
+        positive = values[np.isfinite(values) & (values > 0)] if len(values) else values
+        if len(positive):
+            top = max(top, float(positive.max()))
+    return top * 1.15
 
 
 def _style(key: str, color: str) -> dict:
@@ -88,6 +99,7 @@ class TrainingPlots(QWidget):
         self._dirty: set[int] = set()
         self._versions: dict[tuple[int, str], int] = {}
         self._x_span = 0
+        self._lr_top = 0.0
         self.repaints = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -155,6 +167,8 @@ class TrainingPlots(QWidget):
             if run is not None:
                 self._update(run)
         if self._dirty:
+            self._fit_lr()
+        if self._dirty:
             self.repaints += 1
             # this update, and every paint since the last one (paints follow updates)
             cost = time.perf_counter() - began + self.canvas.busy_s
@@ -171,6 +185,18 @@ class TrainingPlots(QWidget):
         if span and span != self._x_span:
             self._x_span = span
             self.plots["loss"].setXRange(0, span, padding=0.02)
+
+    def _fit_lr(self) -> None:
+        """The learning-rate axis runs from 0 to a little above the largest rate shown: a
+        constant rate is a level line at its value, labelled, not a flat line at "0" in an
+        auto-range around it."""
+        top = lr_axis_top([run.steps.column("lr") for run in self.runs.values()])
+        if top != self._lr_top:
+            self._lr_top = top
+            if top:
+                self.plots["lr"].setYRange(0.0, top, padding=0)
+            else:
+                self.plots["lr"].enableAutoRange(axis="y")
 
     def _update(self, run: Run) -> None:
         for key, item in self.items[run.number].items():

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QListWidget, QListWidgetItem, QMenu,
                                QPushButton, QSplitter, QVBoxLayout, QWidget)
 
+from ..availability import set_available
 from .plots import TrainingPlots
 from .runs import Run
 
@@ -29,8 +30,27 @@ def _swatch(color: str) -> QIcon:
 
 
 def run_text(run: Run) -> str:
-    stale = " · design changed since" if run.stale else ""
+    stale = (f" · of “{run.other_design}”" if run.other_design
+             else " · design changed since" if run.stale else "")
     return f"{run.name} · {STATUS.get(run.status, run.status)}{stale}\n{run.summary()}"
+
+
+def button_reasons(run: Run | None, idle: bool, session) -> dict[str, str]:
+    """Why each run-list button is disabled ("" when it is enabled)."""
+    busy = "" if idle else "wait until the current run or test ends"
+    pick = "select a run in the list first"
+    weights = run is not None and (run.checkpoint("best") or run.checkpoint("last")) is not None
+    return {
+        "csv": pick if run is None else "" if len(run.steps) + len(run.epochs) else "the run has no curves yet",
+        "png": "" if session.runs else "there are no runs to draw",
+        "resume": busy or (pick if run is None else "" if run.resumable else
+                           "the run is still going" if run.active else "the run completed" if
+                           run.status == "completed" else "the run left no last.pt to go on from"),
+        "continue": busy or (pick if run is None else "the run is still going" if run.active else
+                             "" if weights else "the run left no checkpoint"),
+        "file": busy,
+        "remove": pick if run is None else "stop the run first" if run is session.current and not idle else "",
+    }
 
 
 class CurvesPanel(QWidget):
@@ -46,6 +66,7 @@ class CurvesPanel(QWidget):
         self.list.itemChanged.connect(self._on_list_item_changed)
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.buttons = {}
+        self.tips: dict[str, str] = {}
         grid = QGridLayout()
         for i, (name, text, tip, slot) in enumerate((
                 ("csv", "Export CSV…", "Save the selected run's curves as a CSV table",
@@ -57,9 +78,11 @@ class CurvesPanel(QWidget):
                  self._on_continue_clicked),
                 ("file", "Checkpoint…", "Resume a run, or continue from its weights, from a "
                  "checkpoint file (best.pt or last.pt)", self._on_file_clicked),
-                ("remove", "Remove", "Remove the selected run from the list", self._on_remove_clicked))):
+                ("remove", "Remove", "Remove the selected run from the list (its checkpoints stay in its folder)",
+                 self._on_remove_clicked))):
             button = QPushButton(text, self)
             button.setToolTip(tip)
+            self.tips[name] = tip
             button.clicked.connect(lambda _c=False, s=slot: s())
             grid.addWidget(button, i // 2, i % 2)
             self.buttons[name] = button
@@ -141,15 +164,8 @@ class CurvesPanel(QWidget):
             item.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
 
     def _update_buttons(self) -> None:
-        run, idle = self.selected, not self.session.worker.busy
-        self.buttons["csv"].setEnabled(run is not None and len(run.steps) + len(run.epochs) > 0)
-        self.buttons["png"].setEnabled(bool(self.session.runs))
-        self.buttons["resume"].setEnabled(idle and run is not None and run.resumable)
-        self.buttons["continue"].setEnabled(
-            idle and run is not None and not run.active
-            and (run.checkpoint("best") or run.checkpoint("last")) is not None)
-        self.buttons["file"].setEnabled(idle)
-        self.buttons["remove"].setEnabled(run is not None and not (run is self.session.current and not idle))
+        for name, why in button_reasons(self.selected, not self.session.worker.busy, self.session).items():
+            set_available(self.buttons[name], not why, self.tips[name], why)
 
     # ----------------------------------------------------------------- actions
     def _on_csv_clicked(self) -> None:

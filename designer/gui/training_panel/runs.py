@@ -49,6 +49,18 @@ class Series:
         self.n += 1
         self.version += 1
 
+    def extend(self, rows: np.ndarray) -> None:
+        """Append many rows at once ([n, columns]; a run read back from its record)."""
+        rows = np.asarray(rows, float).reshape(-1, len(self.columns))
+        need = self.n + len(rows)
+        if need > self._data.shape[1]:
+            grown = np.full((len(self.columns), max(need, 2 * self.n)), np.nan)
+            grown[:, :self.n] = self._data[:, :self.n]
+            self._data = grown
+        self._data[:, self.n:need] = rows.T
+        self.n = need
+        self.version += 1
+
     def column(self, name: str) -> np.ndarray:
         return self._data[self._index[name], :self.n]
 
@@ -87,6 +99,9 @@ class Run:
     status: str = "starting"
     message: str = ""
     stale: bool = False
+    other_design: str = ""  # set when another design is opened while this run trains
+    design_path: str = ""  # the design file it was trained from ("" when unsaved)
+    created: float = 0.0  # time.time() when it was started
     visible: bool = True
     started: RunStarted | None = field(default=None, repr=False)
     ended: Finished | Failed | None = field(default=None, repr=False)
@@ -194,8 +209,9 @@ def finished_text(event: Finished) -> str:
     """A Finished event in words: why it ended, how long, the best epoch."""
     reason = {"completed": "Finished", "stopped": "Stopped",
               "early_stopping": "Stopped early (no progress)"}.get(event.reason, event.reason)
-    text = (f"{reason} after {event.epochs_done} epoch(s), {event.steps_done:,} steps, "
-            f"{event.train_time_s:.1f} s")
+    epochs = f"{event.epochs_done} epoch{'s' if event.epochs_done != 1 else ''}"
+    steps = f"{event.steps_done:,} step{'s' if event.steps_done != 1 else ''}"
+    text = f"{reason} after {epochs}, {steps}, {event.train_time_s:.1f} s"
     if event.best_epoch:
         acc = event.best_val_accuracy
         text += f"; best validation loss {event.best_val_loss:.4f}"

@@ -21,9 +21,10 @@ from ...training.config import ConfigError, TrainingConfig
 from ...training.events import EpochMetrics, Failed, Note, Paused, Resumed, RunStarted, StepMetrics
 from ...training.schedules import ScheduleError
 from ..workers import TrainingWorker
-from . import messages
+from . import messages, run_store
 from .checks import BackgroundChecks
 from .config_edit import SetTraining
+from .design_runs import DesignRuns
 from .progress import Progress
 from .runs import PALETTE, Run, structure
 
@@ -40,13 +41,14 @@ def _slug(name: str) -> str:
     return stem.strip("_")[:40] or "design"
 
 
-class TrainingSession(QObject):
+class TrainingSession(QObject, DesignRuns):
     runs_changed = Signal()  # a run was added or removed
     run_changed = Signal(object)  # a Run's status, message or stale mark changed
     curves_changed = Signal(object)  # a Run's curves grew
     state_changed = Signal(str)  # idle, starting, training, paused, stopping, lr_test
     progress_changed = Signal(str, float)  # text, fraction done
     message_changed = Signal(str, str)  # text, level: "", "info", "warning", "error"
+    refused = Signal(str)  # Train was asked for but cannot start: why, in words
     config_changed = Signal(object)  # the TrainingConfig now in the design
     lr_test_finished = Signal(object)  # LRRangeResult
     lr_test_failed = Signal(str)
@@ -77,6 +79,7 @@ class TrainingSession(QObject):
         self.worker.lr_test_finished.connect(self.lr_test_finished)
         self.worker.lr_test_failed.connect(self.lr_test_failed)
         self.checks.failed.connect(lambda text: self.message_changed.emit(text, "error"))
+        self._connect_design_runs()  # after the viewers' session: it resets them first
 
     @property
     def fit(self):
@@ -151,12 +154,12 @@ class TrainingSession(QObject):
         self.activate()
         config = self.config
         if self.config_error:
-            self.message_changed.emit(self.config_error, "error")
+            self.refused.emit(self.config_error)
             return None
         fit = self.checks.current_fit()
         if fit is not None and not fit.ok:
             self.checks.fit_changed.emit(fit)
-            self.message_changed.emit(messages.fit_text(fit), "error")
+            self.refused.emit(messages.fit_text(fit))
             return None
         run = self._new_run(to_dict(self.document.graph), config.to_dict())
         self._launch(run, config=copy.deepcopy(run.config))
@@ -167,7 +170,7 @@ class TrainingSession(QObject):
         n = self._numbers
         stamp = time.strftime("%Y%m%d-%H%M%S")
         folder = self.checkpoint_root / f"{_slug(design.get('name', ''))}-{stamp}-{n}"
-        run = Run(n, design, config, folder, name or f"Run {n}", PALETTE[(n - 1) % len(PALETTE)])
+        run = Run(n, design, config, folder, name or self._next_run_name(), PALETTE[(n - 1) % len(PALETTE)])
         run.stale = not run.same_design(self._shape)
         self.runs.append(run)
         self.runs_changed.emit()
@@ -185,7 +188,7 @@ class TrainingSession(QObject):
         checkpoint = run.checkpoint("best") or run.checkpoint("last")
         if checkpoint is None:
             return None
-        return self.from_checkpoint(checkpoint, resume=False, source=f"run {run.number}")
+        return self.from_checkpoint(checkpoint, resume=False, source=run.name)
 
     def from_checkpoint(self, path: str | Path, resume: bool, source: str = "") -> Run | None:
         """A run from a checkpoint file: ``resume`` goes on exactly (the file's settings, the
@@ -195,14 +198,15 @@ class TrainingSession(QObject):
             return None
         self.activate()
         if not resume and self.config_error:
-            self.message_changed.emit(self.config_error, "error")
+            self.refused.emit(self.config_error)
             return None
         path = Path(path)
         config = {} if resume else self.config.to_dict()
-        name = f"Run {self._numbers + 1} ({'resumes' if resume else 'from'} {source or path.name})"
+        name = f"{self._next_run_name()} ({'resumes' if resume else 'from'} {source or path.name})"
         run = self._new_run(to_dict(self.document.graph), config, name)
         if resume:
             run.folder = path.parent
+            run_store.read_curves(run, run.folder)  # the curves so far, kept in its record
             self._launch(run, config=None, resume_from=str(path))
         else:
             self._launch(run, config=copy.deepcopy(config), continue_from=str(path))
@@ -212,6 +216,8 @@ class TrainingSession(QObject):
         if run is self.current and self.worker.busy:
             return False
         self.runs.remove(run)
+        if run.folder is not None:  # not listed again after a restart; checkpoints stay
+            (run.folder / "run.json").unlink(missing_ok=True)
         if run is self.current:
             self.current = None
         self.runs_changed.emit()
@@ -221,22 +227,23 @@ class TrainingSession(QObject):
         self.current, self._stopping = run, False
         run.status, run.message = "starting", ""
         self.progress = Progress()
-        hook = self._attach_viewers()
+        hook = self._attach_viewers(run)
         self.worker.start_training(copy.deepcopy(run.design), config,
                                    checkpoint_dir=str(run.folder), probes=[hook] if hook else [],
                                    **options)
         self.run_changed.emit(run)
+        self._record_started(run)
         self.message_changed.emit("", "")
         self.progress_changed.emit(self.progress.text(), 0.0)
         self._emit_state()
 
-    def _attach_viewers(self):
+    def _attach_viewers(self, run: Run):
         if self.viewers is None:
             return None
         from ...training.probes import ProbeHook
 
-        hook = ProbeHook()
-        self.viewers.attach_training(hook)
+        hook = self._probe_hook = ProbeHook()
+        self.viewers.attach_training(hook, run.name)
         return hook
 
     # ----------------------------------------------------------------- steering
@@ -289,6 +296,7 @@ class TrainingSession(QObject):
         elif isinstance(event, EpochMetrics):
             self.progress.epoch_ended(event)
             self.run_changed.emit(run)
+            self._record_epoch(run)
         elif isinstance(event, RunStarted):
             self.progress.started(event)
             self.run_changed.emit(run)
@@ -303,11 +311,14 @@ class TrainingSession(QObject):
             self._failed(run, event)
         elif run.ended is event:
             self.run_changed.emit(run)
+            self._record(run)
             where = f" Checkpoints (best.pt, last.pt) are in {run.folder}." if run.checkpoint("last") else ""
-            self.message_changed.emit(run.message + where, "info")
+            of = f"{run.name} of “{run.other_design}”: " if run.other_design else ""
+            self.message_changed.emit(of + run.message + where, "info")
 
     def _failed(self, run: Run, event: Failed) -> None:
         self.run_changed.emit(run)
+        self._record(run)
         self.message_changed.emit(event.message, "error")
         if event.kind == "mismatch":
             self.checks.check_fit()
@@ -317,6 +328,7 @@ class TrainingSession(QObject):
         if kind == "training" and run is not None and run.active:  # ended without a verdict
             run.status = "failed"
             self.run_changed.emit(run)
+            self._record(run)
             if self.viewers is not None:
                 self.viewers.detach_training(None)
         self._stopping = False

@@ -17,6 +17,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QSpinBox, QWidget
 
+from ..availability import set_available
 from .common import ViewerBase, layer_nodes
 from .figure import INK, MUTED, Figure, add_text, image_item, label_axis
 from .tiling import MAX_MAPS, grid_dims, images_hwc, map_row, stretch, tile, vector_square
@@ -176,13 +177,19 @@ class ActivationsView(ViewerBase):
         self.document.selection_changed.connect(self._on_document_selection_changed)
         session.show_sample.connect(self.show_sample)
 
+    def clear(self) -> None:
+        self.result_data = None
+        super().clear()
+
     # ----------------------------------------------------------------- input choice
     def _sync_controls(self) -> None:
         source = self.source.currentIndex()
         self.klass.setVisible(source == 1)
         self.sample.setVisible(source in (0, 1))
         self.open_button.setVisible(source == 2)
-        self.first_map.setEnabled(self.scope.currentIndex() == 1)
+        set_available(self.first_map, self.scope.currentIndex() == 1,
+                      "The first map shown of the selected layer (a page at a time)",
+                      "choose Show: “Selected layer” to page through one layer's maps")
 
     def _on_source_changed(self, *_args) -> None:
         self._sync_controls()

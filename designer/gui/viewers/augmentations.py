@@ -53,6 +53,13 @@ class AugmentationsView(ViewerBase):
     def follows_training(self) -> bool:
         return False
 
+    def clear(self) -> None:
+        self._steps = []
+        super().clear()
+
+    def subject_text(self, subject) -> str:
+        return f"{subject.design or 'Untitled'} · its training data through its augmentation settings"
+
     def _on_again_clicked(self) -> None:
         self._seed += 1
         self.refresh()

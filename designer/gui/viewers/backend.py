@@ -23,15 +23,18 @@ NEEDS_DATA = {"activations", "predictions", "health", "augmentations"}
 @dataclass(frozen=True)
 class ModelSpec:
     """Design JSON, checkpoint path ("" for the initial weights) and DataConfig JSON ("": the
-    checkpoint's own data, or the default dataset for a design without training settings)."""
+    checkpoint's own data, or the default dataset for a design without training settings).
+    ``strict``: the checkpoint must hold this design (a file the user picked), else the
+    probe answers why not instead of showing another design's weights as this one's."""
 
     design: str
     checkpoint: str = ""
     data: str = ""
     seed: int = 0
+    strict: bool = False
 
     @classmethod
-    def of_graph(cls, graph, checkpoint: str = "") -> "ModelSpec":
+    def of_graph(cls, graph, checkpoint: str = "", strict: bool = False) -> "ModelSpec":
         """The spec of a design as it is now (a snapshot: later edits do not change it).
         With a checkpoint, the data are the checkpoint's own."""
         from ...core.serialize import to_dict
@@ -39,7 +42,8 @@ class ModelSpec:
         training = graph.training or {}
         data = None if checkpoint else training.get("data")
         return cls(json.dumps(to_dict(graph), sort_keys=True), str(checkpoint or ""),
-                   json.dumps(data, sort_keys=True) if data else "", int(training.get("seed", 0) or 0))
+                   json.dumps(data, sort_keys=True) if data else "", int(training.get("seed", 0) or 0),
+                   bool(checkpoint) and strict)
 
     @property
     def model_key(self) -> str:
@@ -47,6 +51,8 @@ class ModelSpec:
         if self.checkpoint and os.path.exists(self.checkpoint):
             stamp = str(os.stat(self.checkpoint).st_mtime_ns)
         text = self.checkpoint + stamp if self.checkpoint else self.design
+        if self.strict:
+            text += self.design
         return hashlib.sha1(text.encode()).hexdigest()
 
 
@@ -127,7 +133,10 @@ def _from_checkpoint(spec: ModelSpec) -> Loaded:
     from ...training.config import TrainingConfig
 
     data = load_checkpoint(spec.checkpoint)
-    model, shape = _compile(design_of(data))
+    design = design_of(data)
+    if spec.strict:
+        _check_same_design(spec, design)
+    model, shape = _compile(design)
     try:
         model.load_state_dict(data["model"])
     except (KeyError, RuntimeError) as exc:
@@ -137,6 +146,20 @@ def _from_checkpoint(spec: ModelSpec) -> Loaded:
     if spec.data:  # another dataset than the one trained on: its own class names
         return Loaded(model.eval(), (), _data_config(spec.data), shape, config.seed)
     return Loaded(model.eval(), classes, config.data, shape, config.seed)
+
+
+def _check_same_design(spec: ModelSpec, design) -> None:
+    """A checkpoint of another design is refused, never shown as the canvas design's."""
+    from ...core.serialize import to_dict
+    from ...training.checkpoint import CheckpointError
+    from ..training_panel.runs import structure
+
+    canvas = json.loads(spec.design)
+    if structure(to_dict(design)) != structure(canvas):
+        raise CheckpointError(
+            f"{os.path.basename(spec.checkpoint)} holds the weights of the design "
+            f"“{design.name}”, not of “{canvas.get('name', 'Untitled')}” on the canvas: open that "
+            f"design to look inside it, or choose a checkpoint of this one")
 
 
 def _data_config(text: str):

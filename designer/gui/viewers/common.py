@@ -5,6 +5,12 @@ A view asks the ProbeSession with ``ask(kind, **params)``; only the answer to it
 question is drawn (older ones are dropped), so a view never draws stale numbers and never
 queues more than one request. During a run, visible views re-ask when the session's
 ``refresh_due`` fires, if their last answer has arrived.
+
+Every view names what it shows in its ``header``: the design on the canvas and the weights
+(initial, a run live or after it, a checkpoint; see subject.py), in orange when the design
+was edited since that run. When another design is opened or created, each view drops what
+it drew (``clear``) and asks again. A new view (say, Explain) gets all this by subclassing
+ViewerBase and implementing ``refresh``/``draw`` (and ``clear`` for state of its own).
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ class ViewerBase(QWidget):
         self.session = session
         self.document = session.document
         self._pending: int | None = None
+        self._step = -1  # training step of the numbers drawn (-1: not from a live run)
+        self.header = QLabel("", self)
+        self.header.setObjectName("viewer_header")
+        self.header.setWordWrap(True)
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header.setContentsMargins(4, 2, 4, 0)
         self.figure = Figure(self)
         self.toolbar = QHBoxLayout()
         self.toolbar.setContentsMargins(4, 2, 4, 2)
@@ -44,6 +56,7 @@ class ViewerBase(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        layout.addWidget(self.header)
         layout.addLayout(self.toolbar)
         # A short dock scrolls rather than squashing the figure into unreadable slivers.
         self.figure.setMinimumHeight(self.min_figure_height)
@@ -56,6 +69,9 @@ class ViewerBase(QWidget):
         session.result_ready.connect(self._on_session_result)
         session.refresh_due.connect(self._on_session_refresh_due)
         session.source_changed.connect(self._on_session_source_changed)
+        session.subject_changed.connect(self._show_subject)
+        session.design_replaced.connect(self._on_session_design_replaced)
+        self._show_subject()
 
     # ----------------------------------------------------------------- controls
     def add_export_button(self) -> QPushButton:
@@ -116,6 +132,9 @@ class ViewerBase(QWidget):
             self.status.setText(result.error)
             self.failed.emit(result.error)
             return
+        if result.step != self._step:
+            self._step = result.step
+            self._show_subject()
         self.status.setText(self.describe(result))
         self.draw(result)
         self.figure.restyle()  # drawn on white paper: the theme's colours
@@ -126,8 +145,28 @@ class ViewerBase(QWidget):
 
     def _on_session_source_changed(self, _text: str) -> None:
         self._pending = None
+        self._step = -1
+        self._show_subject()
         if self.on_screen():
             self.refresh()
+
+    def _on_session_design_replaced(self) -> None:
+        """Another design on the canvas: nothing drawn of the previous one stays."""
+        self._pending = None
+        self._step = -1
+        self.clear()
+
+    def _show_subject(self, *_args) -> None:
+        subject = self.session.subject
+        self.header.setText(f"Showing: {self.subject_text(subject)}")
+        dark = self.palette().window().color().lightness() < 128
+        self.header.setStyleSheet(f"color: {'#ffb74d' if dark else '#b35900'};" if subject.stale else "")
+        self.header.setToolTip("What this view shows: the design on the canvas and which weights "
+                               "(View → Look Inside chooses a checkpoint or the initial weights)")
+
+    @property
+    def header_text(self) -> str:
+        return self.header.text()
 
     def on_screen(self) -> bool:
         """Shown and not behind another tab: a tabbed dock that is not the current tab stays
@@ -138,6 +177,11 @@ class ViewerBase(QWidget):
         while dock is not None and not isinstance(dock, QDockWidget):
             dock = dock.parentWidget()
         return dock is None or dock.isFloating() or not dock.visibleRegion().isEmpty()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange:  # the theme changed: the stale colour too
+            self._show_subject()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -153,8 +197,18 @@ class ViewerBase(QWidget):
             self.refresh()
 
     # ----------------------------------------------------------------- for subclasses
+    def clear(self) -> None:
+        """Forget what was drawn (another design is on the canvas); subclasses drop their
+        own state too and call this."""
+        self.figure.reset()
+        self.status.setText("")
+
     def refresh(self) -> None:
         """Ask again for whatever the view shows."""
+
+    def subject_text(self, subject) -> str:
+        """What the header says this view shows (a view that shows no weights says so)."""
+        return subject.text(self._step)
 
     def follows_training(self) -> bool:
         """Whether the view re-asks every few seconds during a run."""
@@ -164,8 +218,10 @@ class ViewerBase(QWidget):
         raise NotImplementedError
 
     def describe(self, result: ProbeResult) -> str:
-        where = "live" if result.step >= 0 else self.session.source_text()
-        return f"{where}" + (f", step {result.step}" if result.step >= 0 else "")
+        """The status line under a drawn result (the header names the design too)."""
+        if result.step >= 0:
+            return f"live, step {result.step}"
+        return f"drawn from {self.session.subject.weights_text()}"
 
 
 def conv_nodes(analysis) -> list[str]:

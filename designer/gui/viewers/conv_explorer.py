@@ -293,7 +293,7 @@ class ConvExplorerView(ViewerBase):
         arithmetic.setWidget(self.arithmetic)
         self.tabs.addTab(arithmetic, "Arithmetic")
         self.tabs.addTab(self.scroll, "Convolutions vs image processing")
-        self.layout().insertWidget(1, self.tabs, 1)
+        self.layout().insertWidget(2, self.tabs, 1)
         self.sample.valueChanged.connect(self.refresh)
         self.tabs.currentChanged.connect(self._on_tab_changed)
 

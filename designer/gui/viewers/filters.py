@@ -15,6 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from .common import ViewerBase, conv_nodes
+from ..availability import set_available
+from .subject import plural
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
 
@@ -119,7 +121,7 @@ class FiltersView(ViewerBase):
         self.first_channel = self._spin("channel", MAX_FILTER_COLS)
         self.add_export_button()
         self.strip = SnapshotStrip(self)
-        self.layout().insertWidget(2, self.strip)
+        self.layout().insertWidget(3, self.strip)
         self.strip.hide()
         self.layer.currentTextChanged.connect(self._on_layer_changed)
         self.scale.currentIndexChanged.connect(self._redraw)
@@ -140,6 +142,12 @@ class FiltersView(ViewerBase):
         spin.setToolTip("Large layers are shown a page at a time: the first index shown")
         self.toolbar.addWidget(spin)
         return spin
+
+    def clear(self) -> None:
+        self.weight, self.node_id, self.grid, self._shown_step = None, None, None, -1
+        self.strip.hide()
+        self.strip.label.setText("")
+        super().clear()
 
     # ----------------------------------------------------------------- layer choice
     def _fill_layers(self, *_args) -> None:
@@ -208,8 +216,10 @@ class FiltersView(ViewerBase):
         self.first_filter.setMaximum(max(out - 1, 0))
         self.first_channel.setMaximum(max(inp - 1, 0))
         paged_rows = MAX_RGB_FILTERS if inp == 3 else MAX_FILTER_ROWS
-        self.first_filter.setEnabled(out > paged_rows)
-        self.first_channel.setEnabled(inp != 3 and inp > MAX_FILTER_COLS)
+        page = "Large layers are shown a page at a time: the first index shown"
+        set_available(self.first_filter, out > paged_rows, page, f"all {out} filters fit on one page")
+        set_available(self.first_channel, inp != 3 and inp > MAX_FILTER_COLS, page,
+                      "all input channels fit on one page" if inp != 3 else "a colour layer shows RGB tiles")
         self.grid = draw_filters(self.figure, self.weight, self.node_id or "", self.scale.currentIndex() == 1,
                                  self.first_filter.value(), self.first_channel.value())
         self.shown.emit(self.node_id or "")
@@ -224,7 +234,7 @@ class FiltersView(ViewerBase):
         steps, losses = history.loss_curve()
         self.strip.set_history(steps, losses, [s.step for s in snaps])
         newest = snaps[-1]
-        if (self.strip.at_latest and self.layer.currentText() == newest.node_id
+        if (self.strip.at_latest and self.layer.currentText() == newest.node_id and self.session.shows_run
                 and newest.step > self._shown_step and self.on_screen()):  # hidden: refresh() on show
             self._show_snapshot(len(snaps) - 1)
 
@@ -235,14 +245,14 @@ class FiltersView(ViewerBase):
 
     def _show_snapshot(self, index: int) -> None:
         snap = self.session.history.snapshots[index]
-        self._mark(snap.step, f"snapshot: step {snap.step} ({snap.epoch} epochs done)")
+        self._mark(snap.step, f"snapshot: step {snap.step} ({plural(snap.epoch, 'epoch')} done)")
         if self.layer.currentText() != snap.node_id:
             self.layer.blockSignals(True)
             self.layer.setCurrentText(snap.node_id)
             self.layer.blockSignals(False)
         self.weight, self.node_id = snap.weights, snap.node_id
         self._shown_step = snap.step
-        self.status.setText(f"snapshot at step {snap.step} ({snap.epoch} epochs done)")
+        self.status.setText(f"snapshot at step {snap.step} ({plural(snap.epoch, 'epoch')} done)")
         self._redraw()
 
     def _on_marker_dragged(self, line) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from .common import ViewerBase
 from .figure import DIVERGING, Figure, INK, image_item, label_axis
+from .subject import plural
 from .health_rules import HealthHistory, diagnose, log_gradients
 
 GRAD_LEVELS = (-6.0, 4.0)  # log10 ‖gradient‖: white around 0.1, blue below, red above
@@ -116,6 +117,10 @@ class HealthView(ViewerBase):
         self.snapshot = None
         super()._on_session_source_changed(text)
 
+    def clear(self) -> None:
+        self.snapshot, self.warnings = None, []
+        super().clear()
+
     def follows_training(self) -> bool:
         return False  # the run's health samples arrive as events; nothing to ask for
 
@@ -138,7 +143,7 @@ class HealthView(ViewerBase):
     def _draw_history(self) -> None:
         history = self.session.history
         self.warnings = draw_health(self.figure, history.health, history.loss_check)
-        self.status.setText(f"{len(history.health)} samples; {len(self.warnings)} warning(s)")
+        self.status.setText(f"{plural(len(history.health), 'sample')}; {plural(len(self.warnings), 'warning')}")
         self.shown.emit("history")
 
     def draw(self, result) -> None:

@@ -129,6 +129,10 @@ class PredictionsView(ViewerBase):
         self.evaluate.clicked.connect(self.refresh)
         self.figure.scene().sigMouseClicked.connect(self._on_scene_clicked)
 
+    def clear(self) -> None:
+        self.data, self.gallery = None, None
+        super().clear()
+
     def refresh(self, *_args) -> None:
         self.ask("predictions")
 
