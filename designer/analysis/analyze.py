@@ -8,6 +8,7 @@ its node, nodes downstream of it are marked unknown, and the pass carries on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import prod
 from typing import Any
 
@@ -21,6 +22,11 @@ from .structure import check_structure
 BYTES_PER_VALUE = 4  # float32
 
 OK, ERROR, UNKNOWN = "ok", "error", "unknown"
+
+#: Structural problems that leave a node's own inputs undefined. Any other (a dead end, an
+#: unreachable branch, two Outputs, an Input with inputs) does not hide what can be computed:
+#: a design being built shows every shape that its wired part determines.
+BLOCKING = frozenset({"missing-input", "too-many-inputs", "merge-inputs", "cycle"})
 
 
 @dataclass(slots=True)
@@ -75,11 +81,15 @@ class Analysis:
     outputs: list[str]
     live: set[str]
 
-    @property
+    #: The nodes the totals count: what the compiler emits (``live``) when the design is
+    #: complete, else every node whose figures are known ("so far").
+    counted: set[str] = field(default_factory=set)
+
+    @cached_property
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.is_error]
 
-    @property
+    @cached_property
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if not i.is_error]
 
@@ -88,28 +98,37 @@ class Analysis:
         return not self.errors
 
     @property
+    def complete(self) -> bool:
+        """True when nothing stops the design from being built: the totals are final. While
+        it is incomplete they count what is known so far (see ``counted``)."""
+        return not self.errors
+
+    @property
+    def analysed(self) -> int:
+        """How many nodes have a known output shape (and so known figures)."""
+        return sum(1 for info in self.nodes.values() if info.output_shape is not None)
+
+    @cached_property
     def total_params(self) -> int:
-        return sum(self.nodes[n].params for n in self.live if n in self.nodes)
+        return sum(self.nodes[n].params for n in self.counted)
 
-    @property
+    @cached_property
     def trainable_params(self) -> int:
-        return sum(self.nodes[n].trainable_params for n in self.live if n in self.nodes)
+        return sum(self.nodes[n].trainable_params for n in self.counted)
 
-    @property
+    @cached_property
     def total_macs(self) -> int:
-        return sum(self.nodes[n].macs for n in self.live if n in self.nodes)
+        return sum(self.nodes[n].macs for n in self.counted)
 
     @property
     def param_bytes(self) -> int:
         return self.total_params * BYTES_PER_VALUE
 
-    @property
+    @cached_property
     def activation_bytes(self) -> int:
         """Bytes of every layer output for one sample (what backward keeps, roughly)."""
         return sum(
-            self.nodes[n].activation_bytes
-            for n in self.live
-            if n in self.nodes and self.nodes[n].type != "Output"
+            self.nodes[n].activation_bytes for n in self.counted if self.nodes[n].type != "Output"
         )
 
     @property
@@ -158,7 +177,10 @@ def analyze(graph: Graph) -> Analysis:
     for nid in st.in_cycle:
         infos[nid].status = ERROR
     _check_softmax_before_loss(graph, infos, issues)
-    return Analysis(graph.name, infos, list(st.order), issues, st.inputs, st.outputs, st.live)
+    analysis = Analysis(graph.name, infos, list(st.order), issues, st.inputs, st.outputs, st.live)
+    analysis.counted = set(st.live) if analysis.complete else {
+        nid for nid, info in infos.items() if info.output_shape is not None}
+    return analysis
 
 
 def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, issues) -> None:
@@ -178,15 +200,15 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, is
         return
     info.resolved = p
     info.label = _label(spec, p, key)
-    if info.issues and any(i.is_error for i in info.issues):
+    if info.issues and any(i.is_error and i.code in BLOCKING for i in info.issues):
         info.status = ERROR
         return
 
     shapes: list[Shape] = []
     sources: list[NodeInfo] = []
-    for e in graph.in_edges(nid):
+    for e in graph.in_edges(nid) if spec.inputs != 0 else ():
         src = infos[e.src]
-        if src.output_shape is None:
+        if src.output_shape is None or not _feeds_layers(src.type):
             info.status = UNKNOWN
             return
         shapes.append(src.output_shape)
@@ -315,6 +337,12 @@ def _prefix(message: str, layer: str, nid: str) -> str:
     if message.startswith(layer):
         return f"{layer} {nid}{message[len(layer):]}"
     return f"{layer} {nid}: {message}"
+
+
+def _feeds_layers(layer_type: str) -> bool:
+    """Whether a node of this type has an output for other layers (an Output has none)."""
+    spec = registry.get(layer_type)
+    return spec is not None and spec.has_output
 
 
 def _fail(info: NodeInfo, issues: list[Issue], issue: Issue) -> None:

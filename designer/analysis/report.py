@@ -35,7 +35,8 @@ def summary_rows(analysis: Analysis, groups: dict | None = None) -> list[Summary
     for gid, g in (groups or {}).items():
         for nid in g.nodes:
             owner[nid] = gid
-    ordered = list(analysis.order) + [n for n in analysis.nodes if n not in set(analysis.order)]
+    in_order = set(analysis.order)
+    ordered = list(analysis.order) + [n for n in analysis.nodes if n not in in_order]
     rows = []
     for nid in ordered:
         info = analysis.nodes[nid]
@@ -66,8 +67,20 @@ def summary_dict(analysis: Analysis) -> dict:
         "param_bytes": analysis.param_bytes,
         "activation_bytes_per_sample": analysis.activation_bytes,
         "valid": analysis.valid,
+        "complete": analysis.complete,
+        "analysed_layers": analysis.analysed,
         "issues": [i.to_dict() for i in analysis.issues],
     }
+
+
+def totals_text(analysis: Analysis) -> str:
+    """'61,706 parameters', or '61,706 parameters so far; 2 problems' while the design is
+    incomplete (the totals then count only the layers whose figures are known)."""
+    text = f"{analysis.total_params:,} parameter{'s' * (analysis.total_params != 1)}"
+    if analysis.complete:
+        return text
+    n = len(analysis.errors)
+    return f"{text} so far; {n} problem{'s' * (n != 1)}"
 
 
 def human(n: float, unit: str = "") -> str:
@@ -98,7 +111,9 @@ def format_table(analysis: Analysis) -> str:
     out = [rule, line(header), rule.replace("=", "-")]
     out += [line(b) for b in body]
     out.append(rule)
-    out.append(f"Total params: {analysis.total_params:,}")
+    so_far = "" if analysis.complete else (
+        f" (so far: {analysis.analysed} of {len(analysis.nodes)} layers analysed)")
+    out.append(f"Total params: {analysis.total_params:,}{so_far}")
     out.append(f"Trainable params: {analysis.trainable_params:,}")
     out.append(f"Non-trainable params: {analysis.total_params - analysis.trainable_params:,}")
     out.append(f"Total MACs: {analysis.total_macs:,} ({human(analysis.total_macs)})")
