@@ -62,14 +62,17 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 def _validate(args) -> int:
     from .analysis import analyze
 
+    from .analysis.report import totals_text
+
     analysis = analyze(load_design(args.file))
-    for issue in analysis.issues:
-        print(issue, file=sys.stdout if analysis.valid else sys.stderr)
-    if analysis.valid:
+    valid = analysis.valid
+    stream = sys.stdout if valid else sys.stderr
+    stream.write("".join(f"{issue}\n" for issue in analysis.issues))
+    if valid:
         print(f"{analysis.name}: valid ({len(analysis.warnings)} warning(s)), "
               f"{analysis.total_params:,} parameters, {analysis.total_macs:,} MACs")
         return EXIT_OK
-    print(f"{analysis.name}: {len(analysis.errors)} error(s)", file=sys.stderr)
+    print(f"{analysis.name}: {len(analysis.errors)} error(s); {totals_text(analysis)}", file=sys.stderr)
     return EXIT_INVALID
 
 

@@ -187,3 +187,20 @@ def test_totals_text_counts_problems():
     g = issue_example()
     a = analyze(g)
     assert totals_text(a) == f"160 parameters so far; {len(a.errors)} problem{'s' * (len(a.errors) != 1)}"
+
+
+# ---------------------------------------------------------------- the command line
+def test_cli_summary_json_and_validate_of_a_partial_design(capsys, tmp_path):
+    from designer.cli import main
+    from designer.core.serialize import save
+
+    path = tmp_path / "partial.json"
+    save(issue_example(), path)
+    assert main(["summary", "--json", str(path)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["valid"] is False and data["complete"] is False and data["issues"]
+    assert [row["output_shape"] for row in data["layers"]] == [[1, 28, 28], [16, 26, 26], [16, 26, 26], None]
+    assert data["total_params"] == 160
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "missing-input" in err and "error(s); 160 parameters so far; " in err
