@@ -387,9 +387,19 @@ def test_every_node_whose_inputs_are_known_has_a_shape(graph):
             assert inputs_known and info.status == "ok", (nid, info.status)
             assert not own & BLOCKING, (nid, own)
         if info.status == "error":
-            assert own, nid
+            assert own, (nid, info, a.issues, graph.edges)
     counted = a.live if a.complete else known
     assert a.counted == counted
     assert a.total_params == sum(a.nodes[n].params for n in counted)
     assert a.total_macs == sum(a.nodes[n].macs for n in counted)
     assert a.complete == a.valid
+
+
+def test_every_node_of_a_knot_of_loops_carries_the_cycle_issue():
+    g = graph_of(IO + [("a", "Add"), ("b", "ReLU"), ("c", "Add"), ("d", "ReLU")],
+                 [("input", "a", 0), ("a", "b"), ("b", "c", 0), ("c", "a", 1), ("c", "d"), ("d", "c", 1),
+                  ("d", "output")])
+    a = analyze(g)
+    (cycle,) = [i for i in a.errors if i.code == "cycle"]
+    assert set(cycle.nodes) == {"a", "b", "c", "d"}
+    assert all(cycle in a.nodes[n].issues and a.nodes[n].status == "error" for n in "abcd")

@@ -61,7 +61,7 @@ class RemoveEdge(Edit):
     _index: int | None = None
 
     def apply(self, graph: Graph) -> None:
-        self._index = graph.edges.index(self.edge) if self.edge in graph.edges else None
+        self._index = graph.edge_index(self.edge)
         graph.remove_edge(self.edge)
 
     def revert(self, graph: Graph) -> None:
@@ -97,10 +97,9 @@ class RemoveNodes(Edit):
             graph.set_groups(remaining)
 
     def revert(self, graph: Graph) -> None:
-        for index, node in self._nodes:  # ascending indices: each lands where it was
-            graph.add_node(node.copy(), index)
-        for index, edge in self._edges:
-            graph.add_edge(edge, index)
+        # Ascending indices: each lands where it was; one reordering for all of them.
+        graph.insert_nodes([(index, node.copy()) for index, node in self._nodes])
+        graph.insert_edges(self._edges)
         if self._groups != graph.groups:
             graph.set_groups(self._groups)
 
@@ -248,8 +247,7 @@ def _rename(graph: Graph, old: str, new: str) -> None:
     graph.remove_node(old)
     graph.add_node(Node(new, node.type, node.params, node.position), index)
     swap = {old: new}
-    for i, edge in touching:
-        graph.add_edge(Edge(swap.get(edge.src, edge.src), swap.get(edge.dst, edge.dst), edge.port), i)
+    graph.insert_edges([(i, Edge(swap.get(e.src, e.src), swap.get(e.dst, e.dst), e.port)) for i, e in touching])
     if any(old in g.nodes for g in graph.groups.values()):
         groups = {gid: g.copy() for gid, g in graph.groups.items()}
         for g in groups.values():
