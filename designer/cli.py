@@ -44,11 +44,11 @@ def _summary_args(p: argparse.ArgumentParser) -> None:
 
 def _summary(args) -> int:
     from .analysis import analyze
-    from .analysis.report import format_table, summary_dict
+    from .analysis.report import format_table, summary_json
 
     analysis = analyze(load_design(args.file))
     if args.json:
-        print(json.dumps(summary_dict(analysis), indent=2))
+        print(summary_json(analysis))
     else:
         print(format_table(analysis))
     return EXIT_OK if analysis.valid else EXIT_INVALID

@@ -204,3 +204,11 @@ def test_cli_summary_json_and_validate_of_a_partial_design(capsys, tmp_path):
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr().err
     assert "missing-input" in err and "error(s); 160 parameters so far; " in err
+
+
+def test_summary_json_text_is_the_summary_dict():
+    from designer.analysis.report import summary_json
+
+    for graph in (lenet(), issue_example(), Graph("empty")):
+        a = analyze(graph)
+        assert json.loads(summary_json(a)) == json.loads(json.dumps(summary_dict(a)))

@@ -191,11 +191,19 @@ class Graph:
     # ----------------------------------------------------------------- mutations
     def add_node(self, node: Node, index: int | None = None) -> None:
         """Add a node (at ``index`` in the node order, so that undo restores the file exactly)."""
+        if index is not None and index < len(self.nodes):
+            self.insert_nodes([(index, node)])
+            return
         if node.id in self.nodes:
             raise GraphError(f"a node with id {node.id!r} already exists")
         if not node.id:
             raise GraphError("a node id must not be empty")
-        self.insert_nodes([(index, node)])
+        self.nodes[node.id] = node
+        self._in[node.id] = []
+        self._out[node.id] = []
+        self._structure_changed()
+        _emit(self.node_added, node.id)
+        _emit(self.changed)
 
     def insert_nodes(self, placed: list[tuple[int | None, Node]]) -> None:
         """Add several nodes at once, each at its index in the final node order (None: at the
@@ -216,8 +224,8 @@ class Graph:
             self._out[node.id] = []
         self._structure_changed()
         for _, node in placed:
-            self.node_added.emit(node.id)
-        self.changed.emit()
+            _emit(self.node_added, node.id)
+        _emit(self.changed)
 
     def remove_node(self, node_id: str) -> Node:
         """Remove a node that has no edges left (remove its edges first)."""
@@ -228,13 +236,33 @@ class Graph:
         del self._in[node_id]
         del self._out[node_id]
         self._structure_changed()
-        self.node_removed.emit(node_id)
-        self.changed.emit()
+        _emit(self.node_removed, node_id)
+        _emit(self.changed)
         return node
 
     def add_edge(self, edge: Edge, index: int | None = None) -> None:
         """Connect (at ``index`` in the edge order, so that undo restores the file exactly)."""
-        self.insert_edges([(index, edge)])
+        if index is not None and index < len(self._edge_order):
+            self.insert_edges([(index, edge)])
+            return
+        self._check_edge(edge, ())
+        self._edge_order[edge] = None
+        self._in[edge.dst].append(edge)
+        self._out[edge.src].append(edge)
+        self._structure_changed()
+        _emit(self.edge_added, edge)
+        _emit(self.changed)
+
+    def _check_edge(self, edge: Edge, taken) -> None:
+        for end in (edge.src, edge.dst):
+            if end not in self.nodes:
+                raise GraphError(f"edge {edge.src!r} -> {edge.dst!r}: there is no node {end!r}")
+        if edge.src == edge.dst:
+            raise GraphError(f"node {edge.src!r} cannot feed itself")
+        if not isinstance(edge.port, int) or edge.port < 0:
+            raise GraphError(f"edge into {edge.dst!r}: port must be >= 0, got {edge.port}")
+        if (edge.dst, edge.port) in taken or any(e.port == edge.port for e in self._in[edge.dst]):
+            raise GraphError(f"input port {edge.port} of {edge.dst!r} is already connected")
 
     def insert_edges(self, placed: list[tuple[int | None, Edge]]) -> None:
         """Add several edges at once, each at its index in the final edge order (None: at the
@@ -243,15 +271,7 @@ class Graph:
             return
         ports = set()
         for _, edge in placed:
-            for end in (edge.src, edge.dst):
-                if end not in self.nodes:
-                    raise GraphError(f"edge {edge.src!r} -> {edge.dst!r}: there is no node {end!r}")
-            if edge.src == edge.dst:
-                raise GraphError(f"node {edge.src!r} cannot feed itself")
-            if not isinstance(edge.port, int) or edge.port < 0:
-                raise GraphError(f"edge into {edge.dst!r}: port must be >= 0, got {edge.port}")
-            if (edge.dst, edge.port) in ports or any(e.port == edge.port for e in self._in[edge.dst]):
-                raise GraphError(f"input port {edge.port} of {edge.dst!r} is already connected")
+            self._check_edge(edge, ports)
             ports.add((edge.dst, edge.port))
         self._edge_order = _placed(self._edge_order, [(i, (e, None)) for i, e in placed])
         for _, edge in placed:
@@ -259,8 +279,8 @@ class Graph:
             self._out[edge.src].append(edge)
         self._structure_changed()
         for _, edge in placed:
-            self.edge_added.emit(edge)
-        self.changed.emit()
+            _emit(self.edge_added, edge)
+        _emit(self.changed)
 
     def remove_edge(self, edge: Edge) -> None:
         if edge not in self._edge_order:
@@ -269,27 +289,27 @@ class Graph:
         self._in[edge.dst].remove(edge)
         self._out[edge.src].remove(edge)
         self._structure_changed()
-        self.edge_removed.emit(edge)
-        self.changed.emit()
+        _emit(self.edge_removed, edge)
+        _emit(self.changed)
 
     def set_params(self, node_id: str, params: dict[str, Any]) -> None:
         self.node(node_id).params = dict(params)
-        self.node_changed.emit(node_id)
-        self.changed.emit()
+        _emit(self.node_changed, node_id)
+        _emit(self.changed)
 
     def move_node(self, node_id: str, position: tuple[float, float]) -> None:
         self.node(node_id).position = (float(position[0]), float(position[1]))
-        self.node_moved.emit(node_id)
+        _emit(self.node_moved, node_id)
 
     def set_groups(self, groups: dict[str, Group]) -> None:
         self.groups = {gid: g.copy() for gid, g in groups.items()}
-        self.groups_changed.emit()
-        self.changed.emit()
+        _emit(self.groups_changed)
+        _emit(self.changed)
 
     def set_meta(self, name: str, description: str) -> None:
         self.name, self.description = name, description
-        self.meta_changed.emit()
-        self.changed.emit()
+        _emit(self.meta_changed)
+        _emit(self.changed)
 
     def clear(self) -> None:
         for edge in list(self.edges):
@@ -315,6 +335,12 @@ class Graph:
         other.training = copy.deepcopy(self.training)
         other._structure_token = self._structure_token
         return other
+
+
+def _emit(signal, *args) -> None:
+    """Emit unless nobody listens (psygnal's emit costs microseconds even then)."""
+    if len(signal):
+        signal.emit(*args)
 
 
 def _placed(table: dict, placed: list[tuple[int | None, tuple]]) -> dict:
