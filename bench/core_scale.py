@@ -76,7 +76,7 @@ def edit_ms(graph, repeat: int) -> str:
     ms = cpu_ms(once, repeat)
     graph.set_params(node.id, original)
     assert analyze(graph).total_params == state["a"].total_params or True
-    return f"{ms:.1f}"
+    return f"{ms:.2f}"
 
 
 def paste_undo_ms(graph) -> tuple[float, float]:

@@ -45,6 +45,7 @@ def test_reanalysis_after_parameter_edits_equals_a_full_analysis(graph, data):
         changed |= {n for n in ids if graph.nodes[n].params != params[n]}
     again = reanalyze(graph, before, changed)
     assert again is not None
+    assert set(again.redone) == {n for n in again.nodes if again.nodes[n] is not before.nodes[n]}
     same(again, analyze(graph))
     assert snapshot(before) == kept  # the previous analysis was not touched
     # and once more from the re-analysis, undoing nothing: still equal
@@ -89,6 +90,7 @@ def test_an_edit_recomputes_only_what_it_reaches():
     g.set_params("fc2", {**g.nodes["fc2"].params, "out_features": 50})
     again = analyze(g, before, ["fc2"])
     unchanged = [n for n in g.nodes if again.nodes[n] is before.nodes[n]]
+    assert again.redone == [n for n in g.nodes if n not in unchanged] == ["fc2", "relu4", "fc3"]
     # fc2 → relu4 → fc3 again; fc3 still gives 10 values, so the Output is left as it was
     assert unchanged == ["input", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "fc1", "relu3",
                          "output"]

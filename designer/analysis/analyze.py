@@ -93,6 +93,10 @@ class Analysis:
     token: object = field(default=None, repr=False, compare=False)
     softmax: list[tuple[str, Issue]] = field(default_factory=list, repr=False, compare=False)
     positions: dict[str, int] | None = field(default=None, repr=False, compare=False)
+    #: After a re-analysis: the nodes whose NodeInfo is new (every other is the very object
+    #: of the previous analysis, unchanged), so that views update only those. None after a
+    #: full analysis: everything may have changed.
+    redone: list[str] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def errors(self) -> list[Issue]:

@@ -64,6 +64,8 @@ def reanalyze(graph: Graph, previous: Analysis, changed: Iterable[str]) -> Analy
     again = Analysis(graph.name, infos, previous.order, issues, previous.inputs, previous.outputs,
                      previous.live, structure=st, token=previous.token, softmax=softmax)
     again.positions = position
+    touched = dict.fromkeys(redone + [src for src, _ in softmax] + [src for src, _ in previous.softmax])
+    again.redone = [n for n in touched if infos[n] is not previous.nodes[n]]
     return finish(again)
 
 
