@@ -112,3 +112,12 @@ def test_live_analysis_follows_the_graph():
     live.close()
     g.set_params("conv1", {**g.nodes["conv1"].params, "out_channels": 4})
     assert not live._changed
+
+
+def test_an_edit_that_changes_nothing_reuses_every_result():
+    g = load(find("lenet5"))
+    before = analyze(g)
+    g.set_params("conv1", dict(g.nodes["conv1"].params))
+    again = analyze(g, before, ["conv1"])
+    assert again.redone == [] and all(again.nodes[n] is before.nodes[n] for n in g.nodes)
+    assert again.issues is before.issues

@@ -46,6 +46,9 @@ def reanalyze(graph: Graph, previous: Analysis, changed: Iterable[str]) -> Analy
         fresh = NodeInfo(nid, old.type, issues=old.issues[:old.structural], structural=old.structural)
         infos[nid] = fresh
         _analyze_node(graph, nid, infos, scratch)
+        if fresh == old:  # same result (an edit undone, a value that changes nothing)
+            infos[nid] = old
+            continue
         redone.append(nid)
         if (fresh.output_shape, fresh.receptive_field, fresh.jump, fresh.status) != (
                 old.output_shape, old.receptive_field, old.jump, old.status):
