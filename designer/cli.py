@@ -27,11 +27,13 @@ class UserError(Exception):
 
 def load_design(name: str):
     """Load a design file, or a bundled example by name; UserError if unreadable."""
+    from .analysis.analyze import collector_paused
     from .core.serialize import DesignFileError, load
     from .zoo import find
 
     try:
-        return load(find(name))
+        with collector_paused():  # tens of thousands of small objects, no cycles among them
+            return load(find(name))
     except DesignFileError as exc:
         raise UserError(f"cannot open the design: {exc}") from None
 

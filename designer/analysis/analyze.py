@@ -7,6 +7,8 @@ its node, nodes downstream of it are marked unknown, and the pass carries on.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import prod
@@ -190,6 +192,25 @@ def analyze(graph: Graph, previous: Analysis | None = None, changed: Iterable[st
         if again is not None:
             return again
     memo.design_size(len(graph.nodes))
+    with collector_paused():
+        return _full(graph)
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while a pass creates its many small objects:
+    its full collections would walk the whole heap again and again (a third of the time at
+    40,000 nodes). Nothing the pass creates is a cycle; collection resumes right after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _full(graph: Graph) -> Analysis:
     st = check_structure(graph)
     infos = {nid: NodeInfo(nid, node.type) for nid, node in graph.nodes.items()}
     issues = list(st.issues)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .analyze import Analysis
+from .analyze import Analysis, collector_paused
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def summary_json(analysis: Analysis) -> str:
     per line. Each line goes through json's C encoder (``indent=`` would make json use its
     pure-Python encoder: seconds for 20,000 layers)."""
     encode = json.JSONEncoder().encode
-    items = list(summary_dict(analysis).items())
+    with collector_paused():
+        items = list(summary_dict(analysis).items())
     lines = ["{"]
     for k, (key, value) in enumerate(items):
         comma = "," if k < len(items) - 1 else ""
@@ -113,6 +114,11 @@ def human(n: float, unit: str = "") -> str:
 
 def format_table(analysis: Analysis) -> str:
     """The text table of ``designer summary``."""
+    with collector_paused():
+        return _format_table(analysis)
+
+
+def _format_table(analysis: Analysis) -> str:
     rows = summary_rows(analysis)
     header = ("Layer (id)", "Type", "Output shape", "Params", "MACs", "RF")
     body = []
