@@ -218,11 +218,11 @@ def _full(graph: Graph) -> Analysis:
         for nid in (issue.node_id, *issue.nodes):
             if nid in infos and issue not in infos[nid].issues:
                 infos[nid].issues.append(issue)
-    for info in infos.values():
-        info.structural = len(info.issues)
+                infos[nid].structural += 1
 
+    sinks = sink_types()
     for nid in st.order:
-        _analyze_node(graph, nid, infos, issues)
+        _analyze_node(graph, nid, infos, issues, sinks)
 
     for nid in st.in_cycle:
         infos[nid].status = ERROR
@@ -242,7 +242,8 @@ def finish(analysis: Analysis) -> Analysis:
     return analysis
 
 
-def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], issues: list[Issue]) -> None:
+def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], issues: list[Issue],
+                  sinks: frozenset[str]) -> None:
     """Fill ``infos[nid]`` from its inputs' infos; its problems go to it and to ``issues``."""
     node = graph.nodes[nid]
     info = infos[nid]
@@ -268,7 +269,7 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], issues: li
     sources: list[NodeInfo] = []
     for e in graph.in_edges(nid) if spec.inputs != 0 else ():
         src = infos[e.src]
-        if src.output_shape is None or not _feeds_layers(src.type):
+        if src.output_shape is None or src.type in sinks:
             info.status = UNKNOWN
             return
         shapes.append(src.output_shape)
@@ -298,10 +299,9 @@ def _prefix(message: str, layer: str, nid: str) -> str:
     return f"{layer} {nid}: {message}"
 
 
-def _feeds_layers(layer_type: str) -> bool:
-    """Whether a node of this type has an output for other layers (an Output has none)."""
-    spec = registry.get(layer_type)
-    return spec is not None and spec.has_output
+def sink_types() -> frozenset[str]:
+    """The layer types whose result feeds no other layer (the Output), read once per pass."""
+    return frozenset(s.type for s in registry.all_specs() if not s.has_output)
 
 
 def _fail(info: NodeInfo, issues: list[Issue], issue: Issue) -> None:

@@ -17,7 +17,7 @@ from heapq import heapify, heappop, heappush
 from typing import Iterable
 
 from ..core.graph import Graph
-from .analyze import Analysis, NodeInfo, _analyze_node, analyze, finish, softmax_issues
+from .analyze import Analysis, NodeInfo, _analyze_node, analyze, finish, sink_types, softmax_issues
 
 SOFTMAX = "softmax-before-loss"
 
@@ -40,12 +40,13 @@ def reanalyze(graph: Graph, previous: Analysis, changed: Iterable[str]) -> Analy
     queued = set(heap)
     redone: list[str] = []
     scratch: list = []
+    sinks = sink_types()
     while heap:
         nid = previous.order[heappop(heap)]
         old = infos[nid]
         fresh = NodeInfo(nid, old.type, issues=old.issues[:old.structural], structural=old.structural)
         infos[nid] = fresh
-        _analyze_node(graph, nid, infos, scratch)
+        _analyze_node(graph, nid, infos, scratch, sinks)
         if fresh == old:  # same result (an edit undone, a value that changes nothing)
             infos[nid] = old
             continue
