@@ -155,9 +155,6 @@ class Graph:
     def edges_touching(self, node_ids: Iterable[str]) -> list[Edge]:
         """Edges into or out of any of ``node_ids``, in file order."""
         ids = set(node_ids)
-        if len(ids) * 8 < len(self._edge_order):  # a few nodes: look at their own edges only
-            touching = {e: None for n in ids for e in (*self._in.get(n, ()), *self._out.get(n, ()))}
-            return [e for e in self.edges if e in touching] if len(touching) > 1 else list(touching)
         return [e for e in self.edges if e.src in ids or e.dst in ids]
 
     def has_edge(self, edge: Edge) -> bool:
