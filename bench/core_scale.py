@@ -8,7 +8,7 @@ Columns (CPU-time medians in ms unless marked; processes: wall-clock seconds):
   full warm   analysis again (the memo tables hold every layer configuration)
   edit        re-analysis after one parameter edit in the middle of the design (the channels
               of a Conv2d: everything its new shape reaches is analysed again)
-  edit first  the same on the first Conv2d (in a DenseNet its channels reach every node)
+  edit Input  the Input's size 16×16 → 20×20 and back: every shape changes, everything is redone
   paste/undo  pasting a copy of the whole design into itself, and undoing it (core edits)
   delete/undo deleting every other node (with their edges), and undoing it
   summary/validate  `designer summary --json` and `designer validate` as processes: CPU
@@ -61,10 +61,15 @@ def clear_memo() -> None:
 
 
 def edit_ms(graph, repeat: int, where: str = "middle") -> str:
-    convs = [n for n in graph.nodes.values() if n.type == "Conv2d"]
-    node = convs[len(convs) // 2] if where == "middle" else convs[0]
-    original = dict(node.params)
-    other = {**original, "out_channels": original["out_channels"] + 3}
+    if where == "middle":
+        convs = [n for n in graph.nodes.values() if n.type == "Conv2d"]
+        node = convs[len(convs) // 2]
+        original = dict(node.params)
+        other = {**original, "out_channels": original["out_channels"] + 3}
+    else:  # the Input's size: every shape below changes
+        node = next(n for n in graph.nodes.values() if n.type == "Input")
+        original = dict(node.params)
+        other = {**original, "shape": [3, 20, 20]}
     state = {"a": analyze(graph), "flip": False}
 
     def once():
@@ -131,7 +136,7 @@ def main() -> None:
     parser.add_argument("--no-cli", action="store_true", help="skip the command-line processes")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    header = ["design", "nodes", "edges", "full cold ms", "full warm ms", "edit ms", "edit first conv ms", "paste ms",
+    header = ["design", "nodes", "edges", "full cold ms", "full warm ms", "edit ms", "edit Input size ms", "paste ms",
               "undo paste ms", "delete ½ ms", "undo delete ms"]
     if not args.no_cli:
         header += ["summary --json CPU s (wall)", "validate CPU s (wall)"]
@@ -145,7 +150,7 @@ def main() -> None:
             cold = cpu_ms(lambda: analyze(graph), repeat, setup=clear_memo)
             warm = cpu_ms(lambda: analyze(graph), repeat)
             edit = edit_ms(graph, max(3, repeat * 4))
-            first = edit_ms(graph, max(3, repeat), "first")
+            first = edit_ms(graph, max(3, repeat), "input")
             paste, undo_paste = paste_undo_ms(graph)
             delete, undo_delete = delete_undo_ms(graph)
             row = [kind, f"{len(graph):,}", f"{len(graph.edges):,}", f"{cold:.0f}", f"{warm:.0f}", edit, first,

@@ -27,7 +27,7 @@ class UserError(Exception):
 
 def load_design(name: str):
     """Load a design file, or a bundled example by name; UserError if unreadable."""
-    from .analysis.analyze import collector_paused
+    from .core.graph import collector_paused
     from .core.serialize import DesignFileError, load
     from .zoo import find
 

@@ -44,7 +44,12 @@ def test_reanalysis_after_parameter_edits_equals_a_full_analysis(graph, data):
         _edit_params(data.draw, graph)
         changed |= {n for n in ids if graph.nodes[n].params != params[n]}
     again = reanalyze(graph, before, changed)
-    assert again is not None
+    if again is None:  # an Input was edited: its shape reaches everything, a full pass it is
+        assert any(before.nodes[n].type == "Input" for n in changed)
+        again = analyze(graph, before, changed)
+        assert again.redone is None
+        same(again, analyze(graph))
+        return
     assert set(again.redone) == {n for n in again.nodes if again.nodes[n] is not before.nodes[n]}
     same(again, analyze(graph))
     assert snapshot(before) == kept  # the previous analysis was not touched

@@ -16,10 +16,11 @@ from dataclasses import replace
 from heapq import heapify, heappop, heappush
 from typing import Iterable
 
-from ..core.graph import Graph
+from ..core.graph import Graph, collector_paused
 from .analyze import Analysis, NodeInfo, _analyze_node, analyze, finish, sink_types, softmax_issues
 
 SOFTMAX = "softmax-before-loss"
+_SOURCES = frozenset({"Input"})
 
 
 def reanalyze(graph: Graph, previous: Analysis, changed: Iterable[str]) -> Analysis | None:
@@ -33,6 +34,14 @@ def reanalyze(graph: Graph, previous: Analysis, changed: Iterable[str]) -> Analy
         node, old = graph.nodes.get(nid), previous.nodes.get(nid)
         if node is None or old is None or node.type != old.type:
             return None
+        if old.type in _SOURCES:
+            return None  # an Input's shape reaches everything: a plain pass is cheaper
+    with collector_paused():
+        return _reanalyze(graph, previous, changed)
+
+
+def _reanalyze(graph: Graph, previous: Analysis, changed: list[str]) -> Analysis:
+    st = previous.structure
     position = _positions(previous)
     infos = dict(previous.nodes)
     heap = [position[n] for n in changed if n in position]

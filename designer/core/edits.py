@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .graph import Edge, Graph, GraphError, Group, Node
+from .graph import Edge, Graph, GraphError, Group, Node, collector_paused
 
 
 class Edit:
@@ -82,6 +82,10 @@ class RemoveNodes(Edit):
         return "Delete" if len(self.node_ids) != 1 else f"Delete {self.node_ids[0]}"
 
     def apply(self, graph: Graph) -> None:
+        with collector_paused():
+            self._apply(graph)
+
+    def _apply(self, graph: Graph) -> None:
         ids = set(self.node_ids)
         self._nodes = [(i, graph.nodes[n].copy()) for i, n in enumerate(graph.nodes) if n in ids]
         self._edges = [(i, e) for i, e in enumerate(graph.edges) if e.src in ids or e.dst in ids]
@@ -98,7 +102,8 @@ class RemoveNodes(Edit):
 
     def revert(self, graph: Graph) -> None:
         # Ascending indices: each lands where it was; one reordering for all of them.
-        graph.insert_nodes([(index, node.copy()) for index, node in self._nodes])
+        with collector_paused():
+            graph.insert_nodes([(index, node.copy()) for index, node in self._nodes])
         graph.insert_edges(self._edges)
         if self._groups != graph.groups:
             graph.set_groups(self._groups)
@@ -191,18 +196,20 @@ class Compound(Edit):
 
     def apply(self, graph: Graph) -> None:
         done: list[Edit] = []
-        try:
-            for edit in self.edits:
-                edit.apply(graph)
-                done.append(edit)
-        except Exception:
-            for edit in reversed(done):  # all or nothing
-                edit.revert(graph)
-            raise
+        with collector_paused():  # a paste of thousands of nodes: no full GC walks meanwhile
+            try:
+                for edit in self.edits:
+                    edit.apply(graph)
+                    done.append(edit)
+            except Exception:
+                for edit in reversed(done):  # all or nothing
+                    edit.revert(graph)
+                raise
 
     def revert(self, graph: Graph) -> None:
-        for edit in reversed(self.edits):
-            edit.revert(graph)
+        with collector_paused():
+            for edit in reversed(self.edits):
+                edit.revert(graph)
 
 
 @dataclass

@@ -8,6 +8,8 @@ psygnal so that the Qt layer can mirror it without the model importing Qt.
 from __future__ import annotations
 
 import copy
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
@@ -207,6 +209,10 @@ class Graph:
         end), reordering the table once (undoing a large delete); one signal per node."""
         if not placed:
             return
+        with collector_paused():
+            self._insert_nodes(placed)
+
+    def _insert_nodes(self, placed: list[tuple[int | None, Node]]) -> None:
         ids = {node.id for _, node in placed}
         if len(ids) < len(placed):
             raise GraphError("the same node id is added twice")
@@ -266,6 +272,10 @@ class Graph:
         end), reordering once; all or nothing; one signal per edge."""
         if not placed:
             return
+        with collector_paused():
+            self._insert_edges(placed)
+
+    def _insert_edges(self, placed: list[tuple[int | None, Edge]]) -> None:
         ports = set()
         for _, edge in placed:
             self._check_edge(edge, ports)
@@ -332,6 +342,20 @@ class Graph:
         other.training = copy.deepcopy(self.training)
         other._structure_token = self._structure_token
         return other
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while a batch creates many small objects (a
+    paste, an undo, an analysis pass): its full collections would walk the whole heap again
+    and again, a third of the time on large designs. Collection resumes right after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _emit(signal, *args) -> None:
