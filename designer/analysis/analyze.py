@@ -116,7 +116,7 @@ class Analysis:
         it is incomplete they count what is known so far (see ``counted``)."""
         return not self.errors
 
-    @property
+    @cached_property
     def analysed(self) -> int:
         """How many nodes have a known output shape (and so known figures)."""
         return sum(1 for info in self.nodes.values() if info.output_shape is not None)
