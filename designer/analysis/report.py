@@ -38,12 +38,14 @@ def summary_rows(analysis: Analysis, groups: dict | None = None) -> list[Summary
             owner[nid] = gid
     in_order = set(analysis.order)
     ordered = list(analysis.order) + [n for n in analysis.nodes if n not in in_order]
-    rows = []
-    for nid in ordered:
-        info = analysis.nodes[nid]
-        rows.append(SummaryRow(nid, info.type, info.output_shape, info.params, info.macs,
-                               info.receptive_field, info.status, owner.get(nid)))
-    return rows
+    return [summary_row(analysis, nid, owner.get(nid)) for nid in ordered]
+
+
+def summary_row(analysis: Analysis, node_id: str, group: str | None = None) -> SummaryRow:
+    """One node's row (a view updating only ``analysis.redone`` rebuilds just those)."""
+    info = analysis.nodes[node_id]
+    return SummaryRow(node_id, info.type, info.output_shape, info.params, info.macs,
+                      info.receptive_field, info.status, group)
 
 
 def parameter_shares(analysis: Analysis) -> dict[str, float]:
