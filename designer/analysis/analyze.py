@@ -92,6 +92,7 @@ class Analysis:
     structure: Structure | None = field(default=None, repr=False, compare=False)
     token: object = field(default=None, repr=False, compare=False)
     softmax: list[tuple[str, Issue]] = field(default_factory=list, repr=False, compare=False)
+    #: Each node's index in ``order``, built by the first re-analysis and handed on.
     positions: dict[str, int] | None = field(default=None, repr=False, compare=False)
     #: After a re-analysis: the nodes whose NodeInfo is new (every other is the very object
     #: of the previous analysis, unchanged), so that views update only those. None after a
