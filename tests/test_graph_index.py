@@ -114,3 +114,18 @@ def test_delete_and_paste_round_trip_byte_exact_on_a_large_design():
     rename.apply(g)
     rename.revert(g)
     assert serialize.dumps(g) == before
+
+
+def test_the_edge_list_refuses_changes_that_would_not_reach_the_graph():
+    g = ring_graph(3)
+    g.add_edge(Edge("n0", "n1"))
+    for change in (lambda l: l.append(Edge("n1", "n2")), lambda l: l.remove(l[0]), lambda l: l.clear(),
+                   lambda l: l.__setitem__(0, Edge("n1", "n2")), lambda l: l.__delitem__(0)):
+        with pytest.raises(TypeError, match="read-only"):
+            change(g.edges)
+    assert g.edges == [Edge("n0", "n1")] and list(g.edges) + [1] == [Edge("n0", "n1"), 1]
+    import copy
+    import pickle
+
+    for clone in (copy.copy(g.edges), copy.deepcopy(g.edges), pickle.loads(pickle.dumps(g.edges))):
+        assert type(clone) is list and clone == g.edges

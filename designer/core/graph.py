@@ -42,6 +42,20 @@ class Edge:
     port: int = 0
 
 
+class EdgeList(list):
+    """The read-only list ``Graph.edges`` returns: changing it would not change the graph, so
+    it refuses (use ``Graph.add_edge`` / ``remove_edge``)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("Graph.edges is read-only: use Graph.add_edge, insert_edges or remove_edge")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __reduce_ex__(self, protocol):  # copies and pickles are plain, changeable lists
+        return (list, (list(self),))
+
+
 @dataclass
 class Group:
     """A named block of nodes (a residual block, an Inception module) that can be collapsed."""
@@ -86,7 +100,7 @@ class Graph:
         # whatever its place (undoing a 3,000-node paste removes thousands), while the order
         # that saves and undo reproduce byte for byte stays stable.
         self._edge_order: dict[Edge, None] = {}
-        self._edge_list: list[Edge] | None = []
+        self._edge_list: list[Edge] | None = EdgeList()
         self._structure_token = object()
 
     @property
@@ -94,7 +108,7 @@ class Graph:
         """Every edge in file order. The list is shared until the next change: do not modify
         it (use the mutation methods); iterating it while editing the graph is safe."""
         if self._edge_list is None:
-            self._edge_list = list(self._edge_order)
+            self._edge_list = EdgeList(self._edge_order)
         return self._edge_list
 
     @property
