@@ -32,7 +32,7 @@ def load_design(name: str):
     from .zoo import find
 
     try:
-        with collector_paused():  # tens of thousands of small objects, no cycles among them
+        with collector_paused():  # loading tens of thousands of small objects, no cycles
             return load(find(name))
     except DesignFileError as exc:
         raise UserError(f"cannot open the design: {exc}") from None

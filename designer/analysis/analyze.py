@@ -17,7 +17,7 @@ from ..layers import registry
 from ..layers.spec import ParamError, Shape
 from .issues import Issue, error, warning
 from . import memo
-from .memo import BYTES_PER_VALUE
+from .memo import BYTES_PER_VALUE, label, node_result, params_key, resolve
 from .memory import MemoryEstimate, estimate_training_memory, largest_batch
 from .structure import Structure, check_structure
 
@@ -191,7 +191,7 @@ def analyze(graph: Graph, previous: Analysis | None = None, changed: Iterable[st
         if again is not None:
             return again
     memo.design_size(len(graph.nodes))
-    with collector_paused():
+    with collector_paused(len(graph.nodes)):
         return _full(graph)
 
 
@@ -238,14 +238,14 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], issues: li
             "unknown-type", f"{nid} has the unknown layer type {node.type!r}; replace it with a "
             f"layer from the palette.", nid))
         return
-    key = memo.params_key(node.type, node.params)
+    key = params_key(node.type, node.params)
     try:
-        p = memo.resolve(spec, node.params, key)
+        p = resolve(spec, node.params, key)
     except ParamError as exc:
         _fail(info, issues, error("bad-param", f"{node.type} {nid}: {exc}.", nid))
         return
     info.resolved = p
-    info.label = memo.label(spec, p, key)
+    info.label = label(spec, p, key)
     if info.issues and any(i.is_error and i.code in BLOCKING for i in info.issues):
         info.status = ERROR
         return
@@ -260,7 +260,7 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], issues: li
         shapes.append(src.output_shape)
         sources.append(src)
     info.input_shapes = shapes
-    result = memo.node_result(spec, p, key, shapes)
+    result = node_result(spec, p, key, shapes)
     if isinstance(result, str):
         _fail(info, issues, error("shape", _prefix(result, node.type, nid), nid))
         return

@@ -36,7 +36,7 @@ def reanalyze(graph: Graph, previous: Analysis, changed: Iterable[str]) -> Analy
             return None
         if old.type in _SOURCES:
             return None  # an Input's shape reaches everything: a plain pass is cheaper
-    with collector_paused():
+    with collector_paused(len(changed) * 4):
         return _reanalyze(graph, previous, changed)
 
 

@@ -81,7 +81,7 @@ def summary_json(analysis: Analysis) -> str:
     per line. Each line goes through json's C encoder (``indent=`` would make json use its
     pure-Python encoder: seconds for 20,000 layers)."""
     encode = json.JSONEncoder().encode
-    with collector_paused():
+    with collector_paused(len(analysis.nodes) + len(analysis.issues)):
         items = list(summary_dict(analysis).items())
     lines = ["{"]
     for k, (key, value) in enumerate(items):
@@ -116,7 +116,7 @@ def human(n: float, unit: str = "") -> str:
 
 def format_table(analysis: Analysis) -> str:
     """The text table of ``designer summary``."""
-    with collector_paused():
+    with collector_paused(len(analysis.nodes) + len(analysis.issues)):
         return _format_table(analysis)
 
 

@@ -82,7 +82,7 @@ class RemoveNodes(Edit):
         return "Delete" if len(self.node_ids) != 1 else f"Delete {self.node_ids[0]}"
 
     def apply(self, graph: Graph) -> None:
-        with collector_paused():
+        with collector_paused(len(self.node_ids)):
             self._apply(graph)
 
     def _apply(self, graph: Graph) -> None:
@@ -102,7 +102,7 @@ class RemoveNodes(Edit):
 
     def revert(self, graph: Graph) -> None:
         # Ascending indices: each lands where it was; one reordering for all of them.
-        with collector_paused():
+        with collector_paused(len(self._nodes)):
             graph.insert_nodes([(index, node.copy()) for index, node in self._nodes])
         graph.insert_edges(self._edges)
         if self._groups != graph.groups:
@@ -196,7 +196,7 @@ class Compound(Edit):
 
     def apply(self, graph: Graph) -> None:
         done: list[Edit] = []
-        with collector_paused():  # a paste of thousands of nodes: no full GC walks meanwhile
+        with collector_paused(len(self.edits)):  # a paste of thousands: no full GC walks meanwhile
             try:
                 for edit in self.edits:
                     edit.apply(graph)
@@ -207,7 +207,7 @@ class Compound(Edit):
                 raise
 
     def revert(self, graph: Graph) -> None:
-        with collector_paused():
+        with collector_paused(len(self.edits)):
             for edit in reversed(self.edits):
                 edit.revert(graph)
 
