@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 
-from designer.analysis import analyze
+from designer.analysis import analyze, memo
 from designer.core import serialize
 from designer.zoo import find, list_examples
 
@@ -34,9 +33,7 @@ def median_ms(fn, repeat: int) -> float:
 
 
 def clear_memo() -> None:
-    module = sys.modules["designer.analysis.analyze"]
-    for table in (module._result_cache, module._resolved_cache, module._label_cache, module._key_cache):
-        table.clear()
+    memo.clear()
 
 
 def cold(graph):

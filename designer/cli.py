@@ -27,11 +27,13 @@ class UserError(Exception):
 
 def load_design(name: str):
     """Load a design file, or a bundled example by name; UserError if unreadable."""
+    from .core.graph import collector_paused
     from .core.serialize import DesignFileError, load
     from .zoo import find
 
     try:
-        return load(find(name))
+        with collector_paused():  # loading tens of thousands of small objects, no cycles
+            return load(find(name))
     except DesignFileError as exc:
         raise UserError(f"cannot open the design: {exc}") from None
 
@@ -44,11 +46,11 @@ def _summary_args(p: argparse.ArgumentParser) -> None:
 
 def _summary(args) -> int:
     from .analysis import analyze
-    from .analysis.report import format_table, summary_dict
+    from .analysis.report import format_table, summary_json
 
     analysis = analyze(load_design(args.file))
     if args.json:
-        print(json.dumps(summary_dict(analysis), indent=2))
+        print(summary_json(analysis))
     else:
         print(format_table(analysis))
     return EXIT_OK if analysis.valid else EXIT_INVALID
@@ -62,14 +64,17 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 def _validate(args) -> int:
     from .analysis import analyze
 
+    from .analysis.report import totals_text
+
     analysis = analyze(load_design(args.file))
-    for issue in analysis.issues:
-        print(issue, file=sys.stdout if analysis.valid else sys.stderr)
-    if analysis.valid:
+    valid = analysis.valid
+    stream = sys.stdout if valid else sys.stderr
+    stream.write("".join(f"{issue}\n" for issue in analysis.issues))
+    if valid:
         print(f"{analysis.name}: valid ({len(analysis.warnings)} warning(s)), "
               f"{analysis.total_params:,} parameters, {analysis.total_macs:,} MACs")
         return EXIT_OK
-    print(f"{analysis.name}: {len(analysis.errors)} error(s)", file=sys.stderr)
+    print(f"{analysis.name}: {len(analysis.errors)} error(s); {totals_text(analysis)}", file=sys.stderr)
     return EXIT_INVALID
 
 

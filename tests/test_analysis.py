@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from designer.analysis import CODES, analyze
 from designer.analysis.memory import OPTIMIZER_STATE, estimate_training_memory, largest_batch
@@ -13,6 +14,7 @@ from designer.core.builder import DesignBuilder
 from designer.core.graph import Edge, Graph, Node
 from designer.zoo import find
 from designer.core.serialize import load
+from strategies import damaged_designs
 
 
 def codes(analysis, severity=None):
@@ -360,3 +362,44 @@ def test_largest_batch_is_the_last_that_fits():
 def test_unknown_optimizer_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown optimiser 'lbfgs'; expected one of sgd"):
         estimate_training_memory(1, 1, 1, 1, "lbfgs")
+
+
+# ---------------------------------------------------------------- partial designs (issue 9 §1)
+#: Problems on a node itself that leave its own output undefined; anything else (dead-end,
+#: unreachable, several Outputs, an Input with inputs) must not hide a shape.
+BLOCKING = {"bad-param", "unknown-type", "shape", "cycle", "missing-input", "too-many-inputs", "merge-inputs"}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(damaged_designs())
+def test_every_node_whose_inputs_are_known_has_a_shape(graph):
+    a = analyze(graph)
+    known = {nid for nid, info in a.nodes.items() if info.output_shape is not None}
+    for nid, info in a.nodes.items():
+        preds = [graph.nodes[p] for p in graph.predecessors(nid)]
+        own = {i.code for i in info.issues if i.is_error and i.node_id == nid} | (
+            {"cycle"} if any(i.code == "cycle" and nid in i.nodes for i in info.issues) else set())
+        inputs_known = info.type == "Input" or all(p.id in known and p.type != "Output" for p in preds)
+        if info.output_shape is None:
+            # Unknown only below something unknown, or because of a problem of its own.
+            assert (own & BLOCKING) or not inputs_known, (nid, info.status, own)
+        else:
+            assert inputs_known and info.status == "ok", (nid, info.status)
+            assert not own & BLOCKING, (nid, own)
+        if info.status == "error":
+            assert own, (nid, info, a.issues, graph.edges)
+    counted = a.live if a.complete else known
+    assert a.counted == counted
+    assert a.total_params == sum(a.nodes[n].params for n in counted)
+    assert a.total_macs == sum(a.nodes[n].macs for n in counted)
+    assert a.complete == a.valid
+
+
+def test_every_node_of_a_knot_of_loops_carries_the_cycle_issue():
+    g = graph_of(IO + [("a", "Add"), ("b", "ReLU"), ("c", "Add"), ("d", "ReLU")],
+                 [("input", "a", 0), ("a", "b"), ("b", "c", 0), ("c", "a", 1), ("c", "d"), ("d", "c", 1),
+                  ("d", "output")])
+    a = analyze(g)
+    (cycle,) = [i for i in a.errors if i.code == "cycle"]
+    assert set(cycle.nodes) == {"a", "b", "c", "d"}
+    assert all(cycle in a.nodes[n].issues and a.nodes[n].status == "error" for n in "abcd")

@@ -8,19 +8,25 @@ its node, nodes downstream of it are marked unknown, and the pass carries on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import prod
-from typing import Any
+from typing import Any, Iterable
 
-from ..core.graph import Graph
+from ..core.graph import Graph, collector_paused
 from ..layers import registry
-from ..layers.spec import MAX_NUMEL, ParamError, Shape, ShapeError
+from ..layers.spec import ParamError, Shape
 from .issues import Issue, error, warning
+from . import memo
+from .memo import BYTES_PER_VALUE, label, node_result, params_key, resolve
 from .memory import MemoryEstimate, estimate_training_memory, largest_batch
-from .structure import check_structure
-
-BYTES_PER_VALUE = 4  # float32
+from .structure import Structure, check_structure
 
 OK, ERROR, UNKNOWN = "ok", "error", "unknown"
+
+#: Structural problems that leave a node's own inputs undefined. Any other (a dead end, an
+#: unreachable branch, two Outputs, an Input with inputs) does not hide what can be computed:
+#: a design being built shows every shape that its wired part determines.
+BLOCKING = frozenset({"missing-input", "too-many-inputs", "merge-inputs", "cycle"})
 
 
 @dataclass(slots=True)
@@ -41,6 +47,9 @@ class NodeInfo:
     resolved: dict[str, Any] | None = None
     label: str = ""
     issues: list[Issue] = field(default_factory=list)
+    #: How many of ``issues`` come first from the structural checks (the rest: this node's
+    #: own analysis, then a softmax-before-loss warning); lets a re-analysis redo the rest.
+    structural: int = field(default=0, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -75,11 +84,26 @@ class Analysis:
     outputs: list[str]
     live: set[str]
 
-    @property
+    #: The nodes the totals count: what the compiler emits (``live``) when the design is
+    #: complete, else every node whose figures are known ("so far").
+    counted: set[str] = field(default_factory=set)
+    #: What a re-analysis after a parameter edit reuses (see ``incremental``): the structure
+    #: pass, the graph's structure token it saw, and the softmax-before-loss warnings.
+    structure: Structure | None = field(default=None, repr=False, compare=False)
+    token: object = field(default=None, repr=False, compare=False)
+    softmax: list[tuple[str, Issue]] = field(default_factory=list, repr=False, compare=False)
+    #: Each node's index in ``order``, built by the first re-analysis and handed on.
+    positions: dict[str, int] | None = field(default=None, repr=False, compare=False)
+    #: After a re-analysis: the nodes whose NodeInfo is new (every other is the very object
+    #: of the previous analysis, unchanged), so that views update only those. None after a
+    #: full analysis: everything may have changed.
+    redone: list[str] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.is_error]
 
-    @property
+    @cached_property
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if not i.is_error]
 
@@ -88,28 +112,37 @@ class Analysis:
         return not self.errors
 
     @property
+    def complete(self) -> bool:
+        """True when nothing stops the design from being built: the totals are final. While
+        it is incomplete they count what is known so far (see ``counted``)."""
+        return not self.errors
+
+    @cached_property
+    def analysed(self) -> int:
+        """How many nodes have a known output shape (and so known figures)."""
+        return sum(1 for info in self.nodes.values() if info.output_shape is not None)
+
+    @cached_property
     def total_params(self) -> int:
-        return sum(self.nodes[n].params for n in self.live if n in self.nodes)
+        return sum(self.nodes[n].params for n in self.counted)
 
-    @property
+    @cached_property
     def trainable_params(self) -> int:
-        return sum(self.nodes[n].trainable_params for n in self.live if n in self.nodes)
+        return sum(self.nodes[n].trainable_params for n in self.counted)
 
-    @property
+    @cached_property
     def total_macs(self) -> int:
-        return sum(self.nodes[n].macs for n in self.live if n in self.nodes)
+        return sum(self.nodes[n].macs for n in self.counted)
 
     @property
     def param_bytes(self) -> int:
         return self.total_params * BYTES_PER_VALUE
 
-    @property
+    @cached_property
     def activation_bytes(self) -> int:
         """Bytes of every layer output for one sample (what backward keeps, roughly)."""
         return sum(
-            self.nodes[n].activation_bytes
-            for n in self.live
-            if n in self.nodes and self.nodes[n].type != "Output"
+            self.nodes[n].activation_bytes for n in self.counted if self.nodes[n].type != "Output"
         )
 
     @property
@@ -142,8 +175,27 @@ class Analysis:
         )
 
 
-def analyze(graph: Graph) -> Analysis:
-    """Validate and analyse ``graph``; never raises for a bad design (issues say what is wrong)."""
+def analyze(graph: Graph, previous: Analysis | None = None, changed: Iterable[str] = ()) -> Analysis:
+    """Validate and analyse ``graph``; never raises for a bad design (issues say what is wrong).
+
+    With ``previous`` (an analysis of this graph, or of a copy of it, before some edits) and
+    ``changed`` (the nodes whose parameters those edits set), only the changed nodes and what
+    their new results reach are analysed again, provided no node or edge was added or removed
+    since (the graph's structure token says so); otherwise this is a full analysis. Both give
+    the same result.
+    """
+    if previous is not None:
+        from .incremental import reanalyze
+
+        again = reanalyze(graph, previous, changed)
+        if again is not None:
+            return again
+    memo.design_size(len(graph.nodes))
+    with collector_paused(len(graph.nodes)):
+        return _full(graph)
+
+
+def _full(graph: Graph) -> Analysis:
     st = check_structure(graph)
     infos = {nid: NodeInfo(nid, node.type) for nid, node in graph.nodes.items()}
     issues = list(st.issues)
@@ -151,17 +203,33 @@ def analyze(graph: Graph) -> Analysis:
         for nid in (issue.node_id, *issue.nodes):
             if nid in infos and issue not in infos[nid].issues:
                 infos[nid].issues.append(issue)
+                infos[nid].structural += 1
 
+    sinks = sink_types()
     for nid in st.order:
-        _analyze_node(graph, nid, infos, st.inputs, issues)
+        _analyze_node(graph, nid, infos, issues, sinks)
 
     for nid in st.in_cycle:
         infos[nid].status = ERROR
-    _check_softmax_before_loss(graph, infos, issues)
-    return Analysis(graph.name, infos, list(st.order), issues, st.inputs, st.outputs, st.live)
+    softmax = softmax_issues(graph, st.outputs, infos)
+    for src, issue in softmax:
+        infos[src].issues.append(issue)
+        issues.append(issue)
+    return finish(Analysis(graph.name, infos, list(st.order), issues, st.inputs, st.outputs, st.live,
+                           structure=st, token=graph.structure_token, softmax=softmax))
 
 
-def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, issues) -> None:
+def finish(analysis: Analysis) -> Analysis:
+    """Decide what the totals count: the live nodes when the design is complete, else every
+    node whose figures are known so far."""
+    analysis.counted = analysis.live if analysis.complete else {
+        nid for nid, info in analysis.nodes.items() if info.output_shape is not None}
+    return analysis
+
+
+def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], issues: list[Issue],
+                  sinks: frozenset[str]) -> None:
+    """Fill ``infos[nid]`` from its inputs' infos; its problems go to it and to ``issues``."""
     node = graph.nodes[nid]
     info = infos[nid]
     spec = registry.get(node.type)
@@ -170,29 +238,29 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, is
             "unknown-type", f"{nid} has the unknown layer type {node.type!r}; replace it with a "
             f"layer from the palette.", nid))
         return
-    key = _params_key(node.type, node.params)
+    key = params_key(node.type, node.params)
     try:
-        p = _resolve(spec, node.params, key)
+        p = resolve(spec, node.params, key)
     except ParamError as exc:
         _fail(info, issues, error("bad-param", f"{node.type} {nid}: {exc}.", nid))
         return
     info.resolved = p
-    info.label = _label(spec, p, key)
-    if info.issues and any(i.is_error for i in info.issues):
+    info.label = label(spec, p, key)
+    if info.issues and any(i.is_error and i.code in BLOCKING for i in info.issues):
         info.status = ERROR
         return
 
     shapes: list[Shape] = []
     sources: list[NodeInfo] = []
-    for e in graph.in_edges(nid):
+    for e in graph.in_edges(nid) if spec.inputs != 0 else ():
         src = infos[e.src]
-        if src.output_shape is None:
+        if src.output_shape is None or src.type in sinks:
             info.status = UNKNOWN
             return
         shapes.append(src.output_shape)
         sources.append(src)
     info.input_shapes = shapes
-    result = _node_result(spec, p, key, shapes)
+    result = node_result(spec, p, key, shapes)
     if isinstance(result, str):
         _fail(info, issues, error("shape", _prefix(result, node.type, nid), nid))
         return
@@ -209,112 +277,16 @@ def _analyze_node(graph: Graph, nid: str, infos: dict[str, NodeInfo], inputs, is
         issues.append(issue)
 
 
-# Pure functions of (layer type, parameters, input shapes), memoised: designs repeat the same
-# layer configurations, and the editor re-analyses after every small edit. Bounded in size.
-_CACHE_LIMIT = 20_000
-_resolved_cache: dict[tuple, Any] = {}
-_result_cache: dict[tuple, Any] = {}
-_label_cache: dict[tuple, str] = {}
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return ("__seq__",) + tuple(_freeze(v) for v in value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return (type(value).__name__, value)
-    return ("__id__", id(value))
-
-
-_key_cache: dict[tuple[str, int], tuple[dict, tuple]] = {}
-
-
-def _params_key(layer_type: str, params: dict) -> tuple:
-    """The hashable form of ``params``; the last one seen for the same dict object is reused
-    after a cheap equality check (so in-place changes are still noticed)."""
-    slot = (layer_type, id(params))
-    hit = _key_cache.get(slot)
-    if hit is not None and hit[0] == params:
-        return hit[1]
-    key = _freeze(params)
-    _remember(_key_cache, slot, (_copy_params(params), key))
-    return key
-
-
-def _copy_params(params: dict) -> dict:
-    return {k: (list(v) if isinstance(v, list) else v) for k, v in params.items()}
-
-
-def _remember(cache: dict, key: tuple, value: Any) -> Any:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
-def _resolve(spec, raw: dict, key: tuple) -> dict:
-    ck = (spec.type, key)
-    hit = _resolved_cache.get(ck)
-    if hit is None:
-        try:
-            hit = spec.resolve(raw)
-        except ParamError as exc:
-            hit = exc
-        _remember(_resolved_cache, ck, hit)
-    if isinstance(hit, ParamError):
-        raise hit
-    return hit
-
-
-def _label(spec, p: dict, key: tuple) -> str:
-    if spec.label is None:
-        return ""
-    ck = (spec.type, key)
-    hit = _label_cache.get(ck)
-    return hit if hit is not None else _remember(_label_cache, ck, spec.label(p))
-
-
-def _node_result(spec, p: dict, key: tuple, shapes: list[Shape]):
-    """(shape, params, MACs, window, global?, warnings, activation bytes) or the ShapeError
-    message."""
-    ck = (spec.type, key, tuple(shapes))
-    hit = _result_cache.get(ck)
-    if hit is not None:
-        return hit
-    try:
-        out = tuple(spec.shape(p, shapes))
-        if any(d < 1 for d in out):
-            raise ShapeError(f"{spec.type} would produce the empty shape {list(out)}")
-        n_params = spec.count_params(p, shapes, out)
-        _check_buildable(spec.type, out, n_params)
-    except ShapeError as exc:
-        return _remember(_result_cache, ck, str(exc))
-    spatial = len(shapes) > 0 and len(shapes[0]) == 3
-    window = spec.window(p, shapes) if spec.window is not None and spatial else None
-    is_global = bool(spatial and spec.global_field is not None and spec.global_field(p, shapes))
-    warns = tuple(spec.warnings(p, shapes, out)) if spec.warnings else ()
-    result = (out, n_params, spec.macs(p, shapes, out), window, is_global, warns,
-              prod(out) * BYTES_PER_VALUE)
-    return _remember(_result_cache, ck, result)
-
-
-def _check_buildable(layer: str, out: Shape, n_params: int) -> None:
-    """A layer torch could not even allocate is an error, not a crash when compiling."""
-    if n_params > MAX_NUMEL:
-        raise ShapeError(f"{layer} would hold {n_params:,} weights; the limit is {MAX_NUMEL:,}: "
-                         f"use fewer channels or units, or downsample first")
-    if prod(out) > MAX_NUMEL:
-        raise ShapeError(f"{layer} would produce {prod(out):,} values per sample "
-                         f"({'×'.join(map(str, out))}); the limit is {MAX_NUMEL:,}: use fewer "
-                         f"channels or units, or downsample first")
-
-
 def _prefix(message: str, layer: str, nid: str) -> str:
     """"Conv2d: kernel…" → "Conv2d conv3: kernel…" (the node's id names the culprit)."""
     if message.startswith(layer):
         return f"{layer} {nid}{message[len(layer):]}"
     return f"{layer} {nid}: {message}"
+
+
+def sink_types() -> frozenset[str]:
+    """The layer types whose result feeds no other layer (the Output), read once per pass."""
+    return frozenset(s.type for s in registry.all_specs() if not s.has_output)
 
 
 def _fail(info: NodeInfo, issues: list[Issue], issue: Issue) -> None:
@@ -349,20 +321,19 @@ def _receptive_field(spec, info: NodeInfo, shapes, sources: list[NodeInfo], wind
     info.receptive_field, info.jump = rf, jump
 
 
-def _check_softmax_before_loss(graph: Graph, infos: dict[str, NodeInfo], issues) -> None:
-    for node in graph.nodes.values():
-        if node.type != "Output":
-            continue
-        resolved = infos[node.id].resolved or {}
+def softmax_issues(graph: Graph, outputs: list[str], infos: dict[str, NodeInfo]) -> list[tuple[str, Issue]]:
+    """(node, warning) for each Softmax-like layer feeding a cross-entropy Output."""
+    found = []
+    for out in outputs:
+        resolved = infos[out].resolved or {}
         if resolved.get("loss") != "cross_entropy":
             continue
-        for src in graph.predecessors(node.id):
+        for src in graph.predecessors(out):
             spec = registry.get(graph.nodes[src].type)
             if spec is not None and "softmax" in spec.tags:
-                issue = warning(
+                found.append((src, warning(
                     "softmax-before-loss",
                     f"{spec.type} {src} feeds a cross-entropy Output, which applies softmax "
                     f"itself; remove {src} (keep it only for inference) or set the Output's loss "
-                    f"to 'none'.", src)
-                infos[src].issues.append(issue)
-                issues.append(issue)
+                    f"to 'none'.", src)))
+    return found

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from .analyze import Analysis
+from .analyze import Analysis, collector_paused
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,16 @@ def summary_rows(analysis: Analysis, groups: dict | None = None) -> list[Summary
     for gid, g in (groups or {}).items():
         for nid in g.nodes:
             owner[nid] = gid
-    ordered = list(analysis.order) + [n for n in analysis.nodes if n not in set(analysis.order)]
-    rows = []
-    for nid in ordered:
-        info = analysis.nodes[nid]
-        rows.append(SummaryRow(nid, info.type, info.output_shape, info.params, info.macs,
-                               info.receptive_field, info.status, owner.get(nid)))
-    return rows
+    in_order = set(analysis.order)
+    ordered = list(analysis.order) + [n for n in analysis.nodes if n not in in_order]
+    return [summary_row(analysis, nid, owner.get(nid)) for nid in ordered]
+
+
+def summary_row(analysis: Analysis, node_id: str, group: str | None = None) -> SummaryRow:
+    """One node's row (a view updating only ``analysis.redone`` rebuilds just those)."""
+    info = analysis.nodes[node_id]
+    return SummaryRow(node_id, info.type, info.output_shape, info.params, info.macs,
+                      info.receptive_field, info.status, group)
 
 
 def parameter_shares(analysis: Analysis) -> dict[str, float]:
@@ -66,8 +70,40 @@ def summary_dict(analysis: Analysis) -> dict:
         "param_bytes": analysis.param_bytes,
         "activation_bytes_per_sample": analysis.activation_bytes,
         "valid": analysis.valid,
+        "complete": analysis.complete,
+        "analysed_layers": analysis.analysed,
         "issues": [i.to_dict() for i in analysis.issues],
     }
+
+
+def summary_json(analysis: Analysis) -> str:
+    """The text of ``designer summary --json``: summary_dict, indented, one layer and one issue
+    per line. Each line goes through json's C encoder (``indent=`` would make json use its
+    pure-Python encoder: seconds for 20,000 layers)."""
+    encode = json.JSONEncoder().encode
+    with collector_paused(len(analysis.nodes) + len(analysis.issues)):
+        items = list(summary_dict(analysis).items())
+    lines = ["{"]
+    for k, (key, value) in enumerate(items):
+        comma = "," if k < len(items) - 1 else ""
+        if isinstance(value, list) and value:
+            lines.append(f"  {encode(key)}: [")
+            lines.append(",\n".join("    " + encode(v) for v in value))
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {encode(key)}: {encode(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def totals_text(analysis: Analysis) -> str:
+    """'61,706 parameters', or '61,706 parameters so far; 2 problems' while the design is
+    incomplete (the totals then count only the layers whose figures are known)."""
+    text = f"{analysis.total_params:,} parameter{'s' * (analysis.total_params != 1)}"
+    if analysis.complete:
+        return text
+    n = len(analysis.errors)
+    return f"{text} so far; {n} problem{'s' * (n != 1)}"
 
 
 def human(n: float, unit: str = "") -> str:
@@ -80,6 +116,11 @@ def human(n: float, unit: str = "") -> str:
 
 def format_table(analysis: Analysis) -> str:
     """The text table of ``designer summary``."""
+    with collector_paused(len(analysis.nodes) + len(analysis.issues)):
+        return _format_table(analysis)
+
+
+def _format_table(analysis: Analysis) -> str:
     rows = summary_rows(analysis)
     header = ("Layer (id)", "Type", "Output shape", "Params", "MACs", "RF")
     body = []
@@ -98,7 +139,9 @@ def format_table(analysis: Analysis) -> str:
     out = [rule, line(header), rule.replace("=", "-")]
     out += [line(b) for b in body]
     out.append(rule)
-    out.append(f"Total params: {analysis.total_params:,}")
+    so_far = "" if analysis.complete else (
+        f" (so far: {analysis.analysed} of {len(analysis.nodes)} layers analysed)")
+    out.append(f"Total params: {analysis.total_params:,}{so_far}")
     out.append(f"Trainable params: {analysis.trainable_params:,}")
     out.append(f"Non-trainable params: {analysis.total_params - analysis.trainable_params:,}")
     out.append(f"Total MACs: {analysis.total_macs:,} ({human(analysis.total_macs)})")

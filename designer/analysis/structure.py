@@ -100,9 +100,11 @@ def _check_cycles(graph: Graph, st: Structure) -> None:
         cycle = [u for u, _ in nx.find_cycle(g.subgraph(component))]
         st.in_cycle |= component
         loop = " → ".join(cycle + [cycle[0]])
+        # Every node of the knot carries the issue, also those off the loop named here.
+        rest = sorted(component.difference(cycle))
         st.issues.append(error(
             "cycle", f"These layers form a loop ({loop}); a network must flow one way: "
-            f"delete one of the edges.", node_id=cycle[0], nodes=cycle))
+            f"delete one of the edges.", node_id=cycle[0], nodes=cycle + rest))
     st.order = list(nx.topological_sort(g.subgraph(n for n in g if n not in st.in_cycle)))
 
 

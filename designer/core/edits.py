@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .graph import Edge, Graph, GraphError, Group, Node
+from .graph import Edge, Graph, GraphError, Group, Node, collector_paused
 
 
 class Edit:
@@ -61,7 +61,7 @@ class RemoveEdge(Edit):
     _index: int | None = None
 
     def apply(self, graph: Graph) -> None:
-        self._index = graph.edges.index(self.edge) if self.edge in graph.edges else None
+        self._index = graph.edge_index(self.edge)
         graph.remove_edge(self.edge)
 
     def revert(self, graph: Graph) -> None:
@@ -82,6 +82,10 @@ class RemoveNodes(Edit):
         return "Delete" if len(self.node_ids) != 1 else f"Delete {self.node_ids[0]}"
 
     def apply(self, graph: Graph) -> None:
+        with collector_paused(len(self.node_ids)):
+            self._apply(graph)
+
+    def _apply(self, graph: Graph) -> None:
         ids = set(self.node_ids)
         self._nodes = [(i, graph.nodes[n].copy()) for i, n in enumerate(graph.nodes) if n in ids]
         self._edges = [(i, e) for i, e in enumerate(graph.edges) if e.src in ids or e.dst in ids]
@@ -97,10 +101,10 @@ class RemoveNodes(Edit):
             graph.set_groups(remaining)
 
     def revert(self, graph: Graph) -> None:
-        for index, node in self._nodes:  # ascending indices: each lands where it was
-            graph.add_node(node.copy(), index)
-        for index, edge in self._edges:
-            graph.add_edge(edge, index)
+        # Ascending indices: each lands where it was; one reordering for all of them.
+        with collector_paused(len(self._nodes)):
+            graph.insert_nodes([(index, node.copy()) for index, node in self._nodes])
+        graph.insert_edges(self._edges)
         if self._groups != graph.groups:
             graph.set_groups(self._groups)
 
@@ -192,18 +196,20 @@ class Compound(Edit):
 
     def apply(self, graph: Graph) -> None:
         done: list[Edit] = []
-        try:
-            for edit in self.edits:
-                edit.apply(graph)
-                done.append(edit)
-        except Exception:
-            for edit in reversed(done):  # all or nothing
-                edit.revert(graph)
-            raise
+        with collector_paused(len(self.edits)):  # a paste of thousands: no full GC walks meanwhile
+            try:
+                for edit in self.edits:
+                    edit.apply(graph)
+                    done.append(edit)
+            except Exception:
+                for edit in reversed(done):  # all or nothing
+                    edit.revert(graph)
+                raise
 
     def revert(self, graph: Graph) -> None:
-        for edit in reversed(self.edits):
-            edit.revert(graph)
+        with collector_paused(len(self.edits)):
+            for edit in reversed(self.edits):
+                edit.revert(graph)
 
 
 @dataclass
@@ -248,8 +254,7 @@ def _rename(graph: Graph, old: str, new: str) -> None:
     graph.remove_node(old)
     graph.add_node(Node(new, node.type, node.params, node.position), index)
     swap = {old: new}
-    for i, edge in touching:
-        graph.add_edge(Edge(swap.get(edge.src, edge.src), swap.get(edge.dst, edge.dst), edge.port), i)
+    graph.insert_edges([(i, Edge(swap.get(e.src, e.src), swap.get(e.dst, e.dst), e.port)) for i, e in touching])
     if any(old in g.nodes for g in graph.groups.values()):
         groups = {gid: g.copy() for gid, g in graph.groups.items()}
         for g in groups.values():

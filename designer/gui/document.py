@@ -14,7 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..analysis import Analysis, analyze
+from ..analysis import Analysis
+from ..analysis.incremental import LiveAnalysis
 from ..core import serialize
 from ..core.edits import Edit
 from ..core.graph import Graph
@@ -42,6 +43,7 @@ class Document(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._refresh)
         self._graph.changed.connect(self._on_graph_changed)
+        self._live = LiveAnalysis(self._graph)  # parameter edits re-analyse only what they reach
 
     # ------------------------------------------------------------ state
     @property
@@ -59,7 +61,7 @@ class Document(QObject):
     @property
     def analysis(self) -> Analysis:
         if self._analysis is None:
-            self._analysis = analyze(self._graph)
+            self._analysis = self._live.analysis
         return self._analysis
 
     @property
@@ -118,6 +120,8 @@ class Document(QObject):
         self._graph.changed.disconnect(self._on_graph_changed)
         self._graph = graph
         self._graph.changed.connect(self._on_graph_changed)
+        self._live.close()
+        self._live = LiveAnalysis(graph)
         self._selection = []
         self.undo_stack.clear()
         self.undo_stack.setClean()

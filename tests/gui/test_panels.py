@@ -216,6 +216,8 @@ def test_status_shows_totals_and_validity(qtbot, document):
     document.push(RemoveEdge(Edge("pool1", "conv2")))
     document.refresh_now()
     assert "error" in status.validity.text()
+    assert status.params.text() == "Params 156 so far"  # conv1 above the break (issue 9 §1)
+    assert "parameters so far" in status.params.toolTip()
 
 
 # ------------------------------------------------------------------ theme

@@ -57,6 +57,7 @@ class DesignForm(QWidget):
                     f"<span style='color:{c.error}'>✖ {len(analysis.errors)} error(s)</span>")
         self.totals.setText(
             f"<b>Layers</b> {len(graph.nodes)}<br><b>Parameters</b> {analysis.total_params:,}"
+            f"{'' if analysis.complete else ' so far'}"
             f"<br><b>MACs</b> {human(analysis.total_macs)}<br><b>Output</b> "
             f"{'×'.join(map(str, out)) if out else '—'}<br>{validity}")
 

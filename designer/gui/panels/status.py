@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from ...analysis import Analysis
-from ...analysis.report import human
+from ...analysis.report import human, totals_text
 from .. import theme
 
 
@@ -33,8 +33,11 @@ class DesignStatus(QWidget):
         self.show_analysis(document.analysis)
 
     def show_analysis(self, analysis: Analysis) -> None:
-        self.params.setText(f"Params {analysis.total_params:,}")
-        self.params.setToolTip(f"{analysis.trainable_params:,} trainable")
+        so_far = "" if analysis.complete else " so far"
+        self.params.setText(f"Params {analysis.total_params:,}{so_far}")
+        self.params.setToolTip(f"{analysis.trainable_params:,} trainable" + ("" if analysis.complete else (
+            f"; {totals_text(analysis)}: the totals count the {analysis.analysed} of "
+            f"{len(analysis.nodes)} layers whose shapes are known")))
         self.macs.setText(f"MACs {human(analysis.total_macs)}")
         self.macs.setToolTip(f"{analysis.total_macs:,} multiply-accumulates per sample")
         self.size.setText(f"{analysis.param_bytes / 1e6:.2f} MB")

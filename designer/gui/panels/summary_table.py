@@ -183,7 +183,8 @@ class SummaryPanel(QWidget):
     def _show_totals(self, analysis: Analysis) -> None:
         muted = theme.colors().muted
         self.totals.setText(
-            f"<b>Total params</b> {analysis.total_params:,} &nbsp; <b>Trainable</b> "
+            f"<b>Total params</b> {analysis.total_params:,}{'' if analysis.complete else ' so far'}"
+            f" &nbsp; <b>Trainable</b> "
             f"{analysis.trainable_params:,} &nbsp; <b>MACs</b> {analysis.total_macs:,} "
             f"({human(analysis.total_macs)}) &nbsp; <b>Params size</b> "
             f"{analysis.param_bytes / 1e6:.2f} MB &nbsp; <span style='color:{muted}'>Activations "
