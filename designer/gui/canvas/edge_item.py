@@ -96,9 +96,7 @@ class EdgeItem(QGraphicsItem):
         self.prepareGeometryChange()
         self.route = route
         self._path = route_path(route)
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        self._shape = stroker.createStroke(self._path)
+        self._shape = None  # stroked on first use (hit tests): most edges are never asked
 
     def label_size(self) -> tuple[float, float]:
         return (self.label.boundingRect().width(), 16.0)
@@ -117,6 +115,10 @@ class EdgeItem(QGraphicsItem):
         return self._path.boundingRect().adjusted(-8, -8, 8, 8)
 
     def shape(self) -> QPainterPath:
+        if self._shape is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10)
+            self._shape = stroker.createStroke(self._path)
         return self._shape
 
     def hoverEnterEvent(self, event) -> None:

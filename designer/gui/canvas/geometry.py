@@ -62,6 +62,15 @@ class Route:
         return pts
 
 
+def translated(route: Route, dx: float, dy: float) -> Route:
+    """``route`` moved by (dx, dy): an edge whose two ends moved together keeps its shape."""
+    def move(seg: tuple) -> tuple:
+        return (seg[0], *((x + dx, y + dy) for x, y in seg[1:]))
+
+    return Route((route.start[0] + dx, route.start[1] + dy), tuple(move(s) for s in route.segments),
+                 tuple((x + dx, y + dy) for x, y in route.spots))
+
+
 def cubic_point(p0: Point, p1: Point, p2: Point, p3: Point, t: float) -> Point:
     u = 1.0 - t
     a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t

@@ -55,6 +55,11 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._drag_start: dict | None = None
         self._dirty: set[tuple] = set()
         self._frames_dirty = False
+        self._batch = 0  # > 0 inside a document batch or a selection gesture
+        self._ports_dirty: set[str] = set()  # boxes whose ports wait for the batch's end
+        self._rebuild_due = False
+        self._selection_due = False
+        self._route_cache: dict[tuple, tuple] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -67,6 +72,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         document.analysis_changed.connect(self._on_analysis_changed)
         document.selection_changed.connect(self._on_document_selection)
         document.graph_replaced.connect(self._on_graph_replaced)
+        document.batch_started.connect(self.begin_batch)
+        document.batch_finished.connect(self.end_batch)
         self._bind(document.graph)
         self.rebuild()
 
@@ -86,12 +93,42 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     def _slots(self, graph: Graph):
         return [(graph.node_added, self._on_node_added), (graph.node_removed, self._on_node_removed),
                 (graph.node_moved, self._on_node_moved), (graph.edge_added, self._on_edge_added),
-                (graph.edge_removed, self._on_edge_removed), (graph.groups_changed, self.rebuild),
+                (graph.edge_removed, self._on_edge_removed), (graph.groups_changed, self._on_groups_changed),
                 (graph.node_changed, self._on_node_changed)]
 
     def _on_graph_replaced(self) -> None:
+        self._route_cache.clear()
         self._bind(self.document.graph)
         self.rebuild()
+
+    # ================================================================ batches
+    def begin_batch(self) -> None:
+        """Until the matching ``end_batch``: ports, group rebuilds and the selection's
+        hand-over to the document wait, so a 1,000-node edit costs one of each."""
+        self._batch += 1
+
+    def end_batch(self) -> None:
+        self._batch -= 1
+        if self._batch > 0:
+            return
+        if self._rebuild_due:
+            self._rebuild_due = False
+            self._ports_dirty.clear()
+            self.rebuild()
+        ports, self._ports_dirty = self._ports_dirty, set()
+        for key in ports:
+            box = self.box(key)
+            if box is not None:
+                self._update_ports(box)
+        if self._selection_due:
+            self._selection_due = False
+            self._on_scene_selection()
+
+    def _on_groups_changed(self) -> None:
+        if self._batch:
+            self._rebuild_due = True
+        else:
+            self.rebuild()
 
     def detach(self) -> None:
         """Stop mirroring the graph (the view is going away)."""
@@ -121,6 +158,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             self._add_group_items(gid)
         for edge in graph.edges:
             self._add_edge(edge)
+        self._ports_dirty.clear()
         for box in self.boxes():
             self._update_ports(box)
         self._on_analysis_changed(self.document.analysis)
@@ -225,7 +263,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._owner[nid] = owner
         if owner == nid:
             self._add_node_item(nid)
-            self._update_ports(self.nodes[nid])
+            self._ports_later(nid)
         self._schedule()
 
     def _on_node_removed(self, nid: str) -> None:
@@ -284,9 +322,17 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     def _ports_changed(self, edge: Edge) -> None:
         for nid in (edge.src, edge.dst):
             owner = self._owner.get(nid)
-            box = self.box(owner) if owner else None
-            if box is not None:
-                self._update_ports(box)
+            if owner is not None:
+                self._ports_later(owner)
+
+    def _ports_later(self, key: str) -> None:
+        """Update ``key``'s ports now, or once at the end of the batch."""
+        if self._batch:
+            self._ports_dirty.add(key)
+            return
+        box = self.box(key)
+        if box is not None:
+            self._update_ports(box)
 
     # ================================================================ analysis → text
     def _on_analysis_changed(self, analysis) -> None:

@@ -8,9 +8,12 @@ from PySide6.QtCore import QPointF, QRectF
 
 from ...core.layout import group_parents
 from .edge_item import EdgeItem
-from .geometry import RectIndex, label_spot, route, union
+from .geometry import RectIndex, label_spot, route, translated, union
 from .group_item import GroupFrameItem
 from .node_item import BoxItem
+
+#: Routes remembered by (edge, start, end), so that undo and redo do not route again.
+ROUTE_CACHE = 50_000
 
 
 class SceneGeometry:
@@ -61,6 +64,8 @@ class SceneGeometry:
 
     def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex) -> None:
         p, q = item.ends()
+        if self._follow(item, p, q):
+            return
         src_rect, dst_rect = item.src.scene_rect(), item.dst.scene_rect()
         area = (min(p.x(), q.x()) - 300, min(p.y(), q.y()) - 40,
                 max(p.x(), q.x()) + 300, max(p.y(), q.y()) + 40)
@@ -70,9 +75,32 @@ class SceneGeometry:
         t = 0.72 if fan_out > fan_in else (0.3 if fan_in > fan_out else 0.5)
         path = route((p.x(), p.y()), (q.x(), q.y()), obstacles, t, union([src_rect, dst_rect]))
         blocked = labels.near(area, skip=(("label", item.key),))
-        item.set_route(path, label_spot(path, item.label_size(), blocked))
+        spot = label_spot(path, item.label_size(), blocked)
+        item.set_route(path, spot)
+        if len(self._route_cache) > ROUTE_CACHE:
+            self._route_cache.clear()
+        self._route_cache[(item.key, path.start, path.end)] = (path, spot)
         if item.label.isVisible():
             labels.add(("label", item.key), _tuple(item.label.sceneBoundingRect()))
+
+    def _follow(self, item: EdgeItem, p: QPointF, q: QPointF) -> bool:
+        """Reuse a route instead of routing again: the same ends as a route made before
+        (undo, redo: the same design again), or, while boxes are dragged, both ends moved
+        by the same offset (the edge moves with its boxes). True if reused."""
+        start, end = (p.x(), p.y()), (q.x(), q.y())
+        cached = self._route_cache.get((item.key, start, end))
+        if cached is not None:
+            item.set_route(*cached)
+            return True
+        old = item.route
+        if old is None or self._drag_start is None:
+            return False
+        dx, dy = start[0] - old.start[0], start[1] - old.start[1]
+        if (dx, dy) == (0.0, 0.0) or (end[0] - old.end[0], end[1] - old.end[1]) != (dx, dy):
+            return False
+        label = item.label.pos()
+        item.set_route(translated(old, dx, dy), (label.x() + dx, label.y() + dy))
+        return True
 
     def edges_from(self, box, port_key) -> list[EdgeItem]:
         return [e for e in self.edges_of(box) if e.src is box and e.src_port == port_key]
@@ -95,15 +123,10 @@ class SceneGeometry:
 
     # ================================================================ moves
     def item_moved(self, box: BoxItem) -> None:
-        if self._placing:
-            return
-        edges = self.edges_of(box)
-        if edges:
-            boxes, labels = self._obstacles()
-            for item in edges:
-                self._route(item, boxes, labels)
-        self._frames_dirty = True
-        self._schedule()
+        """A box is being dragged: its edges are re-routed in the next geometry pass (one
+        pass for however many selected boxes moved together, before the next paint)."""
+        if not self._placing:
+            self._mark_moved(box)
 
     def frame_moved(self, frame: GroupFrameItem) -> None:
         last = getattr(frame, "_last_pos", QPointF())

@@ -144,6 +144,9 @@ class SceneGestures:
     def _on_scene_selection(self) -> None:
         if self._syncing:
             return
+        if self._batch:  # one hand-over at the end of the batch, not one per item
+            self._selection_due = True
+            return
         self._partial = {}
         self._syncing = True
         try:
