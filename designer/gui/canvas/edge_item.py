@@ -75,6 +75,8 @@ class EdgeItem(QGraphicsItem):
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self.highlighted = False
+        #: (source shape, *edges) the label was last made from; the scene skips equal ones.
+        self.source: tuple | None = None
         self.label = EdgeLabel(self)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)

@@ -275,6 +275,10 @@ class NodeItem(BoxItem):
     def __init__(self, node_id: str, header_colour: str) -> None:
         super().__init__(node_id)
         self.header_colour = header_colour
+        #: The header's id (shorter inside a labelled block), set by the scene.
+        self.title = node_id
+        #: (NodeInfo, params) the text was last made from; the scene skips equal ones.
+        self.source: tuple | None = None
 
     @property
     def node_id(self) -> str:

@@ -177,7 +177,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     def _add_node_item(self, nid: str) -> None:
         node = self.graph.nodes[nid]
         item = NodeItem(nid, category_colour(node.type))
-        item.set_text(labels.placeholder(node, self._display_id(nid)))
+        item.title = self._display_id(nid)
+        item.set_text(labels.placeholder(node, item.title))
         self._placing = True
         item.setPos(*node.position)
         self._placing = False
@@ -339,14 +340,24 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         """Update the text of every item from ``analysis``; only changed items repaint, and
         only boxes whose height changed (an issue line came or went) re-route their edges."""
         graph = self.graph
+        nodes, infos = graph.nodes, analysis.nodes
         for nid, item in self.nodes.items():
-            self._retext(item, labels.node_text(graph.nodes[nid], analysis.nodes.get(nid), self._display_id(nid)))
+            node, info = nodes[nid], infos.get(nid)
+            shown = item.source  # what the text was made from: skip boxes whose sources are equal
+            if shown is not None and shown[1] is node.params and (shown[0] is info or shown[0] == info):
+                continue
+            item.source = (info, node.params)
+            self._retext(item, labels.node_text(node, info, item.title))
         for gid, item in self.group_nodes.items():
             self._retext(item, labels.group_text(graph, gid, self._members[gid], analysis, self.edges_of(item)))
         for gid, frame in self.frames.items():
             frame.set_text(*labels.frame_text(graph.groups[gid], self._members[gid], analysis))
         for item in self.edge_items.values():
-            item.set_label(*labels.edge_label(graph, item.edges, analysis))
+            info = infos.get(item.edges[0].src)
+            source = (info.output_shape if info is not None else None, *item.edges)
+            if source != item.source:
+                item.source = source
+                item.set_label(*labels.edge_label(graph, item.edges, analysis))
 
     def _retext(self, box: BoxItem, text) -> None:
         height = box.height

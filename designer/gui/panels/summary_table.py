@@ -1,9 +1,9 @@
 """Summary: the torchinfo-like table of every layer (id, type, output shape, parameters, MACs,
 receptive field), the totals, and how the parameters are shared among layer types.
 
-A QAbstractTableModel over designer.analysis.report.summary_rows: one model reset per
-analysis, so 500+ rows stay fast. Clicking a row asks to select and centre that node
-(``node_activated``).
+A QAbstractTableModel over designer.analysis.report.summary_rows: a model reset when the
+layers change, otherwise ``dataChanged`` for the rows whose cells changed only. Clicking a
+row asks to select and centre that node (``node_activated``).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class SummaryModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[SummaryRow] = []
         self._cells: list[tuple[str, ...]] = []
+        self._index: dict[str, int] = {}
 
     def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> None:
         """New rows; when the layers are the same (a parameter edit) only the cells change,
@@ -52,16 +53,18 @@ class SummaryModel(QAbstractTableModel):
         rows = summary_rows(analysis, groups)
         cells = [(r.id, r.type, _shape(r), f"{r.params:,}", f"{r.macs:,}", _rf(r)) for r in rows]
         if [r.id for r in rows] == [r.id for r in self.rows]:
+            old_rows, old_cells = self.rows, self._cells
             self.rows, self._cells = rows, cells
-            if rows:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
+            for first, last in _changed_runs(old_rows, old_cells, rows, cells):
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
             return
         self.beginResetModel()
         self.rows, self._cells = rows, cells
+        self._index = {r.id: i for i, r in enumerate(rows)}
         self.endResetModel()
 
     def row_of(self, node_id: str) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.id == node_id), -1)
+        return self._index.get(node_id, -1)
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt name)
         return 0 if parent.isValid() else len(self.rows)
@@ -91,6 +94,18 @@ class SummaryModel(QAbstractTableModel):
         if role == ID_ROLE:
             return self.rows[row].id
         return None
+
+
+def _changed_runs(old_rows, old_cells, rows, cells) -> list[tuple[int, int]]:
+    """(first, last) row ranges whose cells, status or group changed: only those repaint."""
+    runs: list[tuple[int, int]] = []
+    for i, (a, b) in enumerate(zip(old_cells, cells)):
+        if a != b or old_rows[i].status != rows[i].status or old_rows[i].group != rows[i].group:
+            if runs and runs[-1][1] == i - 1:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((i, i))
+    return runs
 
 
 class ShareBar(QWidget):
