@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.graph import Edge
 from .geometry import Route
-from .style import PORT_R, colour, font, metrics
+from .style import PORT_R, colour, font, metrics, zoomed_out
 
 ARROW = 7.0
 
@@ -51,6 +51,8 @@ class EdgeLabel(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        if zoomed_out(painter, option):  # level of detail: labels are unreadable this small
+            return
         theme = self.scene().theme
         plate = colour(theme.edge_label_bg)
         plate.setAlpha(225)
@@ -145,6 +147,8 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(QPen(ink, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
+        if zoomed_out(painter, option):  # level of detail: no arrow head
+            return
         x, y = self.route.end
         tip = y - PORT_R - 1
         painter.setPen(Qt.PenStyle.NoPen)

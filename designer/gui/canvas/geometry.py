@@ -102,8 +102,14 @@ def route(p: Point, q: Point, obstacles: list[Rect], label_t: float = 0.5,
         return _loop(p, q, obstacles, around)
     plain = direct(p, q, label_t)
     long = q[1] - p[1] > LONG and abs(q[0] - p[0]) > 2.0
-    if not long and not any(inside(pt, r, 1.0) for pt in plain.points() for r in obstacles):
-        return plain
+    if not long:
+        # The S-curve stays inside the rectangle spanned by its ends (its control points do):
+        # only obstacles overlapping that rectangle can be hit, usually none.
+        left, right = min(p[0], q[0]) - 1.0, max(p[0], q[0]) + 1.0
+        hits = [r for r in obstacles
+                if r[0] < right and left < r[2] and r[1] < q[1] + 1.0 and p[1] - 1.0 < r[3]]
+        if not hits or not any(inside(pt, r, 1.0) for pt in plain.points() for r in hits):
+            return plain
     bend = min(BEND, (q[1] - p[1]) / 3.0)
     y1, y2 = p[1] + bend, q[1] - bend
     x = lane_x(p[0], q[0], y1, y2, obstacles)

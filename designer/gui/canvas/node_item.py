@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .geometry import port_offsets
 from .port_item import IN, OUT, PortItem
-from .style import CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on
+from .style import (CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on,
+                    zoomed_out)
 
 OK, ERROR, WARNING, UNKNOWN = "ok", "error", "warning", "unknown"
 
@@ -162,6 +163,11 @@ class BoxItem(QGraphicsItem):
               widget: QWidget | None = None) -> None:
         theme = self.scene().theme
         rect = self.box_rect()
+        if zoomed_out(painter, option):  # level of detail: a coloured box, no text
+            self._paint_back(painter, theme, rect)
+            head = QRectF(rect.left(), rect.top(), rect.width(), HEADER_H)
+            painter.fillRect(head, colour(self.header_colour))
+            return
         self._paint_back(painter, theme, rect)
         self._paint_header(painter, theme, rect)
         self._paint_body(painter, theme, rect)

@@ -152,6 +152,7 @@ class SummaryPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(200)  # fit columns to the first rows, not all 5,000
         header.setStretchLastSection(False)
         self.table.clicked.connect(self._on_table_clicked)
         self.totals = QLabel(self)
