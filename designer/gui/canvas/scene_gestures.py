@@ -29,6 +29,8 @@ class SceneGestures:
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
+        if self._drag_start and self._dirty:
+            self.flush()  # while the drag lasts: edges moved with both their boxes keep their shape
         start, self._drag_start = self._drag_start, None
         if start:
             edit = self._moves_since(start)
