@@ -51,13 +51,17 @@ class SummaryModel(QAbstractTableModel):
         """New rows; when the layers are the same (a parameter edit) only the cells change,
         so the table keeps its scroll position and selection."""
         rows = summary_rows(analysis, groups)
-        cells = [(r.id, r.type, _shape(r), f"{r.params:,}", f"{r.macs:,}", _rf(r)) for r in rows]
         if [r.id for r in rows] == [r.id for r in self.rows]:
             old_rows, old_cells = self.rows, self._cells
+            changed = [i for i, (new, old) in enumerate(zip(rows, old_rows)) if new != old]
+            cells = list(old_cells)
+            for i in changed:
+                cells[i] = _cells(rows[i])
             self.rows, self._cells = rows, cells
-            for first, last in _changed_runs(old_rows, old_cells, rows, cells):
+            for first, last in _runs(changed):
                 self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
             return
+        cells = [_cells(r) for r in rows]
         self.beginResetModel()
         self.rows, self._cells = rows, cells
         self._index = {r.id: i for i, r in enumerate(rows)}
@@ -96,15 +100,18 @@ class SummaryModel(QAbstractTableModel):
         return None
 
 
-def _changed_runs(old_rows, old_cells, rows, cells) -> list[tuple[int, int]]:
-    """(first, last) row ranges whose cells, status or group changed: only those repaint."""
+def _cells(r: SummaryRow) -> tuple[str, ...]:
+    return (r.id, r.type, _shape(r), f"{r.params:,}", f"{r.macs:,}", _rf(r))
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, last) ranges: one dataChanged per range."""
     runs: list[tuple[int, int]] = []
-    for i, (a, b) in enumerate(zip(old_cells, cells)):
-        if a != b or old_rows[i].status != rows[i].status or old_rows[i].group != rows[i].group:
-            if runs and runs[-1][1] == i - 1:
-                runs[-1] = (runs[-1][0], i)
-            else:
-                runs.append((i, i))
+    for i in rows:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
     return runs
 
 
