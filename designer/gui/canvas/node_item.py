@@ -89,9 +89,9 @@ class BoxItem(QGraphicsItem):
 
     def scene_rect(self) -> tuple[float, float, float, float]:
         """The box in scene coordinates, as (left, top, right, bottom) for the router."""
-        p = self.pos()
-        r = self.box_rect()
-        return (p.x() + r.left(), p.y() + r.top(), p.x() + r.right(), p.y() + r.bottom())
+        p = self.pos()  # the box_rect() arithmetic without building a QRectF (called a lot)
+        x, top = p.x(), p.y() - NODE_H / 2
+        return (x - NODE_W / 2, top, x + NODE_W / 2, top + self.height)
 
     # ------------------------------------------------------------ content
     def set_text(self, text: BoxText) -> bool:

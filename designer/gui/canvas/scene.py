@@ -60,6 +60,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._rebuild_due = False
         self._selection_due = False
         self._route_cache: dict[tuple, tuple] = {}
+        self._content: QRectF | None = None  # content_rect(), until the geometry changes
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -146,6 +147,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
                 self.removeItem(item)
         self.nodes, self.group_nodes, self.frames, self.edge_items = {}, {}, {}, {}
         self._touching = {}
+        self._content = None
         graph = self.graph
         chains = group_chains(graph)
         self._chains = chains
@@ -210,6 +212,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         for gid, item in self.group_nodes.items():
             item.setPos(*group_anchor(positions, self._members[gid]))
         self._placing = False
+        self._content = None
 
     # ================================================================ edges and ports
     def _edge_key(self, edge: Edge) -> tuple | None:
@@ -262,6 +265,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             if self.graph.groups[gid].collapsed:
                 owner = gid
         self._owner[nid] = owner
+        self._content = None
         if owner == nid:
             self._add_node_item(nid)
             self._ports_later(nid)
@@ -269,6 +273,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     def _on_node_removed(self, nid: str) -> None:
         item = self.nodes.pop(nid, None)
+        self._content = None
         self._owner.pop(nid, None)
         self._touching.pop(nid, None)
         self._chains.pop(nid, None)
@@ -366,13 +371,15 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     def content_rect(self) -> QRectF:
         """The boxes and frames, with room for edge loops and labels (cheaper than asking
-        every item for its bounds)."""
-        rects = [b.scene_rect() for b in self.boxes()]
-        rects += [_rect_tuple(f.mapRectToScene(f.frame_rect())) for f in self.frames.values()]
-        if not rects:
-            return QRectF()
-        left, top, right, bottom = union(rects)
-        return QRectF(left, top, right - left, bottom - top).adjusted(-70, -20, 90, 20)
+        every item for its bounds); remembered until something moves, comes or goes."""
+        if self._content is None:
+            rects = [b.scene_rect() for b in self.boxes()]
+            rects += [_rect_tuple(f.mapRectToScene(f.frame_rect())) for f in self.frames.values()]
+            if not rects:
+                return QRectF()
+            left, top, right, bottom = union(rects)
+            self._content = QRectF(left, top, right - left, bottom - top).adjusted(-70, -20, 90, 20)
+        return QRectF(self._content)
 
     def _display_id(self, nid: str) -> str:
         """A node's id without its block's prefix ("layer1.0.conv1" → "conv1" inside the

@@ -21,6 +21,7 @@ class SceneGeometry:
 
     def _mark_moved(self, box) -> None:
         """``box`` moved or changed size: re-route its edges and refit frames soon."""
+        self._content = None
         for item in self.edges_of(box):
             self._dirty.add(item.key)
         self._frames_dirty = True
@@ -36,6 +37,7 @@ class SceneGeometry:
         framed = self._frames_dirty
         if framed:
             self._frames_dirty = False
+            self._content = None
             self._update_frames()
         dirty, self._dirty = self._dirty, set()
         items = [self.edge_items[k] for k in dirty if k in self.edge_items]
