@@ -68,8 +68,9 @@ class TrainingConfig:
     the training needs); they start by forkserver/spawn, so a script that trains with them
     keeps its top-level code under ``if __name__ == "__main__":``. ``threads`` sets torch's
     CPU threads for the run (0: auto — every core torch may use; the window's worker keeps
-    one core for the window, and ``designer train`` leaves out cores busy with other work). ``patience`` > 0 stops
-    after that many epochs without a validation-loss gain of more than ``min_delta``.
+    one core for the window, and ``designer train`` leaves out cores busy with other work).
+    ``patience`` > 0 stops after that many epochs without a validation-loss gain of more than
+    ``min_delta``.
     ``snapshot_every`` > 0 adds first-layer weight snapshots every that many steps.
     """
 
