@@ -16,7 +16,8 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from ...core.graph import Edge, Graph
-from ...core.layout import group_anchor, group_chain, group_chains, group_members, visible_owner
+from ...core.layout import (group_anchor, group_chain, group_chains, group_members, group_parents,
+                            visible_owner)
 from . import labels
 from .edge_item import EdgeItem
 from .group_item import GroupFrameItem, GroupNodeItem
@@ -59,6 +60,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._ports_dirty: set[str] = set()  # boxes whose ports wait for the batch's end
         self._rebuild_due = False
         self._selection_due = False
+        self._pending: dict[str, list] = {}  # nodes added during the batch, in order
+        self._pending_edges: dict[Edge, None] = {}  # edges added during the batch, in order
         self._route_cache: dict[tuple, tuple] = {}
         self._content: QRectF | None = None  # content_rect(), until the geometry changes
         self._timer = QTimer(self)
@@ -104,18 +107,32 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     # ================================================================ batches
     def begin_batch(self) -> None:
-        """Until the matching ``end_batch``: ports, group rebuilds and the selection's
-        hand-over to the document wait, so a 1,000-node edit costs one of each."""
+        """Until the matching ``end_batch``: new nodes and edges, ports, group rebuilds and
+        the selection's hand-over to the document wait, so a 1,000-node edit costs one of
+        each (and items are not made for what a group rebuild at the end recreates)."""
         self._batch += 1
 
     def end_batch(self) -> None:
         self._batch -= 1
         if self._batch > 0:
             return
+        nodes, edges = self._pending, self._pending_edges
+        self._pending, self._pending_edges = {}, {}
         if self._rebuild_due:
             self._rebuild_due = False
             self._ports_dirty.clear()
             self.rebuild()
+        else:
+            self._batch += 1  # ports once, below
+            for nid in nodes:
+                if nid in self.graph.nodes:
+                    self._add_node(nid)
+            for edge in edges:
+                self._add_edge(edge)
+                self._ports_changed(edge)
+            self._batch -= 1
+            if nodes or edges:
+                self._schedule()
         ports, self._ports_dirty = self._ports_dirty, set()
         for key in ports:
             box = self.box(key)
@@ -146,6 +163,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             if item.parentItem() is None:
                 self.removeItem(item)
         self.nodes, self.group_nodes, self.frames, self.edge_items = {}, {}, {}, {}
+        self._pending, self._pending_edges = {}, {}
         self._touching = {}
         self._content = None
         graph = self.graph
@@ -156,8 +174,9 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         for nid, owner in self._owner.items():
             if owner == nid:
                 self._add_node_item(nid)
+        parents = group_parents(graph)
         for gid in graph.groups:
-            self._add_group_items(gid)
+            self._add_group_items(gid, parents)
         for edge in graph.edges:
             self._add_edge(edge)
         self._ports_dirty.clear()
@@ -187,11 +206,11 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self.addItem(item)
         self.nodes[nid] = item
 
-    def _add_group_items(self, gid: str) -> None:
+    def _add_group_items(self, gid: str, parents: dict) -> None:
         graph = self.graph
         if not self._members.get(gid):
             return
-        ancestors = group_chain_of_group(graph, gid)
+        ancestors = group_chain_of_group(graph, gid, parents)
         if any(graph.groups[a].collapsed for a in ancestors):
             return
         group = graph.groups[gid]
@@ -258,6 +277,12 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     # ================================================================ graph signals
     def _on_node_added(self, nid: str) -> None:
+        if self._batch:  # made at the end of the batch (or by its rebuild)
+            self._pending.setdefault(nid, [])
+            return
+        self._add_node(nid)
+
+    def _add_node(self, nid: str) -> None:
         chain = group_chain(self.graph, nid)
         self._chains[nid] = chain
         owner = nid
@@ -272,6 +297,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._schedule()
 
     def _on_node_removed(self, nid: str) -> None:
+        if self._pending.pop(nid, None) is not None:
+            return  # added and removed within one batch: never shown
         item = self.nodes.pop(nid, None)
         self._content = None
         self._owner.pop(nid, None)
@@ -305,11 +332,17 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             self._mark_moved(box)
 
     def _on_edge_added(self, edge: Edge) -> None:
+        if self._batch:
+            self._pending_edges[edge] = None
+            return
         self._add_edge(edge)
         self._ports_changed(edge)
         self._schedule()
 
     def _on_edge_removed(self, edge: Edge) -> None:
+        if edge in self._pending_edges:
+            del self._pending_edges[edge]
+            return
         key = self._edge_key(edge)
         item = self.edge_items.get(key) if key else None
         if item is not None and edge in item.edges:

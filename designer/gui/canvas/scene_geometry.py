@@ -146,9 +146,10 @@ class SceneGeometry:
 
 
 
-def group_chain_of_group(graph, gid: str) -> list[str]:
-    """The ancestors of group ``gid``, innermost first."""
-    parents = group_parents(graph)
+def group_chain_of_group(graph, gid: str, parents: dict | None = None) -> list[str]:
+    """The ancestors of group ``gid``, innermost first (``parents``: group_parents(graph),
+    when the caller asks for many groups)."""
+    parents = group_parents(graph) if parents is None else parents
     chain: list[str] = []
     cur = parents.get(gid)
     while cur is not None:

@@ -1,0 +1,78 @@
+"""Large edits reach the canvas as one change per gesture: one selection hand-over for
+Ctrl+A, items made once for a paste or an undo, the same scene after undo as before."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from designer.core import clipboard, serialize
+from designer.core.layout import apply_layout, layered_layout
+from designer.gui.canvas import GraphView
+from designer.gui.document import Document
+from designer.zoo import find
+
+
+def _expanded(name):
+    graph = serialize.load(find(name))
+    for group in graph.groups.values():
+        group.collapsed = False
+    apply_layout(graph, layered_layout(graph))
+    return graph
+
+
+@pytest.fixture
+def view(qtbot):
+    view = GraphView(Document(_expanded("googlenet")))
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def _scene_state(view):
+    scene = view.graph_scene
+    scene.flush()
+    return (sorted(scene.nodes), sorted(scene.frames), sorted(map(str, scene.edge_items)),
+            {k: (b.pos().x(), b.pos().y()) for k, b in scene.nodes.items()})
+
+
+def test_select_all_is_one_selection_change(qtbot, view):
+    doc = view.document
+    changes = []
+    doc.selection_changed.connect(changes.append)
+    qtbot.keyClick(view.viewport(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert len(changes) == 1 and len(changes[0]) == len(doc.graph.nodes)
+
+
+def test_delete_all_and_undo_restore_the_same_scene(qtbot, view):
+    doc = view.document
+    before = _scene_state(view)
+    view.select_all()
+    changes = []
+    doc.selection_changed.connect(changes.append)
+    view.delete_selection()
+    doc.refresh_now()
+    assert not view.graph_scene.nodes and not view.graph_scene.edge_items
+    assert len(changes) == 1 and changes[0] == []
+    doc.undo_stack.undo()
+    doc.refresh_now()
+    assert _scene_state(view) == before
+    doc.undo_stack.redo()
+    doc.undo_stack.undo()
+    assert _scene_state(view) == before
+
+
+def test_paste_and_undo_of_a_block(qtbot, view):
+    doc = view.document
+    before = _scene_state(view)
+    ids = list(doc.graph.nodes)[:60]
+    pasted = view._paste_payload(clipboard.copy_nodes(doc.graph, ids), (2500.0, 0.0))
+    doc.refresh_now()
+    scene = view.graph_scene
+    assert len(pasted) == 60 and all(n in scene.nodes or scene.owner_of(n) for n in pasted)
+    assert doc.selection == pasted
+    inner = [e for e in doc.graph.edges if e.src in set(pasted) and e.dst in set(pasted)]
+    assert inner and all(any(e in item.edges for item in scene.edge_items.values()) for e in inner)
+    doc.undo_stack.undo()
+    doc.refresh_now()
+    assert _scene_state(view) == before
