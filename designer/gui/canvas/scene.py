@@ -29,6 +29,10 @@ from .scene_gestures import SceneGestures
 from .style import LIGHT, category_colour, colour, theme_for
 
 
+#: Boxes of removed nodes kept for their return (undo); beyond this, removed boxes go.
+SPARE_BOXES = 20_000
+
+
 class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     """See the module docstring. ``nodes`` maps node id → NodeItem (visible nodes only)."""
 
@@ -63,6 +67,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._pending: dict[str, list] = {}  # nodes added during the batch, in order
         self._pending_edges: dict[Edge, None] = {}  # edges added during the batch, in order
         self._route_cache: dict[tuple, tuple] = {}
+        self._spare: dict[str, NodeItem] = {}  # boxes of removed nodes, for their return
         self._content: QRectF | None = None  # content_rect(), until the geometry changes
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -102,6 +107,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     def _on_graph_replaced(self) -> None:
         self._route_cache.clear()
+        self._spare.clear()
         self._bind(self.document.graph)
         self.rebuild()
 
@@ -162,6 +168,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         for item in list(self.items()):
             if item.parentItem() is None:
                 self.removeItem(item)
+        for item in self.nodes.values():
+            self._keep_spare(item)
         self.nodes, self.group_nodes, self.frames, self.edge_items = {}, {}, {}, {}
         self._pending, self._pending_edges = {}, {}
         self._touching = {}
@@ -197,9 +205,17 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     def _add_node_item(self, nid: str) -> None:
         node = self.graph.nodes[nid]
-        item = NodeItem(nid, category_colour(node.type))
-        item.title = self._display_id(nid)
-        item.set_text(labels.placeholder(node, item.title))
+        header = category_colour(node.type)
+        item = self._spare.pop(nid, None)
+        title = self._display_id(nid)
+        if item is None or item.header_colour != header:
+            item = NodeItem(nid, header)
+            item.title = title
+            item.set_text(labels.placeholder(node, title))
+        else:  # the box this node had (undo, a group rebuild): text and ports are kept
+            item.setSelected(False)
+            if item.title != title:
+                item.title, item.source = title, None
         self._placing = True
         item.setPos(*node.position)
         self._placing = False
@@ -307,8 +323,15 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         if item is not None:
             self._cancel_gestures()
             self.removeItem(item)
+            self._keep_spare(item)
         self._frames_dirty = True
         self._schedule()
+
+    def _keep_spare(self, item: NodeItem) -> None:
+        """Keep a removed box for its node's return (undo of a delete, a group rebuild):
+        making boxes and ports is most of the cost of showing 1,000 nodes again."""
+        if len(self._spare) < SPARE_BOXES:
+            self._spare[item.key] = item
 
     def _on_node_changed(self, nid: str) -> None:
         item = self.nodes.get(nid)
