@@ -1,6 +1,6 @@
 """The canvas geometry's fast paths give the same answers as the plain definitions."""
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from designer.gui.canvas.geometry import _Spans, direct, inside, route, translated
@@ -9,6 +9,7 @@ coord = st.floats(-500, 500, allow_nan=False)
 span = st.tuples(coord, st.floats(0, 80, allow_nan=False)).map(lambda t: (t[0], t[0] + t[1]))
 
 
+@settings(deadline=None)  # no timing in tests: a loaded machine is slow, not wrong
 @given(st.lists(span, max_size=12), st.lists(coord, max_size=20))
 def test_merged_spans_answer_like_a_scan(spans, xs):
     merged = _Spans(spans)
@@ -20,6 +21,7 @@ rect = st.tuples(coord, coord, st.floats(10, 200), st.floats(10, 120)).map(
     lambda t: (t[0], t[1], t[0] + t[2], t[1] + t[3]))
 
 
+@settings(deadline=None)
 @given(coord, coord, coord, st.floats(20, 150), st.lists(rect, max_size=10))
 def test_a_short_edge_is_plain_exactly_when_it_touches_no_obstacle(px, py, qx, dy, obstacles):
     p, q = (px, py), (qx, py + dy)

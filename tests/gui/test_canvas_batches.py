@@ -76,3 +76,18 @@ def test_paste_and_undo_of_a_block(qtbot, view):
     doc.undo_stack.undo()
     doc.refresh_now()
     assert _scene_state(view) == before
+
+
+def test_many_new_edges_are_routed_over_several_passes(qtbot, view, monkeypatch):
+    from designer.gui.canvas import scene_geometry
+
+    scene = view.graph_scene
+    scene.flush_all()
+    complete = {key: item.route.segments for key, item in scene.edge_items.items()}
+    monkeypatch.setattr(scene_geometry, "ROUTE_CHUNK", 20)
+    scene._route_cache.clear()
+    scene.rebuild()
+    assert scene.routing_pending()  # the first pass routed 20; the rest wait, drawn plainly
+    assert all(item.route is not None for item in scene.edge_items.values())
+    qtbot.waitUntil(lambda: not scene.routing_pending(), timeout=60_000)  # the next passes
+    assert {key: item.route.segments for key, item in scene.edge_items.items()} == complete

@@ -8,12 +8,14 @@ from PySide6.QtCore import QPointF, QRectF
 
 from ...core.layout import group_parents
 from .edge_item import EdgeItem
-from .geometry import RectIndex, label_spot, route, translated, union
+from .geometry import RectIndex, direct, label_spot, route, translated, union
 from .group_item import GroupFrameItem
 from .node_item import BoxItem
 
 #: Routes remembered by (edge, start, end), so that undo and redo do not route again.
 ROUTE_CACHE = 50_000
+#: Edges routed in one geometry pass at most (about 0.1 s); more wait for the next passes.
+ROUTE_CHUNK = 800
 
 
 class SceneGeometry:
@@ -32,7 +34,10 @@ class SceneGeometry:
             self._timer.start()
 
     def flush(self) -> None:
-        """Bring routes and frames up to date now (normally done on the next event-loop turn)."""
+        """Bring frames up to date now, and routes (normally done on the next event-loop
+        turn). At most ROUTE_CHUNK edges are routed in one pass, those nearest the view
+        first; the others are drawn as plain curves meanwhile and routed in the next passes,
+        so opening or pasting thousands of nodes paints before every edge is routed."""
         self._timer.stop()
         framed = self._frames_dirty
         if framed:
@@ -40,13 +45,46 @@ class SceneGeometry:
             self._content = None
             self._update_frames()
         dirty, self._dirty = self._dirty, set()
-        items = [self.edge_items[k] for k in dirty if k in self.edge_items]
-        if items:
+        todo = []
+        for key in dirty:
+            item = self.edge_items.get(key)
+            if item is not None:
+                p, q = item.ends()
+                if not self._follow(item, p, q):
+                    todo.append((item, p, q))
+        if len(todo) > ROUTE_CHUNK:
+            todo = self._nearest_view_first(todo)
+            for item, p, q in todo[ROUTE_CHUNK:]:
+                if item.route is None:
+                    item.set_route(direct((p.x(), p.y()), (q.x(), q.y())))
+                self._dirty.add(item.key)
+            todo = todo[:ROUTE_CHUNK]
+            self._schedule()
+        if todo:
             boxes, labels = self._obstacles()
-            for item in items:
-                self._route(item, boxes, labels)
-        if items or framed:
+            for item, p, q in todo:
+                self._route(item, boxes, labels, p, q)
+        if dirty or framed:
             self.geometry_changed.emit()
+
+    def flush_all(self) -> None:
+        """Every route and frame up to date now (export, tests)."""
+        self.flush()
+        while self._dirty:
+            self.flush()
+
+    def routing_pending(self) -> bool:
+        """Whether some edges still wait for their route (drawn as plain curves meanwhile)."""
+        return bool(self._dirty)
+
+    def _nearest_view_first(self, todo: list) -> list:
+        views = self.views()
+        if not views:
+            return todo
+        view = views[0]
+        c = view.mapToScene(view.viewport().rect().center())
+        cx, cy = c.x(), c.y()
+        return sorted(todo, key=lambda t: abs(t[1].x() - cx) + abs(t[1].y() - cy))
 
     def _obstacles(self) -> tuple[RectIndex, RectIndex]:
         """Where edges must not go (boxes) and where labels must not go (boxes, frame
@@ -64,10 +102,8 @@ class SceneGeometry:
                 labels.add(("label", key), _tuple(item.label.sceneBoundingRect()))
         return boxes, labels
 
-    def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex) -> None:
-        p, q = item.ends()
-        if self._follow(item, p, q):
-            return
+    def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex,
+               p: QPointF, q: QPointF) -> None:
         src_rect, dst_rect = item.src.scene_rect(), item.dst.scene_rect()
         area = (min(p.x(), q.x()) - 300, min(p.y(), q.y()) - 40,
                 max(p.x(), q.x()) + 300, max(p.y(), q.y()) + 40)
