@@ -4,8 +4,9 @@
                               [--skip select,paste] [--bundled] [--json out.json]
 
 For each design (``scale_designs``: a chain and a DenseNet-like design, fixed seed): open
-the saved file → everything painted (and until every edge is routed: "routed"); one parameter edit → everything painted (p50/p95,
-the edited convolution selected, so the inspector follows it); auto layout; paste k
+the saved file → everything painted (and until every edge is routed: "routed"); one
+parameter edit → everything painted (p50/p95, the edited convolution selected, so the
+inspector follows it); auto layout; paste k
 (≤ 1,000) copied nodes and undo it; select all with Ctrl+A and with a rubber band; delete
 the selection; undo; move everything by dragging one selected box; the process's RSS.
 ``--bundled`` adds DenseNet-121 with every block expanded: Ctrl+A, Delete, undo.
