@@ -3,7 +3,7 @@
     python bench/gui_scale.py [--sizes 200,1000,5000] [--kinds chain,dense] [--repeat 20]
                               [--skip select,paste] [--bundled] [--json out.json]
 
-For each design (``scale_designs``: a chain and a DenseNet-like design, fixed seed): open
+For each design (``gui_scale_designs``: a chain and a DenseNet-like design, fixed seed): open
 the saved file → everything painted (and until every edge is routed: "routed"); one
 parameter edit → everything painted (p50/p95, the edited convolution selected, so the
 inspector follows it); auto layout; paste k
@@ -37,7 +37,7 @@ from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
-import scale_designs  # noqa: E402
+import gui_scale_designs as scale_designs  # noqa: E402
 from designer.core import clipboard, serialize  # noqa: E402
 from designer.core.edits import SetParams  # noqa: E402
 from designer.gui.main_window import MainWindow  # noqa: E402

@@ -74,23 +74,10 @@ class Document(QObject):
         return list(self._selection)
 
     def set_selection(self, node_ids: list[str]) -> None:
-        nodes = self._graph.nodes
-        ids = [n for n in node_ids if n in nodes]
+        ids = [n for n in node_ids if n in self._graph.nodes]
         if ids != self._selection:
             self._selection = ids
             self.selection_changed.emit(list(ids))
-
-    # ------------------------------------------------------------ editing
-    def push(self, edit: Edit) -> bool:
-        """Apply ``edit`` and record it for undo; False (and edit_refused) if it was refused."""
-        try:
-            with self.batch():
-                edit.apply(self._graph)
-        except (ValueError, KeyError) as exc:
-            self.edit_refused.emit(str(exc))
-            return False
-        self.undo_stack.push(EditCommand(self._graph, edit, self.batch))
-        return True
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -109,6 +96,18 @@ class Document(QObject):
     @property
     def in_batch(self) -> bool:
         return self._batch_depth > 0
+
+    # ------------------------------------------------------------ editing
+    def push(self, edit: Edit) -> bool:
+        """Apply ``edit`` and record it for undo; False (and edit_refused) if it was refused."""
+        try:
+            with self.batch():
+                edit.apply(self._graph)
+        except (ValueError, KeyError) as exc:
+            self.edit_refused.emit(str(exc))
+            return False
+        self.undo_stack.push(EditCommand(self._graph, edit, self.batch))
+        return True
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.modified_changed.emit(not clean)

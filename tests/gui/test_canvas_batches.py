@@ -78,16 +78,27 @@ def test_paste_and_undo_of_a_block(qtbot, view):
     assert _scene_state(view) == before
 
 
-def test_many_new_edges_are_routed_over_several_passes(qtbot, view, monkeypatch):
-    from designer.gui.canvas import scene_geometry
+def test_many_new_edges_are_routed_over_several_passes(qtbot):
+    from designer.core.builder import DesignBuilder
 
+    b = DesignBuilder("chain")
+    x = b.input([3, 16, 16])
+    for _ in range(30):
+        x = b.relu(b.conv2d(x, 4, 3, padding=1))
+    b.output(b.linear(b.flatten(x), 10))
+    view = GraphView(Document(b.build()))
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
     scene = view.graph_scene
-    scene.flush_all()
+    scene.flush()
     complete = {key: item.route.segments for key, item in scene.edge_items.items()}
-    monkeypatch.setattr(scene_geometry, "ROUTE_CHUNK", 20)
+    view.select_all()
+    view.delete_selection()
     scene._route_cache.clear()
-    scene.rebuild()
-    assert scene.routing_pending()  # the first pass routed 20; the rest wait, drawn plainly
+    view.document.undo_stack.undo()  # every edge comes back and needs a route
+    scene.flush_some(20)
+    assert scene.routing_pending()  # one pass routed 20; the rest wait, drawn plainly
     assert all(item.route is not None for item in scene.edge_items.values())
     qtbot.waitUntil(lambda: not scene.routing_pending(), timeout=60_000)  # the next passes
     assert {key: item.route.segments for key, item in scene.edge_items.items()} == complete

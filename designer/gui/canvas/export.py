@@ -15,7 +15,7 @@ MAX_SIDE = 16000
 
 def render_scene(scene, path: Path, scale: float = 2.0) -> Path:
     """Render every item of ``scene`` to ``path``; raises OSError when it cannot be written."""
-    scene.flush_all()
+    scene.flush()
     rect = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
     if rect.isEmpty():
         rect = QRectF(0, 0, 200, 120)

@@ -72,7 +72,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self.flush_some)
         self.setBackgroundBrush(colour(self.theme.background))
         self._binding: list = []
         # Qt may delete the scene while the document (and its graph) lives on: let go then.

@@ -34,10 +34,16 @@ class SceneGeometry:
             self._timer.start()
 
     def flush(self) -> None:
-        """Bring frames up to date now, and routes (normally done on the next event-loop
-        turn). At most ROUTE_CHUNK edges are routed in one pass, those nearest the view
-        first; the others are drawn as plain curves meanwhile and routed in the next passes,
-        so opening or pasting thousands of nodes paints before every edge is routed."""
+        """Bring every route and frame up to date now (export, fitting, tests)."""
+        self.flush_some(None)
+        while self._dirty:
+            self.flush_some(None)
+
+    def flush_some(self, limit: int | None = ROUTE_CHUNK) -> None:
+        """One geometry pass (the next event-loop turn after a change runs one): frames,
+        and at most ``limit`` new routes, nearest the view first; the other edges are drawn
+        as plain curves meanwhile and routed in the next passes, so a paste or an undo of
+        thousands of nodes paints before every edge is routed."""
         self._timer.stop()
         framed = self._frames_dirty
         if framed:
@@ -52,13 +58,13 @@ class SceneGeometry:
                 p, q = item.ends()
                 if not self._follow(item, p, q):
                     todo.append((item, p, q))
-        if len(todo) > ROUTE_CHUNK:
+        if limit is not None and len(todo) > limit:
             todo = self._nearest_view_first(todo)
-            for item, p, q in todo[ROUTE_CHUNK:]:
+            for item, p, q in todo[limit:]:
                 if item.route is None:
                     item.set_route(direct((p.x(), p.y()), (q.x(), q.y())))
                 self._dirty.add(item.key)
-            todo = todo[:ROUTE_CHUNK]
+            todo = todo[:limit]
             self._schedule()
         if todo:
             boxes, labels = self._obstacles()
@@ -66,12 +72,6 @@ class SceneGeometry:
                 self._route(item, boxes, labels, p, q)
         if dirty or framed:
             self.geometry_changed.emit()
-
-    def flush_all(self) -> None:
-        """Every route and frame up to date now (export, tests)."""
-        self.flush()
-        while self._dirty:
-            self.flush()
 
     def routing_pending(self) -> bool:
         """Whether some edges still wait for their route (drawn as plain curves meanwhile)."""

@@ -213,7 +213,5 @@ class RunForm(Form):
 
     def show_memory(self, text: str, level: str) -> None:
         colour = {"warning": "#b35900", "error": "#c62828"}.get(level, "")
-        style = f"color: {colour};" if colour else ""
-        if self.memory.styleSheet() != style:  # re-polishing costs ms on every design edit
-            self.memory.setStyleSheet(style)
+        self.memory.setStyleSheet(f"color: {colour};" if colour else "")
         self.memory.setText(text)

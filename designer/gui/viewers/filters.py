@@ -14,9 +14,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
-from .common import CONV_TYPES, ViewerBase, conv_nodes
+from .common import ViewerBase, conv_nodes
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
+from .common import CONV_TYPES
 
 SCALES = ("Shared scale", "Per-filter scale")
 
