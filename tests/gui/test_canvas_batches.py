@@ -102,3 +102,41 @@ def test_many_new_edges_are_routed_over_several_passes(qtbot):
     assert all(item.route is not None for item in scene.edge_items.values())
     qtbot.waitUntil(lambda: not scene.routing_pending(), timeout=60_000)  # the next passes
     assert {key: item.route.segments for key, item in scene.edge_items.items()} == complete
+
+
+def _mouse(widget, kind, pos, buttons):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    button = Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
+    QApplication.sendEvent(widget, QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)),
+                                               button, buttons, Qt.KeyboardModifier.NoModifier))
+
+
+def test_dragging_selected_boxes_moves_their_edges_and_is_one_undo_step(qtbot, view):
+    from PySide6.QtCore import QEvent, QPoint
+
+    from designer.gui.canvas.port_item import IN, OUT
+
+    doc, scene = view.document, view.graph_scene
+    view.select_all()
+    box = next(b for b in scene.nodes.values()
+               if view.viewport().rect().adjusted(60, 60, -60, -60).contains(view.mapFromScene(b.pos())))
+    start = view.mapFromScene(box.pos())
+    before = doc.graph.nodes[box.key].position
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(view.viewport(), QEvent.Type.MouseButtonPress, start, left)
+    for step in (10, 20, 30):
+        _mouse(view.viewport(), QEvent.Type.MouseMove, start + QPoint(step, step), left)
+    _mouse(view.viewport(), QEvent.Type.MouseButtonRelease, start + QPoint(30, 30), none)
+    scene.flush()
+    assert doc.undo_stack.count() == 1 and doc.undo_stack.text(0).startswith("Move")
+    moved = doc.graph.nodes[box.key].position
+    assert moved != before and (box.pos().x(), box.pos().y()) == moved
+    for item in scene.edge_items.values():  # every edge starts and ends at its boxes' ports
+        p, q = item.src.port_scene_pos(OUT, item.src_port), item.dst.port_scene_pos(IN, item.dst_port)
+        assert item.route.start == (p.x(), p.y()) and item.route.end == (q.x(), q.y())
+    doc.undo_stack.undo()
+    scene.flush()
+    assert doc.graph.nodes[box.key].position == before == (box.pos().x(), box.pos().y())

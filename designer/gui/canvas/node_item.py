@@ -63,10 +63,11 @@ class BoxItem(QGraphicsItem):
         self._issue_lines: list[str] = []
         self.in_ports: dict[object, PortItem] = {}
         self.out_ports: dict[object, PortItem] = {}
+        # No ItemSendsGeometryChanges: a Python itemChange per box per move made dragging
+        # 1,000 boxes slow; the scene marks what a drag moves (SceneGestures.mouseMoveEvent).
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
         )
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
@@ -146,11 +147,6 @@ class BoxItem(QGraphicsItem):
         return port.scenePos()
 
     # ------------------------------------------------------------ events
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene():
-            self.scene().item_moved(self)
-        return super().itemChange(change, value)
-
     def mouseDoubleClickEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.scene():
             self.scene().item_activated(self)

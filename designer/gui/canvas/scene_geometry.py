@@ -24,10 +24,11 @@ class SceneGeometry:
     def _mark_moved(self, box) -> None:
         """``box`` moved or changed size: re-route its edges and refit frames soon."""
         self._content = None
-        for item in self.edges_of(box):
+        for item in self._touching.get(box.key, ()):
             self._dirty.add(item.key)
         self._frames_dirty = True
-        self._schedule()
+        if not self._timer.isActive():
+            self._timer.start()
 
     def _schedule(self) -> None:
         if not self._timer.isActive():
@@ -179,6 +180,7 @@ class SceneGeometry:
             box = self.box(key)
             if box is not None and not box.isSelected():
                 box.setPos(box.pos() + delta)
+                self.item_moved(box)
 
 
 

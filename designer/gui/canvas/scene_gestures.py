@@ -5,6 +5,7 @@ and the scene's selection and the document's stay in step without feedback loops
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtWidgets import QGraphicsScene
 
 from ...core.edits import AddEdge, Edit, MoveNodes
 from ...core.graph import Edge
@@ -16,19 +17,44 @@ from .node_item import BoxItem, NodeItem
 from .port_item import PortItem
 
 
+#: Dragging more selected items than this turns the scene's spatial index off until the drop.
+UNINDEXED_DRAG = 300
+
+
 class SceneGestures:
     """Mixin of GraphScene (it uses the scene's items, document and signals)."""
 
     #: Collapsed blocks selected for only some of their layers (by the document): key → ids.
     _partial: dict[str, list[str]] = {}
+    #: The edges of the boxes a mouse drag moves, and whether it moves any box.
+    _drag_edges: set = set()
+    _drag_moves = False
 
     def mousePressEvent(self, event) -> None:
         super().mousePressEvent(event)
+        self._drag_edges, self._drag_moves = set(), False
         if self._connect is None:
             self._drag_start = {b: QPointF(b.pos()) for b in self.boxes()}
+            selected = [i for i in self.selectedItems() if isinstance(i, BoxItem)]
+            # A drag moves the selected boxes: their edges follow in the next geometry pass
+            # (one set union per mouse move, not one Python call per box per move).
+            self._drag_edges = {e.key for b in selected for e in self._touching.get(b.key, ())}
+            self._drag_moves = bool(selected)
+            if len(selected) > UNINDEXED_DRAG:  # re-indexing every moved box on every move
+                self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        if self._drag_start is not None and self._drag_moves:
+            self._dirty |= self._drag_edges
+            self._frames_dirty = True
+            self._content = None
+            self._schedule()
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
+        if self.itemIndexMethod() != QGraphicsScene.ItemIndexMethod.BspTreeIndex:
+            self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)  # once, at the drop
         if self._drag_start and self._dirty:
             self.flush()  # while the drag lasts: edges moved with both their boxes keep their shape
         start, self._drag_start = self._drag_start, None
