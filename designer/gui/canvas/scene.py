@@ -107,9 +107,9 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     def _on_graph_replaced(self) -> None:
         self._route_cache.clear()
-        self._spare.clear()
         self._bind(self.document.graph)
         self.rebuild()
+        self._spare.clear()  # another design: the boxes kept for undo are of no use now
 
     # ================================================================ batches
     def begin_batch(self) -> None:

@@ -5,7 +5,6 @@ and the scene's selection and the document's stay in step without feedback loops
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtWidgets import QGraphicsScene
 
 from ...core.edits import AddEdge, Edit, MoveNodes
 from ...core.graph import Edge
@@ -15,10 +14,6 @@ from .group_item import GroupFrameItem, GroupNodeItem
 from .interactions import ConnectGesture
 from .node_item import BoxItem, NodeItem
 from .port_item import PortItem
-
-
-#: Dragging more selected items than this turns the scene's spatial index off until the drop.
-UNINDEXED_DRAG = 300
 
 
 class SceneGestures:
@@ -40,8 +35,6 @@ class SceneGestures:
             # (one set union per mouse move, not one Python call per box per move).
             self._drag_edges = {e.key for b in selected for e in self._touching.get(b.key, ())}
             self._drag_moves = bool(selected)
-            if len(selected) > UNINDEXED_DRAG:  # re-indexing every moved box on every move
-                self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
@@ -53,8 +46,6 @@ class SceneGestures:
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
-        if self.itemIndexMethod() != QGraphicsScene.ItemIndexMethod.BspTreeIndex:
-            self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)  # once, at the drop
         if self._drag_start and self._dirty:
             self.flush()  # while the drag lasts: edges moved with both their boxes keep their shape
         start, self._drag_start = self._drag_start, None
