@@ -6,6 +6,7 @@ background worker costs in throughput.
     python bench/gui_training.py --throughput          # only the samples/s table
     python bench/gui_training.py --throughput --clock cpu   # timed with the process's CPU time
     python bench/gui_training.py --screenshot docs/screenshot-training.png
+    python bench/gui_training.py --first-point          # click on Train → first loss point
 
 Lag: the real window (offscreen) trains LeNet-5 on digits (32×32) on the CPU through its
 TrainingSession: worker thread, batched events, curves, progress line, viewers attached. A
@@ -137,6 +138,70 @@ def measure_lag(epochs: int) -> dict:
             "samples/s": float(np.median(run.epochs.column("samples_per_second")))}
 
 
+# --------------------------------------------------------------------------- first point
+def first_point(warm: bool) -> dict:
+    """Seconds from the click on Train to the first point of the loss curve, in this (fresh)
+    process: ``warm`` after the window's background warm-up has imported torch (the user
+    looked at the design for a few seconds first), else straight after the window shows."""
+    from PySide6.QtWidgets import QApplication
+
+    from designer.gui.main_window import MainWindow
+    from designer.gui.recovery import RecoveryStore
+    from designer.gui.settings import Settings
+    from designer.gui.workers.warmup import wait_for_warm_up, warm_up_torch
+    from designer.training.config import DataConfig
+
+    application()
+    with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
+        window = MainWindow(settings=Settings.at(Path(tmp) / "s.ini"),
+                            recovery_store=RecoveryStore(Path(tmp) / "recovery"))
+        window.open_example("lenet5")
+        window.resize(1440, 900)
+        window.show()
+        session = window.training.session
+        session.checkpoint_root = Path(tmp) / "runs"
+        session.update_config(None, data=DataConfig("digits"), epochs=1, batch_size=64, device="cpu")
+        QApplication.processEvents()
+        warmed = 0.0
+        if warm:
+            began = time.perf_counter()
+            warm_up_torch()
+            wait_for_warm_up()
+            warmed = time.perf_counter() - began
+        marks: dict[str, float] = {}
+        session.curves_changed.connect(lambda _run: marks.setdefault("point", time.perf_counter()))
+        clicked = time.perf_counter()
+        session.start()
+        while "point" not in marks and time.perf_counter() - clicked < 300:
+            QApplication.processEvents()
+            time.sleep(0.002)
+        QApplication.processEvents()  # the plot's repaint
+        painted = time.perf_counter()
+        _wait(session.worker.job_ended)
+        window.document.undo_stack.setClean()
+        window.close()
+    return {"warm_up_s": warmed, "first_point_s": painted - clicked}
+
+
+def first_point_table(rounds: int) -> None:
+    """Each measurement in a fresh process (torch must not be loaded yet)."""
+    import json
+    import subprocess
+
+    print("click on Train → first point of the loss curve, LeNet-5 on digits, CPU (fresh process each)")
+    for label, flag in (("no warm-up (click right after start)", "cold"),
+                        ("after the background warm-up", "warm")):
+        values = []
+        for _ in range(rounds):
+            out = subprocess.run([sys.executable, __file__, "--first-point-once", flag],
+                                 capture_output=True, text=True, check=True)
+            values.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        first = statistics.median(v["first_point_s"] for v in values)
+        warm_s = statistics.median(v["warm_up_s"] for v in values)
+        extra = f" (warm-up itself {warm_s:.1f} s in the background)" if flag == "warm" else ""
+        print(f"  {label:<40} {first:6.2f} s{extra}", flush=True)
+
+
 # --------------------------------------------------------------------------- throughput
 def throughput(rounds: int, epochs: int, default_threads: int, cpu_clock: bool = False) -> dict:
     import torch
@@ -225,7 +290,18 @@ def main() -> None:
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="time the samples/s with the wall clock or the process's CPU time "
                              "(steadier on a machine shared with other work)")
+    parser.add_argument("--first-point", action="store_true",
+                        help="only the click → first loss point table (cold and after warm-up)")
+    parser.add_argument("--first-point-once", choices=("cold", "warm"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.first_point_once:
+        import json
+
+        print(json.dumps(first_point(args.first_point_once == "warm")))
+        return
+    if args.first_point:
+        first_point_table(args.rounds)
+        return
     if args.screenshot:
         screenshot(args.screenshot)
         return

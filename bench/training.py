@@ -15,7 +15,11 @@ over all timed epochs (the first epoch of each round is a warm-up and is not tim
 stopwatch is pointed at time.process_time): with ``--threads 1`` this is what to use on a
 machine shared with other work, where wall-clock rates swing with the load.
 
-Each column is one runner in RUNNERS: ``fn(case, epochs) -> list of per-epoch samples/s``.
+Columns: the "DataLoader loop" (a shuffling DataLoader over CPU tensors, each batch copied to
+the device: the textbook loop), the "plain loop" (the set on the device, indexed per step),
+the "expert loop" (the set on the device and shuffled there, fused/multi-tensor Adam: the best
+a short hand-written script gets), the engine and the window's worker. Each column is one
+runner in RUNNERS: ``fn(case, epochs) -> list of per-epoch samples/s``.
 """
 
 from __future__ import annotations
@@ -132,6 +136,71 @@ def run_plain(case: Case, epochs: int) -> list[float]:
     return rates
 
 
+def run_dataloader(case: Case, epochs: int) -> list[float]:
+    """The textbook loop: a shuffling DataLoader over CPU tensors, each batch copied to the
+    device (pinned and non-blocking on CUDA), as most tutorials write it."""
+    cfg = case.config
+    device = torch.device("cuda" if cfg.device == "cuda" else "cpu")
+    bundle = load_dataset(cfg.data, tuple(_input_shape(case.graph)), cfg.seed)
+    data = torch.utils.data.TensorDataset(bundle.finish(bundle.train_x), bundle.train_y)
+    loader = torch.utils.data.DataLoader(data, batch_size=cfg.batch_size, shuffle=True, drop_last=False,
+                                         pin_memory=device.type == "cuda",
+                                         generator=torch.Generator().manual_seed(cfg.seed))
+    torch.manual_seed(cfg.seed)
+    model = compile_design(case.graph).to(device)
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    rates = []
+    for epoch in range(epochs + 1):
+        _sync(device)
+        start, seen = CLOCK(), 0
+        for xb, yb in loader:
+            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            seen += len(yb)
+        _sync(device)
+        if epoch:
+            rates.append(seen / (CLOCK() - start))
+    return rates
+
+
+def run_expert(case: Case, epochs: int) -> list[float]:
+    """The best a short hand-written script gets: the whole set on the device, shuffled
+    there, the same batch size, a fused (CUDA) or multi-tensor (CPU) Adam, no host work per
+    step beyond launching it."""
+    cfg = case.config
+    device = torch.device("cuda" if cfg.device == "cuda" else "cpu")
+    bundle = load_dataset(cfg.data, tuple(_input_shape(case.graph)), cfg.seed)
+    x, y = bundle.finish(bundle.train_x).to(device), bundle.train_y.to(device)
+    torch.manual_seed(cfg.seed)
+    model = compile_design(case.graph).to(device)
+    model.train()
+    fast = {"fused": True} if device.type == "cuda" else {"foreach": True}
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, **fast)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    bs, n = cfg.batch_size, len(y)
+    batches = batch_count(n, bs)
+    gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    rates = []
+    for epoch in range(epochs + 1):
+        order = torch.randperm(n, device=device, generator=gen)
+        _sync(device)
+        start = CLOCK()
+        for b in range(batches):
+            idx = order[b * bs:(b + 1) * bs]
+            optimizer.zero_grad(set_to_none=True)
+            loss_fn(model(x[idx]), y[idx]).backward()
+            optimizer.step()
+        _sync(device)
+        if epoch:
+            rates.append(min(n, batches * bs) / (CLOCK() - start))
+    return rates
+
+
 def _input_shape(graph: Graph):
     from designer.analysis import analyze
 
@@ -146,8 +215,9 @@ def run_gui_worker(case: Case, epochs: int) -> list[float]:
     return worker_rates(case.graph, case.config, epochs)
 
 
-RUNNERS: dict[str, Callable[[Case, int], list[float]]] = {"plain loop": run_plain, "engine": run_engine,
-                                                          "GUI worker": run_gui_worker}
+RUNNERS: dict[str, Callable[[Case, int], list[float]]] = {
+    "DataLoader loop": run_dataloader, "plain loop": run_plain, "expert loop": run_expert,
+    "engine": run_engine, "GUI worker": run_gui_worker}
 
 
 def throughput(rounds: int, epochs: int, device: str = "cpu") -> list[dict]:
@@ -160,6 +230,8 @@ def throughput(rounds: int, epochs: int, device: str = "cpu") -> list[dict]:
                 rates[name] += runner(case, epochs)
         row = {"model": case.name, **{k: statistics.median(v) for k, v in rates.items()}}
         row["engine / plain"] = row["engine"] / row["plain loop"]
+        row["engine / expert"] = row["engine"] / row["expert loop"]
+        row["engine / DataLoader"] = row["engine"] / row["DataLoader loop"]
         rows.append(row)
         print_table(rows[-1:], header=len(rows) == 1)
     return rows

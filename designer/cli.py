@@ -171,7 +171,10 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The headless parser; with ``only`` (a command name, or "" for none) just that
+    command's arguments are built, so that ``--version``, ``summary`` and ``validate`` do not
+    import what ``train`` or ``export`` need for theirs (numpy, torch helpers)."""
     parser = argparse.ArgumentParser(
         prog="designer",
         description="Build, train and understand convolutional neural networks.",
@@ -181,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, add_args, run) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        add_args(p)
+        if only is None or only == name:
+            add_args(p)
         p.set_defaults(run=run)
     return parser
 
@@ -239,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if wants_window(argv):
         return _window(argv)
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv[0] in COMMANDS else "")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

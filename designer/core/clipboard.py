@@ -93,13 +93,17 @@ def centre(payload: dict[str, Any]) -> tuple[float, float]:
     return ((left + right) / 2.0, (top + bottom) / 2.0)
 
 
-def _fresh(base: str, taken: set[str]) -> str:
+def _fresh(base: str, taken: set[str], counters: dict[str, int] | None = None) -> str:
+    """``base``, or the first free "<stem>N"; ``counters`` remembers where each stem's search
+    got to (names only get taken during a paste), so pasting 1,000 layers stays linear."""
     if base not in taken:
         return base
     stem = base.rstrip("0123456789") or base
-    n = 1
+    n = counters.get(stem, 1) if counters is not None else 1
     while f"{stem}{n}" in taken:
         n += 1
+    if counters is not None:
+        counters[stem] = n + 1
     return f"{stem}{n}"
 
 
@@ -107,8 +111,9 @@ def paste_edit(graph: Graph, payload: dict[str, Any], offset: tuple[float, float
     """One edit adding the copied layers with fresh ids, moved by ``offset``; and their ids."""
     taken = set(graph.nodes) | set(graph.groups)
     rename: dict[str, str] = {}
+    counters: dict[str, int] = {}
     for node in payload["nodes"]:
-        rename[node["id"]] = _fresh(node["id"], taken)
+        rename[node["id"]] = _fresh(node["id"], taken, counters)
         taken.add(rename[node["id"]])
     edits: list[Edit] = []
     for node in payload["nodes"]:

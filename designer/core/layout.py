@@ -272,8 +272,9 @@ def _order_rows(rows: list[list[str]], succ, pred, sweeps: int) -> None:
 def _place_x(rows, sizes, succ, pred, metrics: _Metrics) -> dict[str, float]:
     """Centre x of every unit: aligned with its neighbours, never overlapping in a row."""
     xs: dict[str, float] = {}
+    spacing = {id(row): _offsets(row, sizes, metrics.gap_x) for row in rows}  # fixed per row
     for row in rows:
-        for u, x in zip(row, _packed(row, sizes, metrics.gap_x, [0.0] * len(row))):
+        for u, x in zip(row, _packed(row, sizes, metrics.gap_x, [0.0] * len(row), spacing[id(row)])):
             xs[u] = x
     for sweep in range(2 * max(metrics.sweeps, 1) + 1):
         down = sweep % 2 == 0
@@ -283,16 +284,24 @@ def _place_x(rows, sizes, succ, pred, metrics: _Metrics) -> dict[str, float]:
             for u in row:
                 others = [xs[o] for o in neigh[u]]
                 wanted.append(sum(others) / len(others) if others else xs[u])
-            for u, x in zip(row, _packed(row, sizes, metrics.gap_x, wanted)):
+            for u, x in zip(row, _packed(row, sizes, metrics.gap_x, wanted, spacing[id(row)])):
                 xs[u] = x
     return xs
 
 
-def _packed(row: list[str], sizes, gap: float, wanted: list[float]) -> list[float]:
-    """Least-squares closest positions to ``wanted`` that keep order and spacing (PAV)."""
+def _offsets(row: list[str], sizes, gap: float) -> list[float]:
+    """Each unit's x relative to the row's first when packed tight (order and spacing)."""
     offsets = [0.0]
     for a, b in zip(row, row[1:]):
         offsets.append(offsets[-1] + sizes[a][1] - sizes[b][0] + gap)
+    return offsets
+
+
+def _packed(row: list[str], sizes, gap: float, wanted: list[float],
+            offsets: list[float] | None = None) -> list[float]:
+    """Least-squares closest positions to ``wanted`` that keep order and spacing (PAV)."""
+    if offsets is None:
+        offsets = _offsets(row, sizes, gap)
     targets = [w - o for w, o in zip(wanted, offsets)]
     pools: list[list[float]] = []  # [sum, count]
     for t in targets:

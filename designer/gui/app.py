@@ -1,8 +1,9 @@
 """Starting the desktop app: the QApplication, theme, main window and first design.
 
 ``run(path)`` is what ``designer [FILE]`` calls; ``run(path, screenshot=PNG)`` renders the
-window offscreen to an image and returns. torch is never imported here: the window shows
-with the design analysed by pure Python, and training imports torch when it starts.
+window offscreen to an image and returns. torch is never imported on the GUI thread: the
+window shows with the design analysed by pure Python, then a background thread imports torch
+(``workers.warmup``) so that the first run starts at once.
 """
 
 from __future__ import annotations
@@ -125,6 +126,8 @@ def run(path: str | None = None, screenshot_path: str | None = None,
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from .workers.warmup import wait_for_warm_up, warm_up_torch
+
     window, error = launch(path, theme_mode=theme)
     window.show()
     QTimer.singleShot(0, window.show_design)  # fit once the window has its real size
@@ -132,7 +135,10 @@ def run(path: str | None = None, screenshot_path: str | None = None,
         QTimer.singleShot(0, lambda: QMessageBox.critical(window, "Cannot open the design", error))
     else:
         QTimer.singleShot(0, window.offer_recovery)
-    return QApplication.instance().exec()
+    QTimer.singleShot(200, warm_up_torch)  # after the first paint: Train then starts at once
+    code = QApplication.instance().exec()
+    wait_for_warm_up()  # never tear the interpreter down under a thread still importing torch
+    return code
 
 
 def _run_screenshot(path, out, size, select, theme: str) -> int:

@@ -9,7 +9,9 @@ next read of ``analysis``) recomputes it once, however many signals a compound e
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
@@ -29,6 +31,10 @@ class Document(QObject):
     modified_changed = Signal(bool)
     graph_replaced = Signal()  # a new Graph object (New / Open): views rebuild themselves
     edit_refused = Signal(str)  # the reason an edit was not applied
+    #: An edit (push, undo, redo) is about to change the graph / has finished changing it:
+    #: views defer their per-item work (selection, ports, indexing) to the end of the batch.
+    batch_started = Signal()
+    batch_finished = Signal()
 
     def __init__(self, graph: Graph | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +44,7 @@ class Document(QObject):
         self._path: Path | None = None
         self._analysis: Analysis | None = None
         self._selection: list[str] = []
+        self._batch_depth = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -74,15 +81,34 @@ class Document(QObject):
             self._selection = ids
             self.selection_changed.emit(list(ids))
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group the graph signals of one edit: ``batch_started`` before the first,
+        ``batch_finished`` after the last (nested batches count as one)."""
+        self._batch_depth += 1
+        if self._batch_depth == 1:
+            self.batch_started.emit()
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                self.batch_finished.emit()
+
+    @property
+    def in_batch(self) -> bool:
+        return self._batch_depth > 0
+
     # ------------------------------------------------------------ editing
     def push(self, edit: Edit) -> bool:
         """Apply ``edit`` and record it for undo; False (and edit_refused) if it was refused."""
         try:
-            edit.apply(self._graph)
+            with self.batch():
+                edit.apply(self._graph)
         except (ValueError, KeyError) as exc:
             self.edit_refused.emit(str(exc))
             return False
-        self.undo_stack.push(EditCommand(self._graph, edit))
+        self.undo_stack.push(EditCommand(self._graph, edit, self.batch))
         return True
 
     def apply_view_state(self, edit: Edit) -> bool:

@@ -5,7 +5,10 @@
   else it is pinned and copied per batch with ``non_blocking``). No DataLoader overhead.
 - With augmentation on the CPU: each batch is augmented per sample on the loop's thread
   (worker processes would fight the training for the same cores).
-- With augmentation and worker processes (the default on CUDA): one persistent DataLoader
+- With augmentation on CUDA, a raw set under a quarter of the free memory lives on the GPU
+  for the whole run: batches are indexed, augmented and normalised there (``resident``), so
+  no step copies data from the host and no worker process is started.
+- With augmentation and worker processes (larger sets on CUDA): one persistent DataLoader
   augments ahead of the GPU, with pinned memory and non-blocking copies. Workers start by
   forkserver (spawn off Linux), never by forking the training thread's multi-threaded process.
 
@@ -45,15 +48,20 @@ def _prepare(x: torch.Tensor, finish: Callable, chunk: int = 8192) -> torch.Tens
     return torch.cat([finish(x[i:i + chunk]) for i in range(0, len(x), chunk)]) if len(x) else finish(x)
 
 
+def fits_on_device(tensors: tuple[torch.Tensor, ...], device: torch.device) -> bool:
+    """Whether ``tensors`` take under GPU_SHARE of the CUDA device's free memory."""
+    if device.type != "cuda":
+        return False
+    free, _ = torch.cuda.mem_get_info(device)
+    return sum(t.numel() * t.element_size() for t in tensors) < GPU_SHARE * free
+
+
 def _place(x: torch.Tensor, device: torch.device) -> torch.Tensor:
     """Move a prepared set to the device when it fits comfortably; else pin it for copies."""
     if device.type == "cpu":
         return x
     if device.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(device)
-        if x.numel() * x.element_size() < GPU_SHARE * free:
-            return x.to(device)
-        return x.pin_memory()
+        return x.to(device) if fits_on_device((x,), device) else x.pin_memory()
     return x.to(device)
 
 
@@ -116,15 +124,22 @@ class BatchSource:
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, device: torch.device,
                  finisher: Callable, pipeline=None, shuffle: bool = True, workers: int = -1,
-                 seed: int = 0) -> None:
+                 seed: int = 0, resident: bool | None = None) -> None:
         self.n, self.batch_size, self.device = len(y), batch_size, device
         self.finish = finisher(torch.device("cpu"))
         self.device_finish = finisher(device)
         self.pipeline, self.shuffle, self.seed = pipeline, shuffle, seed
-        self.workers = default_workers(device) if workers < 0 else workers
+        if resident is None:  # augmented sets that fit live on the GPU (auto workers only)
+            resident = pipeline is not None and workers < 0 and fits_on_device((x, y), device)
+        #: The raw set lives on the device and is augmented there, batch by batch: no worker
+        #: processes, no host-to-device copy per step.
+        self.resident = bool(resident and pipeline is not None)
+        self.workers = 0 if self.resident else (default_workers(device) if workers < 0 else workers)
         self.non_blocking = device.type == "cuda"
         if pipeline is None:
             self.x, self.y = _place(_prepare(x, self.finish), device), _place(y, device)
+        elif self.resident:
+            self.x, self.y = x.to(device), y.to(device)
         else:
             self.x, self.y = x, y
         self.batches = batch_count(self.n, batch_size) if shuffle else -(-self.n // batch_size)
@@ -174,6 +189,11 @@ class BatchSource:
             yield self._to_device(self.x[idx], self.y[idx])
 
     def _augmented(self, order, start):
+        if self.resident:  # on the device: index, augment and normalise there
+            order = order.to(self.x.device)
+            for idx in self._slices(order, start):
+                yield self.device_finish(augment_batch(self.pipeline, self.x[idx])), self.y[idx]
+            return
         for idx in self._slices(order, start):
             x = self.finish(augment_batch(self.pipeline, self.x[idx]))
             yield self._to_device(x, self.y[idx])

@@ -61,7 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run = p.add_argument_group("run")
     run.add_argument("--device", choices=DEVICES)
     run.add_argument("--seed", type=int)
-    run.add_argument("--threads", type=int, help="CPU threads (default: one fewer than the cores)")
+    run.add_argument("--threads", type=int, help="CPU threads (default: every core that the machine's "
+                     "load leaves free)")
     run.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     run.add_argument("--checkpoint-dir", help="write best.pt and last.pt here")
     run.add_argument("--resume", metavar="CHECKPOINT", help="resume a run exactly")
@@ -293,6 +294,24 @@ def _drive(graph, config: TrainingConfig, args, progress: Progress) -> list:
     return events
 
 
+def _choose_threads(config: TrainingConfig, say) -> TrainingConfig:
+    """Settle the CPU threads before training (0 = auto) and say so on the first line."""
+    from .devices import DeviceError, pick_device, thread_choice
+
+    try:
+        on_cpu = pick_device(config.device).type == "cpu"
+    except DeviceError:
+        return config  # the run itself reports the device problem
+    if not on_cpu:
+        return config
+    if config.threads:
+        say(f"CPU threads: {config.threads} (--threads)")
+        return config
+    threads, why = thread_choice()
+    say(f"CPU threads: {threads} ({why}; --threads N to choose)")
+    return replace(config, threads=threads)
+
+
 def run(args) -> int:
     """Entry point of ``designer train``; returns the exit status."""
     progress = Progress(args.quiet or False)
@@ -303,6 +322,7 @@ def run(args) -> int:
     except CommandError as exc:
         print(f"designer train: {exc}", file=sys.stderr)
         return exc.code
+    config = _choose_threads(config, progress.say)
     events = _drive(graph, config, args, progress)
     from .events import Failed
 

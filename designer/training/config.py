@@ -67,9 +67,10 @@ class TrainingConfig:
     ``workers`` augment in separate processes (-1: 4 on CUDA, none on the CPU, whose cores
     the training needs); they start by forkserver/spawn, so a script that trains with them
     keeps its top-level code under ``if __name__ == "__main__":``. ``threads`` sets torch's
-    CPU threads for the run (0: one fewer than the cores, leaving one to the window and the
-    system; busy cores make every thread of a parallel region wait). ``patience`` > 0 stops
-    after that many epochs without a validation-loss gain of more than ``min_delta``.
+    CPU threads for the run (0: auto — every core torch may use; the window's worker keeps
+    one core for the window, and ``designer train`` leaves out cores busy with other work).
+    ``patience`` > 0 stops after that many epochs without a validation-loss gain of more than
+    ``min_delta``.
     ``snapshot_every`` > 0 adds first-layer weight snapshots every that many steps.
     """
 

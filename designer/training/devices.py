@@ -47,9 +47,28 @@ def pick_device(name: str = "auto") -> torch.device:
 
 
 def auto_threads() -> int:
-    """One fewer than the cores (at least 1): a core stays free for the window and the system,
-    since a parallel region waits for its slowest thread and a busy core makes it slow."""
-    return max(1, min(torch.get_num_threads(), (os.cpu_count() or 2) - 1))
+    """The threads torch may use, at most one per core. The window's worker first limits torch
+    to cores − 1 (a core stays free for the window, since a parallel region waits for its
+    slowest thread); a headless run uses every core (see ``thread_choice``)."""
+    return max(1, min(torch.get_num_threads(), os.cpu_count() or 1))
+
+
+def thread_choice(load: float | None = None) -> tuple[int, str]:
+    """(threads, why) for a headless CPU run: every core, less the cores other processes
+    keep busy. The 1-minute load average counts this process too (it has been importing
+    torch), so one unit of it is ours; on a quiet machine every core is used, under heavy
+    load a single thread (which then wins: threads waiting for busy cores are slower)."""
+    cores = auto_threads()
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (OSError, AttributeError):  # Windows: no load average
+            return cores, f"all {cores} core(s)"
+    others = max(0.0, load - 1.0)
+    threads = max(1, min(cores, int(cores - others + 0.5)))
+    if threads == cores:
+        return threads, f"all {cores} core(s), load {load:.1f}"
+    return threads, f"{cores} core(s) busy with load {load:.1f}"
 
 
 @contextmanager

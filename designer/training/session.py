@@ -157,6 +157,9 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
                         pipeline, True, config.workers, config.seed)
     val = BatchSource(bundle.val_x, bundle.val_y, config.batch_size * 2, device,
                       bundle.finisher, None, False)
+    if train.resident:
+        notes.append(Note(f"the training set stays on {device} for the whole run and is augmented "
+                          f"there, batch by batch"))
     session = Session(graph, config, analysis, device, bundle, model, optimizer, objective, train,
                       val, ckpt.RunState(), amp_dtype, scaler, _first_layer(analysis), None, notes)
     if resumed is not None:

@@ -82,3 +82,22 @@ def test_last_layer_walks_back_through_activations():
     graph = tiny_cnn()
     assert last_layer(graph, analyze(graph)) == "fc"
     assert check_fit(graph, _info("shapes", size=8)).ok
+
+
+def test_adapting_a_design_that_accepts_other_sizes_trains_at_the_data_size():
+    graph = load(find("resnet18"))  # adaptive average pooling before the classifier
+    adapted = adapt_design(graph, _info("shapes", size=32))
+    assert adapted.valid
+    assert adapted.graph.nodes["input"].params["shape"] == [3, 32, 32]
+    assert any("accepts other sizes" in c and "instead of resizing every image to 224×224" in c
+               for c in adapted.changes)
+    assert analyze(adapted.graph).output_shape == (6,)
+
+
+def test_adapting_a_design_that_needs_its_size_resizes_the_data():
+    graph = load(find("alexnet"))  # 11×11 stride-4 stem: 32×32 images are too small for it
+    info = _info("shapes", size=32)
+    adapted = adapt_design(graph, info)
+    assert adapted.valid and adapted.graph.nodes["input"].params["shape"] == [3, 224, 224]
+    assert not any("Input" in c for c in adapted.changes)
+    assert any("resized from 32×32 to 224×224" in n for n in check_fit(adapted.graph, info).notes)

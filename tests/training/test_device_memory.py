@@ -49,3 +49,13 @@ def test_a_run_says_how_many_threads_it_uses():
     notes = [e.text for e in train(mlp(), cfg) if isinstance(e, Note)]
     assert "training on the CPU with 1 thread(s)" in notes
     assert torch.get_num_threads() == before
+
+
+def test_headless_thread_choice_uses_every_idle_core():
+    from designer.training.devices import auto_threads, thread_choice
+
+    cores = auto_threads()
+    assert thread_choice(load=1.0)[0] == cores  # only this process is busy: every core
+    threads, why = thread_choice(load=cores + 10.0)  # a machine busy with other work
+    assert threads == 1 and "busy" in why
+    assert str(cores) in thread_choice(load=0.0)[1]

@@ -271,3 +271,20 @@ def test_the_window_has_a_dock_and_a_menu_entry_for_each_viewer(qtbot, tmp_path)
     viewers.session.use_checkpoint(tmp_path / "last.pt")
     assert "checkpoint last.pt" in viewers.session.source_text()
     viewers.session.shutdown()
+
+
+def test_a_viewer_is_built_when_its_dock_is_first_shown(qtbot, tmp_path):
+    from designer.gui.main_window import MainWindow
+    from designer.gui.recovery import RecoveryStore
+    from designer.gui.settings import Settings
+
+    window = MainWindow(settings=Settings.at(tmp_path / "s.ini"), recovery_store=RecoveryStore(tmp_path / "r"))
+    qtbot.addWidget(window)
+    window.show()
+    viewers = window.viewers
+    assert "dock_filters" not in viewers.views  # tabbed behind the summary: not built yet
+    viewers.show("dock_filters")
+    view = viewers.views["dock_filters"]
+    assert isinstance(view, FiltersView) and viewers.docks["dock_filters"].widget() is view
+    assert viewers.view("dock_filters") is view  # built once
+    viewers.session.shutdown()

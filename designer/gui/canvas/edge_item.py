@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.graph import Edge
 from .geometry import Route
-from .style import PORT_R, colour, font, metrics
+from .style import PORT_R, colour, font, metrics, zoomed_out
 
 ARROW = 7.0
 
@@ -51,6 +51,8 @@ class EdgeLabel(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        if zoomed_out(painter, option):  # level of detail: labels are unreadable this small
+            return
         theme = self.scene().theme
         plate = colour(theme.edge_label_bg)
         plate.setAlpha(225)
@@ -75,6 +77,8 @@ class EdgeItem(QGraphicsItem):
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self.highlighted = False
+        #: (source shape, *edges) the label was last made from; the scene skips equal ones.
+        self.source: tuple | None = None
         self.label = EdgeLabel(self)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
@@ -96,9 +100,7 @@ class EdgeItem(QGraphicsItem):
         self.prepareGeometryChange()
         self.route = route
         self._path = route_path(route)
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        self._shape = stroker.createStroke(self._path)
+        self._shape = None  # stroked on first use (hit tests): most edges are never asked
 
     def label_size(self) -> tuple[float, float]:
         return (self.label.boundingRect().width(), 16.0)
@@ -117,6 +119,10 @@ class EdgeItem(QGraphicsItem):
         return self._path.boundingRect().adjusted(-8, -8, 8, 8)
 
     def shape(self) -> QPainterPath:
+        if self._shape is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10)
+            self._shape = stroker.createStroke(self._path)
         return self._shape
 
     def hoverEnterEvent(self, event) -> None:
@@ -141,6 +147,8 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(QPen(ink, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
+        if zoomed_out(painter, option):  # level of detail: no arrow head
+            return
         x, y = self.route.end
         tip = y - PORT_R - 1
         painter.setPen(Qt.PenStyle.NoPen)

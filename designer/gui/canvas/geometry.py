@@ -62,6 +62,15 @@ class Route:
         return pts
 
 
+def translated(route: Route, dx: float, dy: float) -> Route:
+    """``route`` moved by (dx, dy): an edge whose two ends moved together keeps its shape."""
+    def move(seg: tuple) -> tuple:
+        return (seg[0], *((x + dx, y + dy) for x, y in seg[1:]))
+
+    return Route((route.start[0] + dx, route.start[1] + dy), tuple(move(s) for s in route.segments),
+                 tuple((x + dx, y + dy) for x, y in route.spots))
+
+
 def cubic_point(p0: Point, p1: Point, p2: Point, p3: Point, t: float) -> Point:
     u = 1.0 - t
     a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
@@ -93,8 +102,14 @@ def route(p: Point, q: Point, obstacles: list[Rect], label_t: float = 0.5,
         return _loop(p, q, obstacles, around)
     plain = direct(p, q, label_t)
     long = q[1] - p[1] > LONG and abs(q[0] - p[0]) > 2.0
-    if not long and not any(inside(pt, r, 1.0) for pt in plain.points() for r in obstacles):
-        return plain
+    if not long:
+        # The S-curve stays inside the rectangle spanned by its ends (its control points do):
+        # only obstacles overlapping that rectangle can be hit, usually none.
+        left, right = min(p[0], q[0]) - 1.0, max(p[0], q[0]) + 1.0
+        hits = [r for r in obstacles
+                if r[0] < right and left < r[2] and r[1] < q[1] + 1.0 and p[1] - 1.0 < r[3]]
+        if not hits or not any(inside(pt, r, 1.0) for pt in plain.points() for r in hits):
+            return plain
     bend = min(BEND, (q[1] - p[1]) / 3.0)
     y1, y2 = p[1] + bend, q[1] - bend
     x = lane_x(p[0], q[0], y1, y2, obstacles)
@@ -109,11 +124,30 @@ def lane_x(px: float, qx: float, y1: float, y2: float, obstacles: list[Rect]) ->
     candidates = [px, qx, (px + qx) / 2.0]
     for r in band:
         candidates += [r[0] - LANE_MARGIN, r[2] + LANE_MARGIN]
-    free = [x for x in candidates
-            if not any(r[0] - LANE_MARGIN / 2 < x < r[2] + LANE_MARGIN / 2 for r in band)]
+    blocked = _Spans([(r[0] - LANE_MARGIN / 2, r[2] + LANE_MARGIN / 2) for r in band])
+    free = [x for x in candidates if not blocked.inside(x)]
     if not free:
         return None
     return min(free, key=lambda x: (round(abs(x - px) + abs(x - qx), 3), abs(x - px)))
+
+
+class _Spans:
+    """Open intervals (a, b) merged and sorted, for "is x inside any?" in log time (a lane
+    search tests every candidate against every obstacle of a busy band)."""
+
+    def __init__(self, spans: list[tuple[float, float]]) -> None:
+        merged: list[list[float]] = []
+        for a, b in sorted(spans):
+            if merged and a < merged[-1][1]:  # overlapping open intervals: one interval
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self._starts = [m[0] for m in merged]
+        self._ends = [m[1] for m in merged]
+
+    def inside(self, x: float) -> bool:
+        i = bisect_left(self._starts, x) - 1  # the last interval starting strictly before x
+        return i >= 0 and x < self._ends[i]
 
 
 def _laned(p: Point, q: Point, x: float, y1: float, y2: float) -> Route:

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .geometry import port_offsets
 from .port_item import IN, OUT, PortItem
-from .style import CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on
+from .style import (CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on,
+                    zoomed_out)
 
 OK, ERROR, WARNING, UNKNOWN = "ok", "error", "warning", "unknown"
 
@@ -62,10 +63,11 @@ class BoxItem(QGraphicsItem):
         self._issue_lines: list[str] = []
         self.in_ports: dict[object, PortItem] = {}
         self.out_ports: dict[object, PortItem] = {}
+        # No ItemSendsGeometryChanges: a Python itemChange per box per move made dragging
+        # 1,000 boxes slow; the scene marks what a drag moves (SceneGestures.mouseMoveEvent).
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
         )
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
@@ -88,9 +90,9 @@ class BoxItem(QGraphicsItem):
 
     def scene_rect(self) -> tuple[float, float, float, float]:
         """The box in scene coordinates, as (left, top, right, bottom) for the router."""
-        p = self.pos()
-        r = self.box_rect()
-        return (p.x() + r.left(), p.y() + r.top(), p.x() + r.right(), p.y() + r.bottom())
+        p = self.pos()  # the box_rect() arithmetic without building a QRectF (called a lot)
+        x, top = p.x(), p.y() - NODE_H / 2
+        return (x - NODE_W / 2, top, x + NODE_W / 2, top + self.height)
 
     # ------------------------------------------------------------ content
     def set_text(self, text: BoxText) -> bool:
@@ -145,11 +147,6 @@ class BoxItem(QGraphicsItem):
         return port.scenePos()
 
     # ------------------------------------------------------------ events
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene():
-            self.scene().item_moved(self)
-        return super().itemChange(change, value)
-
     def mouseDoubleClickEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.scene():
             self.scene().item_activated(self)
@@ -162,6 +159,11 @@ class BoxItem(QGraphicsItem):
               widget: QWidget | None = None) -> None:
         theme = self.scene().theme
         rect = self.box_rect()
+        if zoomed_out(painter, option):  # level of detail: a coloured box, no text
+            self._paint_back(painter, theme, rect)
+            head = QRectF(rect.left(), rect.top(), rect.width(), HEADER_H)
+            painter.fillRect(head, colour(self.header_colour))
+            return
         self._paint_back(painter, theme, rect)
         self._paint_header(painter, theme, rect)
         self._paint_body(painter, theme, rect)
@@ -275,6 +277,10 @@ class NodeItem(BoxItem):
     def __init__(self, node_id: str, header_colour: str) -> None:
         super().__init__(node_id)
         self.header_colour = header_colour
+        #: The header's id (shorter inside a labelled block), set by the scene.
+        self.title = node_id
+        #: (NodeInfo, params) the text was last made from; the scene skips equal ones.
+        self.source: tuple | None = None
 
     @property
     def node_id(self) -> str:

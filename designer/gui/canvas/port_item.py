@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from .style import PORT_R, colour
+from .style import PORT_R, colour, zoomed_out
 
 IN, OUT = "in", "out"
 #: Highlight states while an edge is being dragged.
@@ -54,6 +54,8 @@ class PortItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        if not self.state and zoomed_out(painter, option):
+            return
         theme = self.scene().theme
         ring = colour(theme.port_ok) if self.state else colour(theme.port)
         radius = PORT_R + (2 if self.state == TARGET else 0)

@@ -16,7 +16,8 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from ...core.graph import Edge, Graph
-from ...core.layout import group_anchor, group_chain, group_chains, group_members, visible_owner
+from ...core.layout import (group_anchor, group_chain, group_chains, group_members, group_parents,
+                            visible_owner)
 from . import labels
 from .edge_item import EdgeItem
 from .group_item import GroupFrameItem, GroupNodeItem
@@ -26,6 +27,10 @@ from .geometry import union
 from .scene_geometry import SceneGeometry, group_chain_of_group
 from .scene_gestures import SceneGestures
 from .style import LIGHT, category_colour, colour, theme_for
+
+
+#: Boxes of removed nodes kept for their return (undo); beyond this, removed boxes go.
+SPARE_BOXES = 20_000
 
 
 class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
@@ -55,10 +60,19 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._drag_start: dict | None = None
         self._dirty: set[tuple] = set()
         self._frames_dirty = False
+        self._batch = 0  # > 0 inside a document batch or a selection gesture
+        self._ports_dirty: set[str] = set()  # boxes whose ports wait for the batch's end
+        self._rebuild_due = False
+        self._selection_due = False
+        self._pending: dict[str, list] = {}  # nodes added during the batch, in order
+        self._pending_edges: dict[Edge, None] = {}  # edges added during the batch, in order
+        self._route_cache: dict[tuple, tuple] = {}
+        self._spare: dict[str, NodeItem] = {}  # boxes of removed nodes, for their return
+        self._content: QRectF | None = None  # content_rect(), until the geometry changes
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self.flush_some)
         self.setBackgroundBrush(colour(self.theme.background))
         self._binding: list = []
         # Qt may delete the scene while the document (and its graph) lives on: let go then.
@@ -67,6 +81,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         document.analysis_changed.connect(self._on_analysis_changed)
         document.selection_changed.connect(self._on_document_selection)
         document.graph_replaced.connect(self._on_graph_replaced)
+        document.batch_started.connect(self.begin_batch)
+        document.batch_finished.connect(self.end_batch)
         self._bind(document.graph)
         self.rebuild()
 
@@ -86,12 +102,57 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     def _slots(self, graph: Graph):
         return [(graph.node_added, self._on_node_added), (graph.node_removed, self._on_node_removed),
                 (graph.node_moved, self._on_node_moved), (graph.edge_added, self._on_edge_added),
-                (graph.edge_removed, self._on_edge_removed), (graph.groups_changed, self.rebuild),
+                (graph.edge_removed, self._on_edge_removed), (graph.groups_changed, self._on_groups_changed),
                 (graph.node_changed, self._on_node_changed)]
 
     def _on_graph_replaced(self) -> None:
+        self._route_cache.clear()
         self._bind(self.document.graph)
         self.rebuild()
+        self._spare.clear()  # another design: the boxes kept for undo are of no use now
+
+    # ================================================================ batches
+    def begin_batch(self) -> None:
+        """Until the matching ``end_batch``: new nodes and edges, ports, group rebuilds and
+        the selection's hand-over to the document wait, so a 1,000-node edit costs one of
+        each (and items are not made for what a group rebuild at the end recreates)."""
+        self._batch += 1
+
+    def end_batch(self) -> None:
+        self._batch -= 1
+        if self._batch > 0:
+            return
+        nodes, edges = self._pending, self._pending_edges
+        self._pending, self._pending_edges = {}, {}
+        if self._rebuild_due:
+            self._rebuild_due = False
+            self._ports_dirty.clear()
+            self.rebuild()
+        else:
+            self._batch += 1  # ports once, below
+            for nid in nodes:
+                if nid in self.graph.nodes:
+                    self._add_node(nid)
+            for edge in edges:
+                self._add_edge(edge)
+                self._ports_changed(edge)
+            self._batch -= 1
+            if nodes or edges:
+                self._schedule()
+        ports, self._ports_dirty = self._ports_dirty, set()
+        for key in ports:
+            box = self.box(key)
+            if box is not None:
+                self._update_ports(box)
+        if self._selection_due:
+            self._selection_due = False
+            self._on_scene_selection()
+
+    def _on_groups_changed(self) -> None:
+        if self._batch:
+            self._rebuild_due = True
+        else:
+            self.rebuild()
 
     def detach(self) -> None:
         """Stop mirroring the graph (the view is going away)."""
@@ -107,8 +168,12 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         for item in list(self.items()):
             if item.parentItem() is None:
                 self.removeItem(item)
+        for item in self.nodes.values():
+            self._keep_spare(item)
         self.nodes, self.group_nodes, self.frames, self.edge_items = {}, {}, {}, {}
+        self._pending, self._pending_edges = {}, {}
         self._touching = {}
+        self._content = None
         graph = self.graph
         chains = group_chains(graph)
         self._chains = chains
@@ -117,10 +182,12 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         for nid, owner in self._owner.items():
             if owner == nid:
                 self._add_node_item(nid)
+        parents = group_parents(graph)
         for gid in graph.groups:
-            self._add_group_items(gid)
+            self._add_group_items(gid, parents)
         for edge in graph.edges:
             self._add_edge(edge)
+        self._ports_dirty.clear()
         for box in self.boxes():
             self._update_ports(box)
         self._on_analysis_changed(self.document.analysis)
@@ -138,19 +205,28 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     def _add_node_item(self, nid: str) -> None:
         node = self.graph.nodes[nid]
-        item = NodeItem(nid, category_colour(node.type))
-        item.set_text(labels.placeholder(node, self._display_id(nid)))
+        header = category_colour(node.type)
+        item = self._spare.pop(nid, None)
+        title = self._display_id(nid)
+        if item is None or item.header_colour != header:
+            item = NodeItem(nid, header)
+            item.title = title
+            item.set_text(labels.placeholder(node, title))
+        else:  # the box this node had (undo, a group rebuild): text and ports are kept
+            item.setSelected(False)
+            if item.title != title:
+                item.title, item.source = title, None
         self._placing = True
         item.setPos(*node.position)
         self._placing = False
         self.addItem(item)
         self.nodes[nid] = item
 
-    def _add_group_items(self, gid: str) -> None:
+    def _add_group_items(self, gid: str, parents: dict) -> None:
         graph = self.graph
         if not self._members.get(gid):
             return
-        ancestors = group_chain_of_group(graph, gid)
+        ancestors = group_chain_of_group(graph, gid, parents)
         if any(graph.groups[a].collapsed for a in ancestors):
             return
         group = graph.groups[gid]
@@ -171,6 +247,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         for gid, item in self.group_nodes.items():
             item.setPos(*group_anchor(positions, self._members[gid]))
         self._placing = False
+        self._content = None
 
     # ================================================================ edges and ports
     def _edge_key(self, edge: Edge) -> tuple | None:
@@ -216,6 +293,12 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     # ================================================================ graph signals
     def _on_node_added(self, nid: str) -> None:
+        if self._batch:  # made at the end of the batch (or by its rebuild)
+            self._pending.setdefault(nid, [])
+            return
+        self._add_node(nid)
+
+    def _add_node(self, nid: str) -> None:
         chain = group_chain(self.graph, nid)
         self._chains[nid] = chain
         owner = nid
@@ -223,21 +306,32 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             if self.graph.groups[gid].collapsed:
                 owner = gid
         self._owner[nid] = owner
+        self._content = None
         if owner == nid:
             self._add_node_item(nid)
-            self._update_ports(self.nodes[nid])
+            self._ports_later(nid)
         self._schedule()
 
     def _on_node_removed(self, nid: str) -> None:
+        if self._pending.pop(nid, None) is not None:
+            return  # added and removed within one batch: never shown
         item = self.nodes.pop(nid, None)
+        self._content = None
         self._owner.pop(nid, None)
         self._touching.pop(nid, None)
         self._chains.pop(nid, None)
         if item is not None:
             self._cancel_gestures()
             self.removeItem(item)
+            self._keep_spare(item)
         self._frames_dirty = True
         self._schedule()
+
+    def _keep_spare(self, item: NodeItem) -> None:
+        """Keep a removed box for its node's return (undo of a delete, a group rebuild):
+        making boxes and ports is most of the cost of showing 1,000 nodes again."""
+        if len(self._spare) < SPARE_BOXES:
+            self._spare[item.key] = item
 
     def _on_node_changed(self, nid: str) -> None:
         item = self.nodes.get(nid)
@@ -261,11 +355,17 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             self._mark_moved(box)
 
     def _on_edge_added(self, edge: Edge) -> None:
+        if self._batch:
+            self._pending_edges[edge] = None
+            return
         self._add_edge(edge)
         self._ports_changed(edge)
         self._schedule()
 
     def _on_edge_removed(self, edge: Edge) -> None:
+        if edge in self._pending_edges:
+            del self._pending_edges[edge]
+            return
         key = self._edge_key(edge)
         item = self.edge_items.get(key) if key else None
         if item is not None and edge in item.edges:
@@ -284,23 +384,41 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     def _ports_changed(self, edge: Edge) -> None:
         for nid in (edge.src, edge.dst):
             owner = self._owner.get(nid)
-            box = self.box(owner) if owner else None
-            if box is not None:
-                self._update_ports(box)
+            if owner is not None:
+                self._ports_later(owner)
+
+    def _ports_later(self, key: str) -> None:
+        """Update ``key``'s ports now, or once at the end of the batch."""
+        if self._batch:
+            self._ports_dirty.add(key)
+            return
+        box = self.box(key)
+        if box is not None:
+            self._update_ports(box)
 
     # ================================================================ analysis → text
     def _on_analysis_changed(self, analysis) -> None:
         """Update the text of every item from ``analysis``; only changed items repaint, and
         only boxes whose height changed (an issue line came or went) re-route their edges."""
         graph = self.graph
+        nodes, infos = graph.nodes, analysis.nodes
         for nid, item in self.nodes.items():
-            self._retext(item, labels.node_text(graph.nodes[nid], analysis.nodes.get(nid), self._display_id(nid)))
+            node, info = nodes[nid], infos.get(nid)
+            shown = item.source  # what the text was made from: skip boxes whose sources are equal
+            if shown is not None and shown[1] is node.params and (shown[0] is info or shown[0] == info):
+                continue
+            item.source = (info, node.params)
+            self._retext(item, labels.node_text(node, info, item.title))
         for gid, item in self.group_nodes.items():
             self._retext(item, labels.group_text(graph, gid, self._members[gid], analysis, self.edges_of(item)))
         for gid, frame in self.frames.items():
             frame.set_text(*labels.frame_text(graph.groups[gid], self._members[gid], analysis))
         for item in self.edge_items.values():
-            item.set_label(*labels.edge_label(graph, item.edges, analysis))
+            info = infos.get(item.edges[0].src)
+            source = (info.output_shape if info is not None else None, *item.edges)
+            if source != item.source:
+                item.source = source
+                item.set_label(*labels.edge_label(graph, item.edges, analysis))
 
     def _retext(self, box: BoxItem, text) -> None:
         height = box.height
@@ -309,13 +427,15 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
 
     def content_rect(self) -> QRectF:
         """The boxes and frames, with room for edge loops and labels (cheaper than asking
-        every item for its bounds)."""
-        rects = [b.scene_rect() for b in self.boxes()]
-        rects += [_rect_tuple(f.mapRectToScene(f.frame_rect())) for f in self.frames.values()]
-        if not rects:
-            return QRectF()
-        left, top, right, bottom = union(rects)
-        return QRectF(left, top, right - left, bottom - top).adjusted(-70, -20, 90, 20)
+        every item for its bounds); remembered until something moves, comes or goes."""
+        if self._content is None:
+            rects = [b.scene_rect() for b in self.boxes()]
+            rects += [_rect_tuple(f.mapRectToScene(f.frame_rect())) for f in self.frames.values()]
+            if not rects:
+                return QRectF()
+            left, top, right, bottom = union(rects)
+            self._content = QRectF(left, top, right - left, bottom - top).adjusted(-70, -20, 90, 20)
+        return QRectF(self._content)
 
     def _display_id(self, nid: str) -> str:
         """A node's id without its block's prefix ("layer1.0.conv1" → "conv1" inside the

@@ -8,9 +8,14 @@ from PySide6.QtCore import QPointF, QRectF
 
 from ...core.layout import group_parents
 from .edge_item import EdgeItem
-from .geometry import RectIndex, label_spot, route, union
+from .geometry import RectIndex, direct, label_spot, route, translated, union
 from .group_item import GroupFrameItem
 from .node_item import BoxItem
+
+#: Routes remembered by (edge, start, end), so that undo and redo do not route again.
+ROUTE_CACHE = 50_000
+#: Edges routed in one geometry pass at most (about 0.1 s); more wait for the next passes.
+ROUTE_CHUNK = 800
 
 
 class SceneGeometry:
@@ -18,30 +23,69 @@ class SceneGeometry:
 
     def _mark_moved(self, box) -> None:
         """``box`` moved or changed size: re-route its edges and refit frames soon."""
-        for item in self.edges_of(box):
+        self._content = None
+        for item in self._touching.get(box.key, ()):
             self._dirty.add(item.key)
         self._frames_dirty = True
-        self._schedule()
+        if not self._timer.isActive():
+            self._timer.start()
 
     def _schedule(self) -> None:
         if not self._timer.isActive():
             self._timer.start()
 
     def flush(self) -> None:
-        """Bring routes and frames up to date now (normally done on the next event-loop turn)."""
+        """Bring every route and frame up to date now (export, fitting, tests)."""
+        self.flush_some(None)
+        while self._dirty:
+            self.flush_some(None)
+
+    def flush_some(self, limit: int | None = ROUTE_CHUNK) -> None:
+        """One geometry pass (the next event-loop turn after a change runs one): frames,
+        and at most ``limit`` new routes, nearest the view first; the other edges are drawn
+        as plain curves meanwhile and routed in the next passes, so a paste or an undo of
+        thousands of nodes paints before every edge is routed."""
         self._timer.stop()
         framed = self._frames_dirty
         if framed:
             self._frames_dirty = False
+            self._content = None
             self._update_frames()
         dirty, self._dirty = self._dirty, set()
-        items = [self.edge_items[k] for k in dirty if k in self.edge_items]
-        if items:
+        todo = []
+        for key in dirty:
+            item = self.edge_items.get(key)
+            if item is not None:
+                p, q = item.ends()
+                if not self._follow(item, p, q):
+                    todo.append((item, p, q))
+        if limit is not None and len(todo) > limit:
+            todo = self._nearest_view_first(todo)
+            for item, p, q in todo[limit:]:
+                if item.route is None:
+                    item.set_route(direct((p.x(), p.y()), (q.x(), q.y())))
+                self._dirty.add(item.key)
+            todo = todo[:limit]
+            self._schedule()
+        if todo:
             boxes, labels = self._obstacles()
-            for item in items:
-                self._route(item, boxes, labels)
-        if items or framed:
+            for item, p, q in todo:
+                self._route(item, boxes, labels, p, q)
+        if dirty or framed:
             self.geometry_changed.emit()
+
+    def routing_pending(self) -> bool:
+        """Whether some edges still wait for their route (drawn as plain curves meanwhile)."""
+        return bool(self._dirty)
+
+    def _nearest_view_first(self, todo: list) -> list:
+        views = self.views()
+        if not views:
+            return todo
+        view = views[0]
+        c = view.mapToScene(view.viewport().rect().center())
+        cx, cy = c.x(), c.y()
+        return sorted(todo, key=lambda t: abs(t[1].x() - cx) + abs(t[1].y() - cy))
 
     def _obstacles(self) -> tuple[RectIndex, RectIndex]:
         """Where edges must not go (boxes) and where labels must not go (boxes, frame
@@ -59,8 +103,8 @@ class SceneGeometry:
                 labels.add(("label", key), _tuple(item.label.sceneBoundingRect()))
         return boxes, labels
 
-    def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex) -> None:
-        p, q = item.ends()
+    def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex,
+               p: QPointF, q: QPointF) -> None:
         src_rect, dst_rect = item.src.scene_rect(), item.dst.scene_rect()
         area = (min(p.x(), q.x()) - 300, min(p.y(), q.y()) - 40,
                 max(p.x(), q.x()) + 300, max(p.y(), q.y()) + 40)
@@ -70,9 +114,32 @@ class SceneGeometry:
         t = 0.72 if fan_out > fan_in else (0.3 if fan_in > fan_out else 0.5)
         path = route((p.x(), p.y()), (q.x(), q.y()), obstacles, t, union([src_rect, dst_rect]))
         blocked = labels.near(area, skip=(("label", item.key),))
-        item.set_route(path, label_spot(path, item.label_size(), blocked))
+        spot = label_spot(path, item.label_size(), blocked)
+        item.set_route(path, spot)
+        if len(self._route_cache) > ROUTE_CACHE:
+            self._route_cache.clear()
+        self._route_cache[(item.key, path.start, path.end)] = (path, spot)
         if item.label.isVisible():
             labels.add(("label", item.key), _tuple(item.label.sceneBoundingRect()))
+
+    def _follow(self, item: EdgeItem, p: QPointF, q: QPointF) -> bool:
+        """Reuse a route instead of routing again: the same ends as a route made before
+        (undo, redo: the same design again), or, while boxes are dragged, both ends moved
+        by the same offset (the edge moves with its boxes). True if reused."""
+        start, end = (p.x(), p.y()), (q.x(), q.y())
+        cached = self._route_cache.get((item.key, start, end))
+        if cached is not None:
+            item.set_route(*cached)
+            return True
+        old = item.route
+        if old is None or self._drag_start is None:
+            return False
+        dx, dy = start[0] - old.start[0], start[1] - old.start[1]
+        if (dx, dy) == (0.0, 0.0) or (end[0] - old.end[0], end[1] - old.end[1]) != (dx, dy):
+            return False
+        label = item.label.pos()
+        item.set_route(translated(old, dx, dy), (label.x() + dx, label.y() + dy))
+        return True
 
     def edges_from(self, box, port_key) -> list[EdgeItem]:
         return [e for e in self.edges_of(box) if e.src is box and e.src_port == port_key]
@@ -95,15 +162,10 @@ class SceneGeometry:
 
     # ================================================================ moves
     def item_moved(self, box: BoxItem) -> None:
-        if self._placing:
-            return
-        edges = self.edges_of(box)
-        if edges:
-            boxes, labels = self._obstacles()
-            for item in edges:
-                self._route(item, boxes, labels)
-        self._frames_dirty = True
-        self._schedule()
+        """A box is being dragged: its edges are re-routed in the next geometry pass (one
+        pass for however many selected boxes moved together, before the next paint)."""
+        if not self._placing:
+            self._mark_moved(box)
 
     def frame_moved(self, frame: GroupFrameItem) -> None:
         last = getattr(frame, "_last_pos", QPointF())
@@ -118,12 +180,14 @@ class SceneGeometry:
             box = self.box(key)
             if box is not None and not box.isSelected():
                 box.setPos(box.pos() + delta)
+                self.item_moved(box)
 
 
 
-def group_chain_of_group(graph, gid: str) -> list[str]:
-    """The ancestors of group ``gid``, innermost first."""
-    parents = group_parents(graph)
+def group_chain_of_group(graph, gid: str, parents: dict | None = None) -> list[str]:
+    """The ancestors of group ``gid``, innermost first (``parents``: group_parents(graph),
+    when the caller asks for many groups)."""
+    parents = group_parents(graph) if parents is None else parents
     chain: list[str] = []
     cur = parents.get(gid)
     while cur is not None:

@@ -21,14 +21,33 @@ class SceneGestures:
 
     #: Collapsed blocks selected for only some of their layers (by the document): key → ids.
     _partial: dict[str, list[str]] = {}
+    #: The edges of the boxes a mouse drag moves, and whether it moves any box.
+    _drag_edges: set = set()
+    _drag_moves = False
 
     def mousePressEvent(self, event) -> None:
         super().mousePressEvent(event)
+        self._drag_edges, self._drag_moves = set(), False
         if self._connect is None:
             self._drag_start = {b: QPointF(b.pos()) for b in self.boxes()}
+            selected = [i for i in self.selectedItems() if isinstance(i, BoxItem)]
+            # A drag moves the selected boxes: their edges follow in the next geometry pass
+            # (one set union per mouse move, not one Python call per box per move).
+            self._drag_edges = {e.key for b in selected for e in self._touching.get(b.key, ())}
+            self._drag_moves = bool(selected)
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        if self._drag_start is not None and self._drag_moves:
+            self._dirty |= self._drag_edges
+            self._frames_dirty = True
+            self._content = None
+            self._schedule()
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
+        if self._drag_start and self._dirty:
+            self.flush()  # while the drag lasts: edges moved with both their boxes keep their shape
         start, self._drag_start = self._drag_start, None
         if start:
             edit = self._moves_since(start)
@@ -148,6 +167,9 @@ class SceneGestures:
 
     def _on_scene_selection(self) -> None:
         if self._syncing:
+            return
+        if self._batch:  # one hand-over at the end of the batch, not one per item
+            self._selection_due = True
             return
         self._partial = {}
         self._syncing = True

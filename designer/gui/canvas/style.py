@@ -133,3 +133,13 @@ def fmt_params(n: int) -> str:
     if n == 0:
         return "no params"
     return f"{fmt_count(n)} params" if n != 1 else "1 param"
+
+
+#: Below this zoom the canvas draws boxes without text, edges without arrows or labels, and
+#: no ports: text would be unreadable, and a zoomed-out 5,000-node design paints at once.
+DETAIL_ZOOM = 0.4
+
+
+def zoomed_out(painter, option) -> bool:
+    """Whether an item is painted below DETAIL_ZOOM (level-of-detail painting)."""
+    return option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL_ZOOM

@@ -12,7 +12,6 @@ from PySide6.QtGui import QGuiApplication
 from ...core import clipboard
 from . import commands
 from .edge_item import EdgeItem
-from .group_item import GroupNodeItem
 from .node_item import NodeItem
 
 NODES_MIME = "application/x-designer-nodes"
@@ -84,9 +83,15 @@ class CanvasCommands:
         return self.document.push(edit)
 
     def select_all(self) -> None:
-        for item in self.graph_scene.items():
-            if isinstance(item, (NodeItem, GroupNodeItem)):
-                item.setSelected(True)
+        """Select every box: one selection change for the whole gesture."""
+        scene = self.graph_scene
+        scene.begin_batch()
+        try:
+            for box in scene.boxes():
+                if not box.isSelected():
+                    box.setSelected(True)
+        finally:
+            scene.end_batch()
 
     def copy_selection(self) -> bool:
         ids = self.graph_scene.selected_node_ids()

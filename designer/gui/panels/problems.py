@@ -43,12 +43,18 @@ class ProblemsPanel(QWidget):
             True: style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),
             False: style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
         }
+        self._shown: list | None = None
         document.analysis_changed.connect(self._on_document_analysis_changed)
         self._on_document_analysis_changed(document.analysis)
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
-        self.tree.clear()
         issues = sorted(analysis.issues, key=lambda i: not i.is_error)
+        shown = [(i.is_error, i.node_id, i.message, i.code, tuple(i.nodes or ())) for i in issues]
+        if shown == self._shown:  # the usual edit: the same problems, nothing to redraw
+            self.counts_changed.emit(len(analysis.errors), len(analysis.warnings))
+            return
+        self._shown = shown
+        self.tree.clear()
         for issue in issues:
             item = QTreeWidgetItem(self.tree, ["", issue.node_id or "", issue.message])
             item.setIcon(0, self._icons[issue.is_error])

@@ -1,9 +1,9 @@
 """Summary: the torchinfo-like table of every layer (id, type, output shape, parameters, MACs,
 receptive field), the totals, and how the parameters are shared among layer types.
 
-A QAbstractTableModel over designer.analysis.report.summary_rows: one model reset per
-analysis, so 500+ rows stay fast. Clicking a row asks to select and centre that node
-(``node_activated``).
+A QAbstractTableModel over designer.analysis.report.summary_rows: a model reset when the
+layers change, otherwise ``dataChanged`` for the rows whose cells changed only. Clicking a
+row asks to select and centre that node (``node_activated``).
 """
 
 from __future__ import annotations
@@ -45,23 +45,30 @@ class SummaryModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[SummaryRow] = []
         self._cells: list[tuple[str, ...]] = []
+        self._index: dict[str, int] = {}
 
     def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> None:
         """New rows; when the layers are the same (a parameter edit) only the cells change,
         so the table keeps its scroll position and selection."""
         rows = summary_rows(analysis, groups)
-        cells = [(r.id, r.type, _shape(r), f"{r.params:,}", f"{r.macs:,}", _rf(r)) for r in rows]
         if [r.id for r in rows] == [r.id for r in self.rows]:
+            old_rows, old_cells = self.rows, self._cells
+            changed = [i for i, (new, old) in enumerate(zip(rows, old_rows)) if new != old]
+            cells = list(old_cells)
+            for i in changed:
+                cells[i] = _cells(rows[i])
             self.rows, self._cells = rows, cells
-            if rows:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
+            for first, last in _runs(changed):
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
             return
+        cells = [_cells(r) for r in rows]
         self.beginResetModel()
         self.rows, self._cells = rows, cells
+        self._index = {r.id: i for i, r in enumerate(rows)}
         self.endResetModel()
 
     def row_of(self, node_id: str) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.id == node_id), -1)
+        return self._index.get(node_id, -1)
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt name)
         return 0 if parent.isValid() else len(self.rows)
@@ -91,6 +98,21 @@ class SummaryModel(QAbstractTableModel):
         if role == ID_ROLE:
             return self.rows[row].id
         return None
+
+
+def _cells(r: SummaryRow) -> tuple[str, ...]:
+    return (r.id, r.type, _shape(r), f"{r.params:,}", f"{r.macs:,}", _rf(r))
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, last) ranges: one dataChanged per range."""
+    runs: list[tuple[int, int]] = []
+    for i in rows:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
 
 
 class ShareBar(QWidget):
@@ -137,6 +159,7 @@ class SummaryPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(200)  # fit columns to the first rows, not all 5,000
         header.setStretchLastSection(False)
         self.table.clicked.connect(self._on_table_clicked)
         self.totals = QLabel(self)

@@ -1,9 +1,9 @@
 """Look inside the network: filters, activation maps, augmented samples, training health,
 predictions and the convolution explorer, as docks of the designer window.
 
-``install_viewers(window)`` creates one ProbeSession for the window's document and puts each
-view in a dock (tabbed at the bottom, behind the summary, so nothing is computed until a
-view is shown). The GUI's training worker connects a run to ``viewers.session``:
+``install_viewers(window)`` creates one ProbeSession for the window's document and a dock for
+each view (tabbed at the bottom, behind the summary); a view is built, and computes, only
+when its dock is first shown. The GUI's training worker connects a run to ``viewers.session``:
 ``attach_training(hook)`` when it starts (passing the same ``ProbeHook`` to
 ``train(..., probes=[hook])``), ``handle_event(event)`` for every event, and
 ``detach_training(last_checkpoint)`` when it ends; see session.py.
@@ -12,9 +12,10 @@ view is shown). The GUI's training worker connects a run to ``viewers.session``:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QDockWidget, QFileDialog
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QWidget
 
 from .activations import ActivationsView
 from .augmentations import AugmentationsView
@@ -38,7 +39,9 @@ VIEWS: tuple[tuple[str, str, type[ViewerBase]], ...] = (
 
 @dataclass
 class Viewers:
-    """The window's viewers: the shared session, each view and its dock, by object name."""
+    """The window's viewers: the shared session, each dock by object name, and each view
+    once built: a view is made when its dock is first shown (``view(name)``), since six
+    figures with their plots cost about half a second of the window's start."""
 
     session: ProbeSession
     views: dict[str, ViewerBase] = field(default_factory=dict)
@@ -49,6 +52,24 @@ class Viewers:
         dock = self.docks[object_name]
         dock.show()
         dock.raise_()
+        self.view(object_name)
+
+    def view(self, object_name: str) -> ViewerBase:
+        """The view of a dock, built now if it was not shown yet."""
+        view = self.views.get(object_name)
+        if view is None:
+            cls = next(c for name, _title, c in VIEWS if name == object_name)
+            dock = self.docks[object_name]
+            view = cls(self.session, dock)
+            self.views[object_name] = view
+            dock.setWidget(view)
+            dock.visibilityChanged.connect(view.schedule_refresh)
+            view.schedule_refresh()
+        return view
+
+    def _on_dock_visibility_changed(self, object_name: str, visible: bool) -> None:
+        if visible and object_name not in self.views:
+            self.view(object_name)
 
 
 def install_viewers(window) -> Viewers:
@@ -56,11 +77,10 @@ def install_viewers(window) -> Viewers:
     session = ProbeSession(window.document, window)
     viewers = Viewers(session)
     anchor = getattr(window, "docks", {}).get("dock_summary")
-    for name, title, cls in VIEWS:
-        view = cls(session, window)
-        dock = window.add_dock(view, title, Qt.DockWidgetArea.BottomDockWidgetArea, name)
-        viewers.views[name], viewers.docks[name] = view, dock
-        dock.visibilityChanged.connect(view.schedule_refresh)
+    for name, title, _cls in VIEWS:
+        dock = window.add_dock(QWidget(), title, Qt.DockWidgetArea.BottomDockWidgetArea, name)
+        viewers.docks[name] = dock
+        dock.visibilityChanged.connect(partial(viewers._on_dock_visibility_changed, name))
         if anchor is not None:
             window.tabifyDockWidget(anchor, dock)
         anchor = dock

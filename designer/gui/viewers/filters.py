@@ -19,6 +19,7 @@ from ..availability import set_available
 from .subject import plural
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
+from .common import CONV_TYPES
 
 SCALES = ("Shared scale", "Per-filter scale")
 
@@ -174,7 +175,11 @@ class FiltersView(ViewerBase):
             self.layer.setCurrentText(node_id)
 
     def _on_document_selection_changed(self, ids: list) -> None:
-        convs = [n for n in ids if n in conv_nodes(self.document.analysis)]
+        nodes = self.document.graph.nodes
+        candidates = [n for n in ids if n in nodes and nodes[n].type in CONV_TYPES]
+        if len(candidates) != 1:
+            return
+        convs = [n for n in candidates if n in set(conv_nodes(self.document.analysis))]
         if len(convs) == 1:
             self.show_layer(convs[0])
 

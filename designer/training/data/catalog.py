@@ -19,11 +19,11 @@ def _digits_info(o: dict) -> DatasetInfo:
 
 def _digits_load(o: dict, target) -> RawData:
     """scikit-learn's 1,797 8×8 digits (shipped with it, no download), as floats 0..1."""
-    from sklearn.datasets import load_digits
+    from .digits_file import load_digits_arrays
 
-    bunch = load_digits()
-    x = torch.from_numpy((bunch.images / 16.0).astype(np.float32)).unsqueeze(1)
-    y = torch.from_numpy(bunch.target.astype(np.int64))
+    images, targets = load_digits_arrays()
+    x = torch.from_numpy((images / 16.0).astype(np.float32)).unsqueeze(1)
+    y = torch.from_numpy(targets)
     if o["size"] and o["size"] != 8:
         from .prepare import resize
 
