@@ -4,20 +4,22 @@ A checkpoint holds the design it was trained from (serialize.to_dict), the train
 the model, optimiser, schedule and grad-scaler states, the loop's progress and history, the
 random-number generator states, and what the data looked like (classes, input shape,
 normalisation). ``best.pt`` is the epoch with the lowest validation loss, ``last.pt`` the most
-recent state. Files are written atomically and read with ``weights_only=True``.
+recent state. Files are written atomically with a checksum of their content, which is
+verified before anything is resumed from them; they are read with ``weights_only=True``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..core.atomic_write import WriteError, cause_of, write_bytes
 from ..core.serialize import DesignFileError, from_dict, to_dict
 
 FORMAT = "designer.checkpoint"
@@ -88,21 +90,23 @@ def payload(name: str, graph, config, model, optimizer, scaler, state: RunState,
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` atomically: a temporary file in the same folder, then rename over."""
+    """Write ``payload`` with a checksum of its content, through the atomic writer (serialised
+    in memory first); WriteError (an OSError naming the path and cause) on failure."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(path, cause_of(exc), exc.errno) from None
+    data = {"format": FORMAT, "version": VERSION, **payload}
+    data["checksum"] = checksum(data)
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    write_bytes(path, buffer.getvalue())
 
 
 def load_checkpoint(path) -> dict[str, Any]:
-    """The checkpoint's contents; CheckpointError with a plain reason when unreadable."""
+    """The checkpoint's contents, its checksum verified; CheckpointError with a plain reason
+    when it is unreadable or damaged."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
@@ -115,7 +119,41 @@ def load_checkpoint(path) -> dict[str, Any]:
         raise CheckpointError(f"{path} is not a Designer checkpoint")
     if data.get("version", 0) > VERSION:
         raise CheckpointError(f"{path} was written by a newer Designer; please update")
+    stored = data.pop("checksum", None)
+    if stored is not None and stored != checksum(data):
+        raise CheckpointError(f"{path} is damaged: its content does not match its checksum "
+                              f"(a disk or copy error?); use another checkpoint")
     return data
+
+
+@dataclass(frozen=True)
+class _Key:
+    text: str
+
+
+def checksum(data: Any) -> str:
+    """A BLAKE2 digest of a checkpoint's content: keys, scalars and every tensor's bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, torch.Tensor):
+            flat = value.detach().cpu().contiguous().reshape(-1)
+            digest.update(f"T{value.dtype}{tuple(value.shape)}".encode())
+            digest.update(flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
+        elif isinstance(value, dict):
+            digest.update(f"D{len(value)}".encode())
+            for key in sorted(value, key=repr)[::-1]:
+                stack.append(value[key])
+                stack.append(_Key(repr(key)))
+        elif isinstance(value, _Key):
+            digest.update(f"K{value.text}".encode())
+        elif isinstance(value, (list, tuple)):
+            digest.update(f"L{len(value)}".encode())
+            stack.extend(reversed(value))
+        else:
+            digest.update(f"V{value!r}".encode())
+    return digest.hexdigest()
 
 
 def design_of(checkpoint: dict):

@@ -8,7 +8,7 @@ turns it into a Failed event before RunStarted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -70,6 +70,16 @@ def _resumed_config(graph: Graph, path) -> tuple[dict, TrainingConfig]:
     return data, TrainingConfig.from_dict(data["config"])
 
 
+def _resume_epochs(config: TrainingConfig, data: dict, epochs: int | None) -> TrainingConfig:
+    if epochs is None or epochs == config.epochs:
+        return config
+    done = int(data.get("state", {}).get("epoch", 0))
+    if epochs <= done:
+        raise SetupError("config", f"the checkpoint has already trained {done} epoch(s); to resume, "
+                                   f"ask for more epochs than that (got {epochs})")
+    return replace(config, epochs=epochs)
+
+
 def _check(graph: Graph, config: TrainingConfig) -> tuple[Analysis, object]:
     analysis = analyze(graph)
     try:
@@ -126,11 +136,14 @@ def _first_layer(analysis: Analysis) -> str | None:
     return None
 
 
-def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=None) -> Session:
-    """Build a Session, or raise SetupError saying what stops the run."""
+def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=None,
+          epochs: int | None = None) -> Session:
+    """Build a Session, or raise SetupError saying what stops the run. ``epochs`` (when
+    resuming) replaces the checkpoint's number of epochs."""
     resumed = None
     if resume_from is not None:
         resumed, config = _resumed_config(graph, resume_from)
+        config = _resume_epochs(config, resumed, epochs)
     analysis, info = _check(graph, config)
     try:
         device = pick_device(config.device)
