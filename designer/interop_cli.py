@@ -69,7 +69,9 @@ def _write(action, path) -> None:
     try:
         action()
     except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        from .core.atomic_write import write_message
+
+        raise UserError(write_message(exc, path)) from None
 
 
 # --------------------------------------------------------------------------- export

@@ -209,3 +209,10 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError):
         return True
     return True
+
+
+def write_message(exc: BaseException, path: str | os.PathLike) -> str:
+    """One line for any failure to write ``path``: 'cannot write PATH: CAUSE'."""
+    if isinstance(exc, WriteError):
+        return str(exc)
+    return f"cannot write {path}: {cause_of(exc)}"
