@@ -26,7 +26,7 @@ def read_limited(path: str | os.PathLike, limit: int, what: str, error: type[Exc
     except OSError as exc:
         raise error(f"{path}: cannot be read ({exc.strerror})") from None
     if stat.S_ISDIR(info.st_mode):
-        raise error(f"{path} is a folder; choose {what} (.json)")
+        raise error(f"{path} is a folder; choose {what}")
     if not stat.S_ISREG(info.st_mode):
         raise error(f"{path} is not a regular file (a device, pipe or socket); choose {what}")
     if info.st_size > limit:
