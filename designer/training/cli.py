@@ -302,7 +302,7 @@ def _drive(graph, config: TrainingConfig, args, progress: Progress) -> list:
     return events
 
 
-def _check_run_options(args, say) -> None:
+def _check_run_options(args) -> None:
     """The checkpoint folder is usable (before any training) and --resume's ignored flags."""
     from .run_folder import FolderError, check_checkpoint_dir
 
@@ -314,9 +314,10 @@ def _check_run_options(args, say) -> None:
     if args.resume:
         ignored = [f"--{flag.replace('_', '-')}" for flag in (*_FLAGS, *_SCHEDULE_FLAGS)
                    if flag != "epochs" and getattr(args, flag) is not None]
-        if ignored:
-            say(f"note: --resume continues the run with its own settings; ignored: "
-                f"{', '.join(ignored)} (use --continue-from to train on with new settings)")
+        if ignored:  # said even with --quiet: it is about the command given
+            print(f"designer train: note: --resume continues the run with its own settings; "
+                  f"ignored: {', '.join(ignored)} (use --continue-from to train on with new "
+                  f"settings)", file=sys.stderr)
 
 
 def run(args) -> int:
@@ -326,7 +327,7 @@ def run(args) -> int:
         graph = _load(args.file)
         config = build_config(graph, args)
         graph = _fit(graph, config, args.adapt, progress.say)
-        _check_run_options(args, progress.say)
+        _check_run_options(args)
     except CommandError as exc:
         print(f"designer train: {exc}", file=sys.stderr)
         return exc.code
