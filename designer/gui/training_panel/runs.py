@@ -204,4 +204,7 @@ def finished_text(event: Finished) -> str:
         text += f"; best validation loss {event.best_val_loss:.4f}"
         text += f" (accuracy {acc:.1%})" if math.isfinite(acc) else ""
         text += f" at epoch {event.best_epoch}"
+    if event.unsaved_epochs:  # a full or read-only disk during the run
+        text += (f". The checkpoints of epoch(s) {', '.join(map(str, event.unsaved_epochs))} "
+                 f"could not be saved")
     return text + "."
