@@ -109,7 +109,8 @@ def load_checkpoint(path) -> dict[str, Any]:
     when it is unreadable or damaged."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
+        raise CheckpointError(f"checkpoint {path} is not a regular file (a folder, pipe or device)"
+                              if path.exists() else f"checkpoint {path} does not exist")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # unpickling errors come in many types

@@ -105,6 +105,13 @@ def test_training_settings_out_of_bounds_state_the_limit(tmp_path, capsys, flag,
     assert message in err and "unexpected" not in err
 
 
+def test_an_export_seed_out_of_bounds_states_the_limit(tmp_path, capsys):
+    out = tmp_path / "w.pt"
+    assert main(["export", "lenet5", "-f", "weights", "--seed", str(2**70), "-o", str(out)]) == 1
+    assert "--seed must be a whole number from 0 to 4,294,967,295" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_the_same_bounds_hold_for_a_design_s_own_settings(tmp_path, capsys):
     graph = mlp()
     graph.training = {"threads": 100_000, "data": {"name": "gaussians"}}
