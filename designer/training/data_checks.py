@@ -11,6 +11,12 @@ import torch
 
 from .data import DataBundle
 from .data.base import CLASSIFICATION
+from .data.files import SKIPPED
+
+
+def note_level(text: str) -> str:
+    """"warning" for the data notes the window must show (skipped files), else "info"."""
+    return "warning" if SKIPPED in text else "info"
 
 
 def one_class_problem(bundle: DataBundle) -> str:

@@ -20,7 +20,7 @@ from .augment import AugmentError, build_pipeline
 from .batches import BatchSource
 from .config import TrainingConfig
 from .data import DataBundle, DatasetError, describe_dataset, load_dataset
-from .data_checks import one_class_problem
+from .data_checks import note_level, one_class_problem
 from .devices import DeviceError, memory_report, pick_device
 from .events import Note
 from .fit import check_fit, loss_of
@@ -156,7 +156,7 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
         raise SetupError("data", str(exc)) from None
     if problem := one_class_problem(bundle):
         raise SetupError("data", problem)
-    notes = [Note(text) for text in bundle.notes]
+    notes = [Note(text, note_level(text)) for text in bundle.notes]
     mem = memory_report(analysis, config.batch_size, config.optimizer, device)
     notes.append(Note(mem.message, "info" if mem.fits else "warning"))
     torch.manual_seed(config.seed)

@@ -158,3 +158,19 @@ def test_the_window_job_reports_broken_data_as_a_plain_failure(tmp_path):
     failed = [e for e in events if isinstance(e, Failed)]
     assert failed and failed[0].kind == "data"
     assert "line 3, column 'y': 'four' is not a number" in failed[0].message
+
+
+def test_the_window_job_warns_about_skipped_images(tmp_path):
+    from designer.core.serialize import to_dict
+    from designer.gui.workers.jobs import training_events
+    from designer.training.control import Control
+    from designer.training.events import Finished, Note
+
+    root = image_folder(tmp_path / "images")
+    (root / "dog" / "empty.png").write_bytes(b"")
+    settings = {"data": {"name": "imagefolder", "options": {"path": str(root)}}, "epochs": 1,
+                "batch_size": 4, "device": "cpu"}
+    events = list(training_events(to_dict(cnn()), settings, Control()))
+    warnings = [e.text for e in events if isinstance(e, Note) and e.level == "warning"]
+    assert any("skipped 1 of 13 images" in w and "empty.png" in w for w in warnings)
+    assert isinstance(events[-1], Finished)

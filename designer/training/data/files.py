@@ -23,6 +23,7 @@ from .base import CLASSIFICATION, IMAGE, REGRESSION, VECTOR, DatasetError, Datas
 DEFAULT_ROOT = str(Path.home() / ".designer" / "datasets")
 MAX_IMAGE_BYTES = 4 << 30
 MAX_CSV_BYTES = 1 << 30
+SKIPPED = "skipped"  # marks a note the window shows as a warning
 
 
 # --------------------------------------------------------------------------- torchvision sets
@@ -208,7 +209,7 @@ def load_folder(options: dict, target: tuple[int, ...] | None) -> RawData:
 def skipped_note(bad: list[str], total: int) -> str:
     """'skipped 3 of 120 images that cannot be read: a.jpg (...), ...'."""
     shown = "; ".join(bad[:3]) + ("; ..." if len(bad) > 3 else "")
-    return f"image folder: skipped {len(bad)} of {total:,} images that cannot be read: {shown}"
+    return f"image folder: {SKIPPED} {len(bad)} of {total:,} images that cannot be read: {shown}"
 
 
 def _spread(samples: list, limit: int) -> list:
