@@ -22,6 +22,7 @@ import errno
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 
 #: errno → the cause in words.
@@ -88,7 +89,8 @@ def write_bytes(path: str | os.PathLike, data: bytes | bytearray | memoryview) -
         raise WriteError(shown, _folder_cause(exc, folder), exc.errno) from None
     try:
         try:
-            os.fchmod(fd, _mode(target))
+            if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+                os.fchmod(fd, _mode(target))
             _write_all(fd, memoryview(data).cast("B"))
             _fsync(fd)
         finally:
@@ -195,13 +197,18 @@ def _remove_stale(target: Path) -> None:
     """Remove temporary files of ``target`` whose writer is gone (a killed save)."""
     for tmp in temp_files(target):
         match = _TEMP.fullmatch(tmp.name)
-        if match is None or not _alive(int(match["pid"])):
+        if match is None or not _alive(int(match["pid"]), tmp):
             _unlink(tmp)
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, tmp: Path) -> bool:
     if pid == os.getpid():
         return True  # another thread of ours may be writing it now
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there: judge by age instead
+        try:
+            return time.time() - tmp.stat().st_mtime < 3600
+        except OSError:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
