@@ -119,8 +119,12 @@ def test_stale_temporary_files_of_dead_writers_are_removed_at_the_next_write(tmp
     legacy = tmp_path / ".last.pt.tmp"  # older Designers' name
     mine = tmp_path / f".last.pt.{os.getpid()}-12345678.tmp"  # may be another thread's write
     other = tmp_path / ".best.pt.999999999-0badf00d.tmp"  # another target's
-    for f in (dead, legacy, mine, other):
+    old_mkstemp = tmp_path / ".last.pt.k2j4_x9q.tmp"  # older Designers' checkpoints
+    fresh_mkstemp = tmp_path / ".last.pt.a8b7c6d5.tmp"  # maybe an old Designer writing now
+    for f in (dead, legacy, mine, other, old_mkstemp, fresh_mkstemp):
         f.write_bytes(b"partial")
+    for f in (legacy, old_mkstemp):
+        os.utime(f, (1, 1))
     write_bytes(target, b"complete")
-    assert not dead.exists() and not legacy.exists()
-    assert mine.exists() and other.exists()
+    assert not dead.exists() and not legacy.exists() and not old_mkstemp.exists()
+    assert mine.exists() and other.exists() and fresh_mkstemp.exists()

@@ -17,6 +17,7 @@ import torch
 import torch.fx as fx
 
 from ..core.atomic_write import write_bytes
+from .checksum import verify
 
 #: Keys under which training checkpoints commonly keep the model's state_dict.
 _WRAPPERS = ("model", "state_dict", "model_state_dict", "model_state", "weights")
@@ -50,6 +51,9 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     except Exception as exc:  # pickle, zip and unpickler errors vary by file
         raise WeightsError(f"{path} is not a PyTorch weights file torch.load can read safely "
                            f"({type(exc).__name__}: {exc})") from None
+    if not verify(data):  # a Designer checkpoint carries a digest of its content
+        raise WeightsError(f"{path} is damaged: its content does not match its checksum (a disk "
+                           f"or copy error?); use another checkpoint")
     return _unwrap(data, path)
 
 

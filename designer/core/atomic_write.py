@@ -40,6 +40,7 @@ CAUSES = {
     errno.EIO: "an input/output error occurred (failing disk or lost network drive?)",
 }
 CHUNK = 1 << 20
+LEGACY_STALE_S = 600  # temporary files without a pid (older Designers) older than this are stale
 
 
 class WriteError(OSError):
@@ -186,10 +187,14 @@ def temp_files(target: str | os.PathLike) -> list[Path]:
         entries = list(os.scandir(target.parent if str(target.parent) else "."))
     except OSError:
         return []
+    prefix = f".{target.name}."
     for entry in entries:
         match = _TEMP.fullmatch(entry.name)
-        if (match and match["name"] == target.name) or entry.name == f".{target.name}.tmp":
-            found.append(Path(entry.path))
+        if match:
+            if match["name"] == target.name:
+                found.append(Path(entry.path))
+        elif entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+            found.append(Path(entry.path))  # older Designers: ".NAME.tmp", ".NAME.XXXXXXXX.tmp"
     return found
 
 
@@ -197,18 +202,25 @@ def _remove_stale(target: Path) -> None:
     """Remove temporary files of ``target`` whose writer is gone (a killed save)."""
     for tmp in temp_files(target):
         match = _TEMP.fullmatch(tmp.name)
-        if match is None or not _alive(int(match["pid"]), tmp):
+        if match is None:
+            if _age_s(tmp) > LEGACY_STALE_S:  # no pid to ask: old enough to be abandoned
+                _unlink(tmp)
+        elif not _alive(int(match["pid"]), tmp):
             _unlink(tmp)
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _alive(pid: int, tmp: Path) -> bool:
     if pid == os.getpid():
         return True  # another thread of ours may be writing it now
     if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there: judge by age instead
-        try:
-            return time.time() - tmp.stat().st_mtime < 3600
-        except OSError:
-            return False
+        return _age_s(tmp) < 3600
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -10,7 +10,6 @@ verified before anything is resumed from them; they are read with ``weights_only
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 from dataclasses import asdict, dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 import torch
 
+from ..compiler.checksum import checksum
 from ..core.atomic_write import WriteError, cause_of, write_bytes
 from ..core.serialize import DesignFileError, from_dict, to_dict
 
@@ -127,34 +127,6 @@ def load_checkpoint(path) -> dict[str, Any]:
     return data
 
 
-@dataclass(frozen=True)
-class _Key:
-    text: str
-
-
-def checksum(data: Any) -> str:
-    """A BLAKE2 digest of a checkpoint's content: keys, scalars and every tensor's bytes."""
-    digest = hashlib.blake2b(digest_size=16)
-    stack = [data]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, torch.Tensor):
-            flat = value.detach().cpu().contiguous().reshape(-1)
-            digest.update(f"T{value.dtype}{tuple(value.shape)}".encode())
-            digest.update(flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
-        elif isinstance(value, dict):
-            digest.update(f"D{len(value)}".encode())
-            for key in sorted(value, key=repr)[::-1]:
-                stack.append(value[key])
-                stack.append(_Key(repr(key)))
-        elif isinstance(value, _Key):
-            digest.update(f"K{value.text}".encode())
-        elif isinstance(value, (list, tuple)):
-            digest.update(f"L{len(value)}".encode())
-            stack.extend(reversed(value))
-        else:
-            digest.update(f"V{value!r}".encode())
-    return digest.hexdigest()
 
 
 def design_of(checkpoint: dict):

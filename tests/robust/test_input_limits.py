@@ -184,6 +184,10 @@ def test_a_checkpoint_with_zeroed_bytes_is_not_resumed(tmp_path, capsys):
     assert _train(tmp_path, "--resume", str(last), "--epochs", "3") == 1
     err = capsys.readouterr().err
     assert "is damaged" in err and "checksum" in err
+    out = tmp_path / "w.pt"
+    assert main(["export", str(tmp_path / "toy.json"), "-f", "weights", "--checkpoint", str(last),
+                 "-o", str(out)]) == 1
+    assert "is damaged" in capsys.readouterr().err and not out.exists()
 
 
 def test_resume_honours_epochs(tmp_path, capsys):
