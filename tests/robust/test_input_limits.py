@@ -210,3 +210,18 @@ def test_one_class_in_the_training_split_is_refused():
     assert "all of one class ('b')" in one_class_problem(bundle(("a", "b"), [1, 1, 1]))
     assert one_class_problem(bundle(("a", "b"), [0, 1])) == ""
     assert one_class_problem(bundle((), [0.5, 0.7], "regression")) == ""
+
+
+def test_deep_parameters_from_code_or_the_clipboard_do_not_break_analysis():
+    from designer.analysis import analyze
+    from designer.core import clipboard
+
+    graph = load(find("lenet5"))
+    graph.nodes["conv1"].params["kernel_size"] = json.loads("[" * 500 + "5" + "]" * 500)
+    analysis = analyze(graph)  # built in code (no reader in between): refused as a bad value
+    assert not analysis.valid and "kernel_size must be one number or a pair" in str(analysis.errors[0])
+    payload = clipboard.copy_nodes(graph, ["conv1"])
+    with pytest.raises(ValueError, match="nest more than 32 levels"):
+        clipboard.loads(clipboard.dumps(payload))
+    with pytest.raises(ValueError, match="does not hold copied layers"):
+        clipboard.loads('{"a":' * 100_000 + "1" + "}" * 100_000)
