@@ -220,7 +220,8 @@ def test_deep_parameters_from_code_or_the_clipboard_do_not_break_analysis():
     graph.nodes["conv1"].params["kernel_size"] = json.loads("[" * 500 + "5" + "]" * 500)
     analysis = analyze(graph)  # built in code (no reader in between): refused as a bad value
     assert not analysis.valid and "kernel_size must be one number or a pair" in str(analysis.errors[0])
-    payload = clipboard.copy_nodes(graph, ["conv1"])
+    payload = clipboard.copy_nodes(load(find("lenet5")), ["conv1"])
+    payload["nodes"][0]["params"]["kernel_size"] = json.loads("[" * 100 + "5" + "]" * 100)
     with pytest.raises(ValueError, match="nest more than 32 levels"):
         clipboard.loads(clipboard.dumps(payload))
     with pytest.raises(ValueError, match="does not hold copied layers"):
