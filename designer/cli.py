@@ -128,12 +128,19 @@ def _export(args) -> int:
     if args.format not in EXPORT_FORMATS:
         raise UserError(f"unknown export format {args.format!r}; choose one of "
                         f"{', '.join(sorted(EXPORT_FORMATS))}")
+    from .core.atomic_write import write_message
+    from .core.memory_check import NotEnoughMemory
+    from .export_guard import check_export_memory
+
     try:
+        check_export_memory(graph, args.format)
         EXPORT_FORMATS[args.format](graph, Path(args.output), args)
     except CompileError as exc:
         raise UserError(str(exc), EXIT_INVALID) from None
-    except OSError as exc:
-        raise UserError(f"cannot write {args.output}: {exc.strerror}") from None
+    except NotEnoughMemory as exc:
+        raise UserError(str(exc)) from None
+    except (OSError, MemoryError) as exc:  # WriteError: one line naming the path and cause
+        raise UserError(write_message(exc, args.output)) from None
     print(f"wrote {args.output}")
     return EXIT_OK
 

@@ -36,6 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from .cli import EXIT_OK, UserError, load_design
+    from .core.atomic_write import write_message
+    from .export_guard import check_figure_memory
 
     checkpoint = args.checkpoint
     if checkpoint is None and args.file.endswith(".pt"):
@@ -45,13 +47,14 @@ def run(args) -> int:
     size = _size(args.size, UserError)
     try:
         graph = _trained_design(graph, checkpoint)
+        check_figure_memory(graph, args.kind)
         data = compute(graph, args.kind, checkpoint, args.dataset, args.layer, args.sample)
-    except ValueError as exc:
+    except ValueError as exc:  # CheckpointError, NotEnoughMemory and the probes' own
         raise UserError(str(exc)) from None
     try:
         written = render(args.kind, data, args.output, size, args.layer)
-    except OSError as exc:
-        raise UserError(f"cannot write {args.output}: {exc}") from None
+    except OSError as exc:  # WriteError: "cannot write PATH: the disk is full"
+        raise UserError(write_message(exc, args.output)) from None
     print(f"wrote {written}")
     return EXIT_OK
 

@@ -72,7 +72,9 @@ def _write(action, path) -> None:
     try:
         action()
     except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        from .core.atomic_write import write_message
+
+        raise UserError(write_message(exc, path)) from None
 
 
 # --------------------------------------------------------------------------- export
@@ -86,6 +88,12 @@ def add_export_options(p: argparse.ArgumentParser) -> None:
 
 def _module(graph, args):
     from .compiler.weights import WeightsError, design_weights
+    from .training.config import MAX_SEED
+
+    seed = getattr(args, "seed", 0)
+    if not 0 <= seed <= MAX_SEED:
+        raise UserError(f"--seed must be a whole number from 0 to {MAX_SEED:,} (2**32 - 1), "
+                        f"got {seed}", EXIT_INVALID)
 
     try:
         return design_weights(graph, getattr(args, "checkpoint", None), getattr(args, "seed", 0))

@@ -24,11 +24,13 @@ _result_cache: dict[tuple, Any] = {}
 _label_cache: dict[tuple, str] = {}
 
 
-def _freeze(value: Any) -> Any:
+def _freeze(value: Any, depth: int = 0) -> Any:
+    if depth > 32:  # absurd nesting (built in code): keyed by identity, never recursed into
+        return ("__id__", id(value))
     if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+        return tuple(sorted((k, _freeze(v, depth + 1)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
-        return ("__seq__",) + tuple(_freeze(v) for v in value)
+        return ("__seq__",) + tuple(_freeze(v, depth + 1) for v in value)
     if isinstance(value, (str, int, float, bool)) or value is None:
         return (type(value).__name__, value)
     return ("__id__", id(value))

@@ -8,6 +8,7 @@ to a size that does not divide the input size has no ONNX operator.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import torch
 import torch.fx as fx
 
 from ..analysis import Analysis, analyze
+from ..core.atomic_write import write_bytes
 from ..core.graph import Graph
 from .fx_builder import CompileError
 
@@ -61,23 +63,29 @@ def export_onnx(graph: Graph, path: str | Path, module: fx.GraphModule | None = 
     module = (module or design_weights(graph)).eval()
     example = torch.zeros((1, *analysis.input_shape))
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    buffer = io.BytesIO()  # in memory: the exporter's failures are exceptions, not half files
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notices
             torch.onnx.export(
-                module, (example,), str(tmp), dynamo=False, opset_version=opset,
+                module, (example,), buffer, dynamo=False, opset_version=opset,
                 input_names=["input"], output_names=["output"],
                 dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
             )
-    except OSError:
+    except MemoryError:
         raise
     except Exception as exc:  # the exporter reports unsupported operators in many types
-        tmp.unlink(missing_ok=True)
+        if _is_oom(exc):
+            raise MemoryError(str(exc)) from None
         raise OnnxExportError(f"the ONNX exporter refused the design: {type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
-    tmp.replace(path)
+    write_bytes(path, buffer.getvalue())
     return path
+
+
+def _is_oom(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "out of memory" in text or "can't allocate memory" in text or "bad_alloc" in text
 
 
 def onnxruntime_difference(path: str | Path, module: fx.GraphModule, input_shape, batch: int = 2,

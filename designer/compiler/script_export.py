@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import torch
 import torch.fx as fx
 
 from ..analysis import analyze
+from ..core.atomic_write import write_bytes
 from ..core.graph import Graph
 
 
@@ -16,7 +18,6 @@ def export_torchscript(graph: Graph, path: str | Path, module: fx.GraphModule) -
     """Script ``module`` (the compiled ``graph``) and save it; traces if scripting fails."""
     module = module.eval()
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit's deprecation notices
         try:
@@ -24,6 +25,7 @@ def export_torchscript(graph: Graph, path: str | Path, module: fx.GraphModule) -
         except Exception:  # scripting refuses some graphs that tracing handles
             shape = analyze(graph).input_shape
             scripted = torch.jit.trace(module, torch.zeros((2, *shape)))
-        scripted.save(str(tmp))
-    tmp.replace(path)
+        buffer = io.BytesIO()
+        torch.jit.save(scripted, buffer)  # in memory: a c10::Error is an exception, not an abort
+    write_bytes(path, buffer.getvalue())
     return path

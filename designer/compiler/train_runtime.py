@@ -8,6 +8,7 @@ DistributedSampler share (NCCL on GPUs, Gloo on CPUs); only rank 0 prints and sa
 """
 
 import argparse
+import io
 import math
 import os
 import sys  # the generated script ends with sys.exit(main(build, CONFIG))
@@ -303,9 +304,20 @@ def save(model, config, stats, epoch, val_acc, path):
     """A checkpoint Designer reads back (``designer export --checkpoint``): weights under "model"."""
     state = {"model": model.state_dict(), "epoch": epoch, "val_accuracy": val_acc,
              "normalisation": stats, "config": config}
-    tmp = f"{path}.tmp"
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    buffer = io.BytesIO()  # serialised in memory, then written atomically
+    torch.save(state, buffer)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(buffer.getbuffer())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:  # a full or read-only disk: keep training, keep the last good file
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        print(f"warning: epoch {epoch}: cannot write the checkpoint {path}: "
+              f"{exc.strerror or exc}; training goes on", file=sys.stderr)
 
 
 def main(build, config, argv=None):

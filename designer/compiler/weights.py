@@ -9,11 +9,15 @@ the first differing tensor with the expected and the received shape.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Mapping
 
 import torch
 import torch.fx as fx
+
+from ..core.atomic_write import write_bytes
+from .checksum import verify
 
 #: Keys under which training checkpoints commonly keep the model's state_dict.
 _WRAPPERS = ("model", "state_dict", "model_state_dict", "model_state", "weights")
@@ -47,6 +51,9 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     except Exception as exc:  # pickle, zip and unpickler errors vary by file
         raise WeightsError(f"{path} is not a PyTorch weights file torch.load can read safely "
                            f"({type(exc).__name__}: {exc})") from None
+    if not verify(data):  # a Designer checkpoint carries a digest of its content
+        raise WeightsError(f"{path} is damaged: its content does not match its checksum (a disk "
+                           f"or copy error?); use another checkpoint")
     return _unwrap(data, path)
 
 
@@ -68,18 +75,24 @@ def _is_state_dict(data) -> bool:
 
 
 def save_state_dict(state: Mapping[str, torch.Tensor], path: str | Path, fmt: str | None = None) -> None:
-    """Write ``state`` as ``fmt`` ("safetensors" or "pt"; by default from the file's suffix)."""
+    """Write ``state`` as ``fmt`` ("safetensors" or "pt"; by default from the file's suffix)
+    atomically; WriteError (an OSError naming the path and cause) when it cannot be written."""
     path = Path(path)
     fmt = fmt or ("safetensors" if path.suffix == ".safetensors" else "pt")
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
-    tmp = path.with_name(f".{path.name}.tmp")
-    if fmt == "safetensors":
-        from safetensors.torch import save_file
+    write_bytes(path, state_dict_bytes(tensors, fmt))
 
-        save_file(tensors, str(tmp), metadata={"format": "pt"})
-    else:
-        torch.save(tensors, tmp)
-    tmp.replace(path)
+
+def state_dict_bytes(tensors: Mapping[str, torch.Tensor], fmt: str = "pt") -> bytes:
+    """The file's bytes, made in memory: a C++ serialiser's failure is an exception here,
+    and the atomic writer alone touches the disk."""
+    if fmt == "safetensors":
+        from safetensors.torch import save
+
+        return save(dict(tensors), metadata={"format": "pt"})
+    buffer = io.BytesIO()
+    torch.save(dict(tensors), buffer)
+    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- matching

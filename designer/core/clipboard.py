@@ -16,6 +16,8 @@ from typing import Any
 from .edits import AddEdge, AddNode, Compound, Edit, SetGroups
 from .graph import Edge, Graph, Group, Node
 from .layout import group_members
+from .safe_read import within_depth
+from .serialize import MAX_DEPTH
 
 FORMAT = "designer.clipboard"
 VERSION = 1
@@ -49,10 +51,12 @@ def loads(text: str) -> dict[str, Any]:
     """Parse clipboard text; ValueError (saying what is wrong) unless it is copied layers."""
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, TypeError):
+    except (json.JSONDecodeError, TypeError, RecursionError):
         raise ValueError("the clipboard does not hold copied layers") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("the clipboard does not hold copied layers")
+    if not within_depth(data, MAX_DEPTH):
+        raise ValueError(f"the copied layers nest more than {MAX_DEPTH} levels deep")
     nodes = data.get("nodes")
     if not isinstance(nodes, list) or not nodes or len(nodes) > MAX_NODES:
         raise ValueError("the copied data holds no layers")

@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from .atomic_write import write_text
 from .graph import Edge, Graph, GraphError, Group, Node
+from .safe_read import read_limited, within_depth
 
 FORMAT = "designer.network"
 VERSION = 1
 MAX_NODES = 100_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_COORD = 1e7
+MAX_DEPTH = 32  # nesting of lists/objects: the format itself needs 5
 
 TOP_KEYS = {"format", "version", "name", "description", "nodes", "edges", "groups", "training"}
 NODE_KEYS = {"id", "type", "params", "position"}
@@ -99,67 +101,19 @@ def dumps(graph: Graph) -> str:
 
 
 def save(graph: Graph, path: str | os.PathLike) -> None:
-    """Write atomically: a temporary file in the same folder, fsync, then rename over."""
+    """Write atomically (designer.core.atomic_write); WriteError names the path and cause."""
     write_text_atomic(Path(path), dumps(graph))
 
 
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual 0o666 minus the umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def write_text_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        os.fchmod(fd, _file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    """Write ``text`` through the one atomic writer (WriteError, an OSError, on failure)."""
+    write_text(path, text)
 
 
 # --------------------------------------------------------------------------- reading
 def load(path: str | os.PathLike) -> Graph:
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise DesignFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise DesignFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    if path.is_dir():
-        raise DesignFileError(f"{path} is a folder; choose a design file (.json)")
-    if size > MAX_FILE_BYTES:
-        raise DesignFileError(f"{path} is {size / 2**20:.0f} MB; a design file is at most "
-                              f"{MAX_FILE_BYTES // 2**20} MB. Is it really a design?")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DesignFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    raw = read_limited(path, MAX_FILE_BYTES, "a design file", DesignFileError)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -179,6 +133,9 @@ def loads(text: str) -> Graph:
         ) from None
     except ValueError as exc:
         raise DesignFileError(str(exc)) from None
+    except RecursionError:
+        raise DesignFileError(f"the JSON is nested too deeply; a design file nests at most "
+                              f"{MAX_DEPTH} levels") from None
     return from_dict(data)
 
 
@@ -189,6 +146,9 @@ def _reject_constant(name: str) -> Any:
 def from_dict(data: Any) -> Graph:
     """Build a Graph from parsed JSON, checking every structural rule; nothing is half-built."""
     data = migrate(data)
+    if not within_depth(data, MAX_DEPTH):
+        raise DesignFileError(f"the design nests lists and objects more than {MAX_DEPTH} levels "
+                              f"deep (in a parameter or the training settings?); no design needs that")
     _keys(data, TOP_KEYS, "the top level")
     graph = Graph(_text(data.get("name", "Untitled"), "name"), _text(data.get("description", ""), "description"))
     nodes = _list(data.get("nodes"), "nodes")

@@ -96,9 +96,12 @@ def screenshot(window, out: str | Path, size: tuple[int, int] = DEFAULT_SIZE,
     if select and not _visible(window.view, select):
         window.view.center_on(select)
     QApplication.processEvents()
-    if not window.grab().save(str(out)):
-        raise LaunchError(f"cannot write the screenshot {out}: check the folder and the "
-                          f"extension (.png or .jpg)")
+    from .image_io import save_image
+
+    try:
+        save_image(window.grab(), out)
+    except OSError as exc:
+        raise LaunchError(f"the screenshot: {exc}") from None
     return out
 
 

@@ -34,6 +34,7 @@ from .panels.palette import PalettePanel
 from .panels.problems import ProblemsPanel
 from .panels.status import DesignStatus
 from .panels.summary_table import SummaryPanel
+from .file_guard import FileGuard
 from .recovery import Autosaver, RecoveryStore
 from .settings import Settings
 from .theme import ThemeManager
@@ -74,6 +75,8 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_pane_bar()
         self.autosaver = Autosaver(self.document, recovery_store or RecoveryStore(), parent=self)
+        self.file_guard = FileGuard(self.autosaver.store.folder.parent / "open-files", self)
+        self.document.graph_replaced.connect(lambda: self.file_guard.track(self.document.path))
         self._connect()
         self._restore_layout()
         self._sync_theme_actions()
@@ -226,7 +229,7 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str | Path) -> bool:
         """Open a design; an unreadable file shows why and leaves the current design as it was."""
-        if not self.maybe_save():
+        if not self.maybe_save() or not self.file_guard.confirm_open(self, path):
             return False
         try:
             self.document.open(path)
@@ -267,6 +270,8 @@ class MainWindow(QMainWindow):
         return self._save_to(path if path.suffix else path.with_suffix(".json"))
 
     def _save_to(self, path: Path) -> bool:
+        if not self.file_guard.confirm_save(self, path):
+            return False
         try:
             saved = self.document.save(path)
         except OSError as exc:
@@ -274,6 +279,7 @@ class MainWindow(QMainWindow):
                                  f"{path} could not be written: {exc.strerror or exc}. "
                                  f"Choose another folder with File → Save As.")
             return False
+        self.file_guard.track(saved)
         self.settings.add_recent(saved)
         self.settings.last_folder = saved.resolve().parent
         self.statusBar().showMessage(f"Saved {saved}", 4000)
@@ -396,6 +402,7 @@ class MainWindow(QMainWindow):
         self.settings.set_window_layout(self.saveGeometry(), self.saveState(STATE_VERSION), list(self.docks))
         self.settings.sync()
         self.autosaver.clean_exit()
+        self.file_guard.release()
         self.training.shutdown()  # stop a run and join the worker
         event.accept()
 

@@ -4,20 +4,22 @@ A checkpoint holds the design it was trained from (serialize.to_dict), the train
 the model, optimiser, schedule and grad-scaler states, the loop's progress and history, the
 random-number generator states, and what the data looked like (classes, input shape,
 normalisation). ``best.pt`` is the epoch with the lowest validation loss, ``last.pt`` the most
-recent state. Files are written atomically and read with ``weights_only=True``.
+recent state. Files are written atomically with a checksum of their content, which is
+verified before anything is resumed from them; they are read with ``weights_only=True``.
 """
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..compiler.checksum import checksum
+from ..core.atomic_write import WriteError, cause_of, write_bytes
 from ..core.serialize import DesignFileError, from_dict, to_dict
 
 FORMAT = "designer.checkpoint"
@@ -88,24 +90,27 @@ def payload(name: str, graph, config, model, optimizer, scaler, state: RunState,
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` atomically: a temporary file in the same folder, then rename over."""
+    """Write ``payload`` with a checksum of its content, through the atomic writer (serialised
+    in memory first); WriteError (an OSError naming the path and cause) on failure."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(path, cause_of(exc), exc.errno) from None
+    data = {"format": FORMAT, "version": VERSION, **payload}
+    data["checksum"] = checksum(data)
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    write_bytes(path, buffer.getvalue())
 
 
 def load_checkpoint(path) -> dict[str, Any]:
-    """The checkpoint's contents; CheckpointError with a plain reason when unreadable."""
+    """The checkpoint's contents, its checksum verified; CheckpointError with a plain reason
+    when it is unreadable or damaged."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
+        raise CheckpointError(f"checkpoint {path} is not a regular file (a folder, pipe or device)"
+                              if path.exists() else f"checkpoint {path} does not exist")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # unpickling errors come in many types
@@ -115,7 +120,13 @@ def load_checkpoint(path) -> dict[str, Any]:
         raise CheckpointError(f"{path} is not a Designer checkpoint")
     if data.get("version", 0) > VERSION:
         raise CheckpointError(f"{path} was written by a newer Designer; please update")
+    stored = data.pop("checksum", None)
+    if stored is not None and stored != checksum(data):
+        raise CheckpointError(f"{path} is damaged: its content does not match its checksum "
+                              f"(a disk or copy error?); use another checkpoint")
     return data
+
+
 
 
 def design_of(checkpoint: dict):

@@ -64,8 +64,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--threads", type=int, help="CPU threads (default: every core that the machine's "
                      "load leaves free)")
     run.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
-    run.add_argument("--checkpoint-dir", help="write best.pt and last.pt here")
-    run.add_argument("--resume", metavar="CHECKPOINT", help="resume a run exactly")
+    run.add_argument("--checkpoint-dir", help="write best.pt and last.pt here (a folder that "
+                     "already holds another run's is refused without --overwrite)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace the checkpoints already in --checkpoint-dir")
+    run.add_argument("--resume", metavar="CHECKPOINT", help="resume a run exactly (its settings; "
+                     "--epochs may extend it)")
     run.add_argument("--continue-from", metavar="CHECKPOINT",
                      help="start from a checkpoint's weights with these settings")
     run.add_argument("--adapt", action="store_true",
@@ -231,7 +235,8 @@ def summary(events: list, graph, config: TrainingConfig) -> dict:
                 "train_time_s": end.train_time_s,
                 "best": {"epoch": end.best_epoch, "val_loss": _clean(end.best_val_loss),
                          "val_accuracy": _clean(end.best_val_accuracy)},
-                "checkpoints": {"best": end.best_checkpoint, "last": end.last_checkpoint}}
+                "checkpoints": {"best": end.best_checkpoint, "last": end.last_checkpoint,
+                                "unsaved_epochs": list(end.unsaved_epochs)}}
     if isinstance(end, Failed):
         out["error"] = {"kind": end.kind, "message": end.message,
                         "last_checkpoint": end.last_checkpoint}
@@ -270,6 +275,7 @@ def _drive(graph, config: TrainingConfig, args, progress: Progress) -> list:
     try:
         for ev in train(graph, config, control, checkpoint_dir=args.checkpoint_dir,
                         resume_from=args.resume, continue_from=args.continue_from,
+                        epochs=args.epochs if args.resume else None,
                         report_interval_s=0.1):
             if isinstance(ev, StepMetrics):
                 progress.step(ev)
@@ -286,6 +292,9 @@ def _drive(graph, config: TrainingConfig, args, progress: Progress) -> list:
             elif isinstance(ev, Finished):
                 progress.say(f"{ev.reason.replace('_', ' ')}: {ev.epochs_done} epoch(s), best "
                              f"val loss {ev.best_val_loss:.4f} at epoch {ev.best_epoch}")
+                if ev.unsaved_epochs:
+                    progress.say(f"warning: the checkpoints of epoch(s) "
+                                 f"{', '.join(map(str, ev.unsaved_epochs))} could not be saved")
             elif isinstance(ev, Failed):
                 progress._clear()
     finally:
@@ -294,6 +303,7 @@ def _drive(graph, config: TrainingConfig, args, progress: Progress) -> list:
     return events
 
 
+<<<<<<< HEAD
 def _choose_threads(config: TrainingConfig, say) -> TrainingConfig:
     """Settle the CPU threads before training (0 = auto) and say so on the first line."""
     from .devices import DeviceError, pick_device, thread_choice
@@ -310,6 +320,24 @@ def _choose_threads(config: TrainingConfig, say) -> TrainingConfig:
     threads, why = thread_choice()
     say(f"CPU threads: {threads} ({why}; --threads N to choose)")
     return replace(config, threads=threads)
+=======
+def _check_run_options(args) -> None:
+    """The checkpoint folder is usable (before any training) and --resume's ignored flags."""
+    from .run_folder import FolderError, check_checkpoint_dir
+
+    if args.checkpoint_dir:
+        try:
+            check_checkpoint_dir(args.checkpoint_dir, args.overwrite, args.resume)
+        except FolderError as exc:
+            raise CommandError(str(exc), EXIT_UNREADABLE) from None
+    if args.resume:
+        ignored = [f"--{flag.replace('_', '-')}" for flag in (*_FLAGS, *_SCHEDULE_FLAGS)
+                   if flag != "epochs" and getattr(args, flag) is not None]
+        if ignored:  # said even with --quiet: it is about the command given
+            print(f"designer train: note: --resume continues the run with its own settings; "
+                  f"ignored: {', '.join(ignored)} (use --continue-from to train on with new "
+                  f"settings)", file=sys.stderr)
+>>>>>>> robust
 
 
 def run(args) -> int:
@@ -319,6 +347,7 @@ def run(args) -> int:
         graph = _load(args.file)
         config = build_config(graph, args)
         graph = _fit(graph, config, args.adapt, progress.say)
+        _check_run_options(args)
     except CommandError as exc:
         print(f"designer train: {exc}", file=sys.stderr)
         return exc.code

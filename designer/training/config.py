@@ -27,6 +27,12 @@ OPTIMIZERS: dict[str, str] = {
 }
 DEVICES = ("auto", "cpu", "cuda", "mps")
 VALIDATION = ("split", "test")
+# Sane bounds (issue 14): beyond them torch crashes (threads), overflows (seed) or a run
+# would never end; each message states the limit.
+MAX_EPOCHS = 1_000_000
+MAX_BATCH = 1 << 20
+MAX_SEED = 2**32 - 1
+MAX_THREADS = 256
 
 
 class ConfigError(ValueError):
@@ -95,10 +101,10 @@ class TrainingConfig:
     snapshot_every: int = 0
 
     def __post_init__(self) -> None:
-        _need(_whole(self.epochs) and 1 <= self.epochs <= 1_000_000, "epochs must be 1 or more",
-              self.epochs)
-        _need(_whole(self.batch_size) and 1 <= self.batch_size <= 1 << 20,
-              "batch_size must be 1 or more", self.batch_size)
+        _need(_whole(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS,
+              f"epochs must be 1 to {MAX_EPOCHS:,}", self.epochs)
+        _need(_whole(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH,
+              f"batch_size must be 1 to {MAX_BATCH:,}", self.batch_size)
         _need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}",
               self.optimizer)
         _need(_real(self.lr) and self.lr > 0, "lr must be more than 0", self.lr)
@@ -111,7 +117,8 @@ class TrainingConfig:
               "betas must be two numbers in [0, 1)", self.betas)
         _need(_real(self.label_smoothing) and 0 <= self.label_smoothing < 1,
               "label_smoothing must be in [0, 1)", self.label_smoothing)
-        _need(_whole(self.seed) and self.seed >= 0, "seed must be a whole number ≥ 0", self.seed)
+        _need(_whole(self.seed) and 0 <= self.seed <= MAX_SEED,
+              f"seed must be a whole number from 0 to {MAX_SEED:,} (2**32 - 1)", self.seed)
         _need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}", self.device)
         _need(isinstance(self.mixed_precision, bool), "mixed_precision must be true or false",
               self.mixed_precision)
@@ -121,8 +128,8 @@ class TrainingConfig:
               self.min_delta)
         _need(_whole(self.workers) and self.workers >= -1, "workers must be -1 (auto) or more",
               self.workers)
-        _need(_whole(self.threads) and self.threads >= 0, "threads must be 0 (auto) or more",
-              self.threads)
+        _need(_whole(self.threads) and 0 <= self.threads <= MAX_THREADS,
+              f"threads must be 0 (auto) to {MAX_THREADS}", self.threads)
         _need(_whole(self.snapshot_every) and self.snapshot_every >= 0,
               "snapshot_every must be 0 (each epoch) or a number of steps", self.snapshot_every)
 

@@ -120,6 +120,7 @@ class Finished:
     train_time_s: float
     best_checkpoint: str = ""
     last_checkpoint: str = ""
+    unsaved_epochs: tuple[int, ...] = ()  # epochs whose checkpoint could not be written
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import torch
 
 from ..core.graph import Graph
 from . import checkpoint as ckpt
+from .checkpoint_failures import CheckpointFailures
 from .batches import DataPathError, guarded
 from .config import ConfigError, TrainingConfig
 from .control import Control, Stopwatch
@@ -47,13 +48,13 @@ class Diverged(Exception):
 
 def train(graph: Graph, config: TrainingConfig | None = None, control: Control | None = None, *,
           checkpoint_dir=None, resume_from=None, continue_from=None, probes: Iterable = (),
-          report_interval_s: float = 0.05) -> Iterator:
+          report_interval_s: float = 0.05, epochs: int | None = None) -> Iterator:
     """Train a copy of ``graph`` with ``config`` (default: the design's own training section).
 
     ``resume_from`` a checkpoint continues that run exactly (its settings win);
     ``continue_from`` starts a new run from its weights with ``config``'s settings.
     ``checkpoint_dir`` receives best.pt and last.pt (a resumed run: the checkpoint's folder
-    unless given).
+    unless given); ``epochs`` replaces the resumed checkpoint's number of epochs.
     """
     graph = graph.copy()
     if checkpoint_dir is None and resume_from is not None:
@@ -64,7 +65,7 @@ def train(graph: Graph, config: TrainingConfig | None = None, control: Control |
         yield Failed(f"the design's training settings are invalid: {exc}", "config")
         return
     try:
-        session = setup(graph, config, resume_from, continue_from)
+        session = setup(graph, config, resume_from, continue_from, epochs)
     except SetupError as exc:
         yield Failed(exc.message, exc.kind, details=exc.details)
         return
@@ -112,6 +113,7 @@ class Runner:
         self._mark = (time.perf_counter(), 0.0)
         self.last_saved = ""
         self.best_saved = ""
+        self.unsaved = CheckpointFailures()
 
     def _autocast(self):
         dtype = self.s.amp_dtype
@@ -351,17 +353,20 @@ class Runner:
         self._save(ckpt.LAST)
         if best:
             self._save(ckpt.BEST)
+        yield from self.unsaved.notes()
         yield metrics
         yield from self._snapshot()
 
     def _stop(self) -> Iterator:
         self._save(ckpt.LAST)
+        yield from self.unsaved.notes()
         yield self._finished("stopped")
 
     def _finished(self, reason: str) -> Finished:
         st = self.st
         return Finished(reason, st.epoch, st.step, st.best_epoch, st.best_val_loss,
-                        st.best_val_accuracy, st.train_time_s, self.best_saved, self.last_saved)
+                        st.best_val_accuracy, st.train_time_s, self.best_saved, self.last_saved,
+                        self.unsaved.epochs)
 
     # ----------------------------------------------------------------- snapshots, checkpoints
     def _snapshot(self) -> Iterator:
@@ -378,7 +383,11 @@ class Runner:
         payload = ckpt.payload(name, s.graph, self.cfg, s.model, s.optimizer, s.scaler, self.st,
                                self.lr, s.steps_per_epoch, s.bundle)
         path = self.dir / name
-        ckpt.save_checkpoint(path, payload)
+        try:
+            ckpt.save_checkpoint(path, payload)
+        except OSError as exc:  # a full or read-only disk must not end the run
+            self.unsaved.failed(self.st.epoch, exc, self.last_saved)
+            return
         if name == ckpt.LAST:
             self.last_saved = str(path)
         else:

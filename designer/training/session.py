@@ -8,7 +8,7 @@ turns it into a Failed event before RunStarted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -20,6 +20,7 @@ from .augment import AugmentError, build_pipeline
 from .batches import BatchSource
 from .config import TrainingConfig
 from .data import DataBundle, DatasetError, describe_dataset, load_dataset
+from .data_checks import note_level, one_class_problem
 from .devices import DeviceError, memory_report, pick_device
 from .events import Note
 from .fit import check_fit, loss_of
@@ -68,6 +69,16 @@ def _resumed_config(graph: Graph, path) -> tuple[dict, TrainingConfig]:
         raise SetupError("config", f"the checkpoint {path} was trained from a different design; "
                                    f"open that design to resume, or continue training from it")
     return data, TrainingConfig.from_dict(data["config"])
+
+
+def _resume_epochs(config: TrainingConfig, data: dict, epochs: int | None) -> TrainingConfig:
+    if epochs is None or epochs == config.epochs:
+        return config
+    done = int(data.get("state", {}).get("epoch", 0))
+    if epochs <= done:
+        raise SetupError("config", f"the checkpoint has already trained {done} epoch(s); to resume, "
+                                   f"ask for more epochs than that (got {epochs})")
+    return replace(config, epochs=epochs)
 
 
 def _check(graph: Graph, config: TrainingConfig) -> tuple[Analysis, object]:
@@ -126,11 +137,14 @@ def _first_layer(analysis: Analysis) -> str | None:
     return None
 
 
-def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=None) -> Session:
-    """Build a Session, or raise SetupError saying what stops the run."""
+def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=None,
+          epochs: int | None = None) -> Session:
+    """Build a Session, or raise SetupError saying what stops the run. ``epochs`` (when
+    resuming) replaces the checkpoint's number of epochs."""
     resumed = None
     if resume_from is not None:
         resumed, config = _resumed_config(graph, resume_from)
+        config = _resume_epochs(config, resumed, epochs)
     analysis, info = _check(graph, config)
     try:
         device = pick_device(config.device)
@@ -140,7 +154,9 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
         bundle = load_dataset(config.data, analysis.input_shape, config.seed)
     except DatasetError as exc:
         raise SetupError("data", str(exc)) from None
-    notes = [Note(text) for text in bundle.notes]
+    if problem := one_class_problem(bundle):
+        raise SetupError("data", problem)
+    notes = [Note(text, note_level(text)) for text in bundle.notes]
     mem = memory_report(analysis, config.batch_size, config.optimizer, device)
     notes.append(Note(mem.message, "info" if mem.fits else "warning"))
     torch.manual_seed(config.seed)

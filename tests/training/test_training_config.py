@@ -37,7 +37,7 @@ def test_missing_keys_take_defaults_and_json_numbers_are_accepted():
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"epochs": 0}, "epochs must be 1 or more"),
+    ({"epochs": 0}, "epochs must be 1 to 1,000,000"),
     ({"optimizer": "lion"}, "optimizer must be one of sgd"),
     ({"lr": -1}, "lr must be more than 0"),
     ({"betas": [0.9]}, "betas must be two numbers"),

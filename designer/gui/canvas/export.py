@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QImage, QPainter
 
+from ..image_io import SvgBuffer, save_image
 from .style import colour
 
 MARGIN = 30.0
@@ -14,7 +15,8 @@ MAX_SIDE = 16000
 
 
 def render_scene(scene, path: Path, scale: float = 2.0) -> Path:
-    """Render every item of ``scene`` to ``path``; raises OSError when it cannot be written."""
+    """Render every item of ``scene`` to ``path`` atomically; raises OSError (WriteError,
+    naming the path and the cause) when it cannot be written."""
     scene.flush()
     rect = scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
     if rect.isEmpty():
@@ -42,21 +44,22 @@ def _png(scene, rect: QRectF, path: Path, scale: float) -> None:
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
     scene.render(painter, QRectF(image.rect()), rect)
     painter.end()
-    if not image.save(str(path)):
-        raise OSError(f"could not write the image {path}; check the folder exists and is writable")
+    save_image(image, path)
 
 
 def _svg(scene, rect: QRectF, path: Path) -> None:
     from PySide6.QtSvg import QSvgGenerator
 
     generator = QSvgGenerator()
-    generator.setFileName(str(path))
+    buffer = SvgBuffer()
+    generator.setOutputDevice(buffer.device)
     generator.setSize(QSize(round(rect.width()), round(rect.height())))
     generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
     generator.setTitle(scene.document.graph.name)
     painter = QPainter()
     if not painter.begin(generator):
-        raise OSError(f"could not write the SVG {path}; check the folder exists and is writable")
+        raise OSError(f"could not draw the SVG for {path}")
     painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), colour(scene.theme.background))
     scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     painter.end()
+    buffer.save(path)

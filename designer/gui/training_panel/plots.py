@@ -217,9 +217,9 @@ class TrainingPlots(QWidget):
         """Save the plots as they look now; OSError when the file cannot be written."""
         self.refresh()
         path = Path(path)
-        if not self.canvas.grab().save(str(path)):
-            raise OSError(f"cannot write {path}: check the folder and the .png extension")
-        return path
+        from ..image_io import save_image
+
+        return save_image(self.canvas.grab(), path)
 
     def visible_points(self) -> int:
         """Points the curves hold (tests, benchmarks)."""

@@ -187,7 +187,7 @@ class CurvesPanel(QWidget):
         try:
             written = write()
         except OSError as exc:
-            self.session.message_changed.emit(f"Could not export: {exc.strerror or exc}", "error")
+            self.session.message_changed.emit(f"Could not export: {exc}", "error")
             return
         self.session.message_changed.emit(f"Wrote {Path(written)}", "info")
 

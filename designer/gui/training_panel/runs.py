@@ -9,12 +9,14 @@ CSV export read the arrays out.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ...core.atomic_write import write_text
 from ...training.events import (EpochMetrics, Failed, Finished, Note, Paused, Resumed, RunStarted,
                                 StepMetrics)
 
@@ -185,15 +187,16 @@ class Run:
         path = Path(path)
         header = ["kind", "epoch", "step", "loss", "accuracy", "val_loss", "val_accuracy", "lr",
                   "samples_per_second", "epoch_time_s"]
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(header)
-            for x, step, loss, acc, lr, rate in self.steps.rows():
-                out.writerow(["step", _num(x), _int(step), _num(loss), _num(acc), "", "", _num(lr),
-                              _num(rate), ""])
-            for epoch, tl, ta, vl, va, lr, rate, secs in self.epochs.rows():
-                out.writerow(["epoch", _int(epoch), "", _num(tl), _num(ta), _num(vl), _num(va),
-                              _num(lr), _num(rate), _num(secs)])
+        fh = io.StringIO(newline="")  # built in memory, then written atomically
+        out = csv.writer(fh)
+        out.writerow(header)
+        for x, step, loss, acc, lr, rate in self.steps.rows():
+            out.writerow(["step", _num(x), _int(step), _num(loss), _num(acc), "", "", _num(lr),
+                          _num(rate), ""])
+        for epoch, tl, ta, vl, va, lr, rate, secs in self.epochs.rows():
+            out.writerow(["epoch", _int(epoch), "", _num(tl), _num(ta), _num(vl), _num(va),
+                          _num(lr), _num(rate), _num(secs)])
+        write_text(path, fh.getvalue())
         return path
 
 
@@ -217,4 +220,7 @@ def finished_text(event: Finished) -> str:
         text += f"; best validation loss {event.best_val_loss:.4f}"
         text += f" (accuracy {acc:.1%})" if math.isfinite(acc) else ""
         text += f" at epoch {event.best_epoch}"
+    if event.unsaved_epochs:  # a full or read-only disk during the run
+        text += (f". The checkpoints of epoch(s) {', '.join(map(str, event.unsaved_epochs))} "
+                 f"could not be saved")
     return text + "."

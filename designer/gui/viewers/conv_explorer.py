@@ -321,8 +321,12 @@ class ConvExplorerView(ViewerBase):
     def export_png(self, path):
         if self.tabs.currentIndex() == 1:
             return super().export_png(path)
-        if not self.arithmetic.grab().save(str(path)):
-            self.status.setText(f"Could not save the image to {path}")
-            raise OSError(f"the image could not be written to {path}")
+        from ..image_io import save_image
+
+        try:
+            save_image(self.arithmetic.grab(), path)
+        except OSError as exc:
+            self.status.setText(f"Could not save the image: {exc}")
+            raise
         self.status.setText(f"Saved {path}")
         return path

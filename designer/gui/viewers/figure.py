@@ -15,6 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
+from ..image_io import save_image
+
 INK = "#222222"
 MUTED = "#666666"
 DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive weights
@@ -115,10 +117,8 @@ class Figure(pg.GraphicsLayoutWidget):
         exporter = ImageExporter(self.scene())
         exporter.parameters()["width"] = int(width or max(self.width(), 200))
         exporter.parameters()["background"] = QColor("white")
-        exporter.export(str(path))
-        if not path.is_file() or path.stat().st_size == 0:
-            raise OSError(f"the figure could not be written to {path}")
-        return path
+        image = exporter.export(toBytes=True)  # drawn in memory, then written atomically
+        return save_image(image, path)
 
 
 def image_item(image: np.ndarray, levels=None, cmap=None) -> pg.ImageItem:

@@ -9,16 +9,21 @@ says exactly which files to put where.
 from __future__ import annotations
 
 import csv
+import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ...core.safe_read import read_limited
 from .base import CLASSIFICATION, IMAGE, REGRESSION, VECTOR, DatasetError, DatasetInfo, RawData
 
 DEFAULT_ROOT = str(Path.home() / ".designer" / "datasets")
 MAX_IMAGE_BYTES = 4 << 30
+MAX_CSV_BYTES = 1 << 30
+SKIPPED = "skipped"  # marks a note the window shows as a warning
 
 
 # --------------------------------------------------------------------------- torchvision sets
@@ -118,28 +123,49 @@ def _scan_folder(path: Path) -> tuple[list[str], list[tuple[str, int]]]:
 
 
 def _open_image(file: str, channels: int, size: tuple[int, int] | None) -> np.ndarray:
+    """The image as uint8 [C, H, W]; DatasetError naming the file when it cannot be decoded."""
     from PIL import Image
 
     try:
-        with Image.open(file) as img:
-            img = img.convert("L" if channels == 1 else "RGB")
-            if size is not None and img.size != (size[1], size[0]):
-                img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-            array = np.asarray(img, dtype=np.uint8)
-    except (OSError, ValueError) as exc:
-        raise DatasetError(f"cannot read the image {file}: {exc}; remove or replace it") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as img:
+                img = img.convert("L" if channels == 1 else "RGB")
+                if size is not None and img.size != (size[1], size[0]):
+                    img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+                array = np.asarray(img, dtype=np.uint8)
+    except Exception as exc:  # PIL reports broken files as OSError, SyntaxError, struct.error...
+        raise DatasetError(f"cannot read the image {file}: {image_problem(exc)}") from None
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 
 
-def _first_shape(samples: list[tuple[str, int]], channels: int) -> tuple[int, int, int]:
+def image_problem(exc: BaseException) -> str:
+    """Why PIL could not read an image, in words."""
     from PIL import Image
 
-    try:
-        with Image.open(samples[0][0]) as img:
-            c = channels or (1 if img.mode in ("L", "1", "I;16", "I", "F") else 3)
-            return (c, img.size[1], img.size[0])
-    except OSError as exc:
-        raise DatasetError(f"cannot read the image {samples[0][0]}: {exc}") from None
+    if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return "it claims so many pixels that it looks like a decompression bomb"
+    if isinstance(exc, Image.UnidentifiedImageError):
+        return "not an image Pillow can read (empty, or another kind of file)"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:160]
+
+
+def _first_shape(samples: list[tuple[str, int]], channels: int) -> tuple[int, int, int]:
+    """The shape of the first readable image (broken ones are skipped when loading)."""
+    from PIL import Image
+
+    for file, _ in samples[:1000]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(file) as img:
+                    c = channels or (1 if img.mode in ("L", "1", "I;16", "I", "F") else 3)
+                    return (c, img.size[1], img.size[0])
+        except Exception:  # a broken file: try the next one
+            continue
+    raise DatasetError(f"none of the first {min(len(samples), 1000)} images in "
+                       f"{Path(samples[0][0]).parent.parent} can be read; is it an image folder?")
 
 
 def describe_folder(options: dict) -> DatasetInfo:
@@ -163,10 +189,27 @@ def load_folder(options: dict, target: tuple[int, ...] | None) -> RawData:
                            f"size or the limit option")
     limit = options["limit"] or len(samples)
     picked = samples if limit >= len(samples) else _spread(samples, limit)
-    x = np.stack([_open_image(f, c, (h, w)) for f, _ in picked])
-    y = np.array([label for _, label in picked], dtype=np.int64)
+    images, labels, bad = [], [], []
+    for f, label in picked:
+        try:
+            images.append(_open_image(f, c, (h, w)))
+            labels.append(label)
+        except DatasetError as exc:
+            bad.append(str(exc).removeprefix("cannot read the image "))
+    if not images:
+        raise DatasetError(f"image folder {options['path']}: none of its {len(picked):,} images can "
+                           f"be read (first: {bad[0]})")
+    x = np.stack(images)
+    y = np.array(labels, dtype=np.int64)
     info = DatasetInfo("imagefolder", IMAGE, (c, h, w), info.classes, samples=len(y))
-    return RawData(info, torch.from_numpy(x), torch.from_numpy(y))
+    notes = [skipped_note(bad, len(picked))] if bad else []
+    return RawData(info, torch.from_numpy(x), torch.from_numpy(y), notes=notes)
+
+
+def skipped_note(bad: list[str], total: int) -> str:
+    """'skipped 3 of 120 images that cannot be read: a.jpg (...), ...'."""
+    shown = "; ".join(bad[:3]) + ("; ..." if len(bad) > 3 else "")
+    return f"image folder: {SKIPPED} {len(bad)} of {total:,} images that cannot be read: {shown}"
 
 
 def _spread(samples: list, limit: int) -> list:
@@ -177,16 +220,22 @@ def _spread(samples: list, limit: int) -> list:
 
 # --------------------------------------------------------------------------- CSV
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    raw = read_limited(path, MAX_CSV_BYTES, "a CSV file", DatasetError)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [row for row in csv.reader(fh) if row and any(cell.strip() for cell in row)]
-    except FileNotFoundError:
-        raise DatasetError(f"CSV file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        text = raw.decode("utf-8-sig")
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""))
+                if row and any(cell.strip() for cell in row)]
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"CSV file {path} is not UTF-8 text (byte {exc.start}); is it a "
+                           f"CSV file?") from None
+    except csv.Error as exc:
         raise DatasetError(f"cannot read the CSV file {path}: {exc}") from None
     if len(rows) < 3:
         raise DatasetError(f"CSV file {path} needs a header row and at least two data rows")
     header, body = [h.strip() for h in rows[0]], rows[1:]
+    if len(header) < 2:
+        raise DatasetError(f"CSV file {path} has one column ({header[0]!r}); it needs numeric "
+                           f"feature columns and a label column")
     for i, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise DatasetError(f"CSV file {path}, line {i}: {len(row)} values, but the header "
@@ -209,13 +258,15 @@ def _features(header, body, li: int, path: Path) -> np.ndarray:
     for i, row in enumerate(body):
         for k, j in enumerate(cols):
             try:
-                out[i, k] = float(row[j])
+                out[i, k] = value = float(row[j])
             except ValueError:
+                what = "is empty (a missing value)" if not row[j].strip() else "is not a number"
                 raise DatasetError(
-                    f"CSV file {path}, line {i + 2}, column {header[j]!r}: {row[j]!r} is not a "
-                    f"number; the table needs numeric columns plus one label column") from None
-    if not np.isfinite(out).all():
-        raise DatasetError(f"CSV file {path} holds NaN or infinite values; fill them in first")
+                    f"CSV file {path}, line {i + 2}, column {header[j]!r}: {row[j]!r} {what}; the "
+                    f"table needs numeric columns plus one label column") from None
+            if not np.isfinite(value) or not np.isfinite(out[i, k]):
+                raise DatasetError(f"CSV file {path}, line {i + 2}, column {header[j]!r}: "
+                                   f"{row[j]!r} is not a finite number; fill it in first")
     return out
 
 
@@ -246,7 +297,11 @@ def _csv_data(options: dict) -> tuple[DatasetInfo, np.ndarray, np.ndarray]:
     header, body = _read_csv(path)
     li = _label_index(header, options["label"], path)
     x = _features(header, body, li, path)
-    task, classes, y = _labels([row[li].strip() for row in body], options["task"])
+    labels = [row[li].strip() for row in body]
+    if "" in labels:
+        raise DatasetError(f"CSV file {path}, line {labels.index('') + 2}: the label "
+                           f"({header[li]!r}) is empty")
+    task, classes, y = _labels(labels, options["task"])
     info = DatasetInfo("csv", VECTOR, (x.shape[1],), classes, task, samples=len(body))
     return info, x, y
 
