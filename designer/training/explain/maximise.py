@@ -26,9 +26,11 @@ from .subject import Subject
 
 STEPS = 96
 STEPS_PER_UNIT = 8
-LEARNING_RATE = 0.02  # pixel change per step, relative to the mean gradient
-BLUR_EVERY = 4
+LEARNING_RATE = 0.05  # pixel change per step, relative to the mean gradient
+BLUR_EVERY = 8
 TOP = 9
+NOISE = 0.1  # standard deviation of the start noise (pixels)
+GATES = ("ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Hardswish", "Sigmoid", "Tanh")
 MAX_SAMPLES = 2000  # validation samples searched for the top patches
 
 
@@ -49,8 +51,8 @@ def _capture(module):
     returns (store, handle). Run the network with ``_upto``."""
     store: dict = {}
 
-    def hook(_m, _a, out):
-        store["out"] = out
+    def hook(_m, args, out):
+        store["in"], store["out"] = (args[0] if args else None), out
         raise _Reached
 
     return store, module.register_forward_hook(hook)
@@ -96,10 +98,13 @@ def maximise(subject: Subject, model, layer: str, channels: Sequence[int], steps
     lo, hi = (lo, hi) if subject.pixels else (-3.0, 3.0)
     generator = torch.Generator().manual_seed(seed)
     shape = (len(channels), *subject.x.shape[1:])
-    centre = 0.5 if subject.pixels else 0.0
-    noise = (centre + 0.1 * torch.randn(shape, generator=generator)).clamp(lo, hi).to(subject.x.device)
+    centre = subject.mean if subject.mean is not None else 0.0  # noise around the data's mean
+    noise = (centre + NOISE * torch.randn(shape, generator=generator)).clamp(lo, hi).to(subject.x.device)
     x = noise.clone().requires_grad_(True)
     jitter = max(1, min(shape[-2:]) // 16)
+    # An activation that is zero at the start (a dead ReLU on grey noise) has no gradient:
+    # climb its input instead, which raises the output as soon as it turns positive.
+    objective = "in" if type(module).__name__ in GATES else "out"
     store, handle = _capture(module)
     try:
         with torch.no_grad():
@@ -111,7 +116,7 @@ def maximise(subject: Subject, model, layer: str, channels: Sequence[int], steps
         for step in range(1, steps + 1):
             dy, dx = (int(v) for v in torch.randint(-jitter, jitter + 1, (2,), generator=generator))
             _upto(subject.net, torch.roll(x, (dy, dx), (2, 3)))
-            loss = -channel_means(store["out"], channels).sum()
+            loss = -channel_means(store[objective], channels).sum()
             (grad,) = torch.autograd.grad(loss, x)
             with torch.no_grad():  # normalised gradient ascent, each image on its own scale
                 scale = grad.abs().reshape(len(channels), -1).mean(1).clamp_min(1e-12)

@@ -51,6 +51,7 @@ class Subject:
     index: int | None
     pixels: bool
     classes: tuple[str, ...]
+    mean: Any = None  # the data's mean input [1, C, 1, 1] in this space (None: zero)
 
     @property
     def is_image(self) -> bool:
@@ -92,7 +93,7 @@ def subject_of(model, params: dict, data: Any, classes: Sequence[str], bundle: A
             raise ProbeError("choose a dataset first: an image file is prepared like its images")
         _, shown = Samples(source, bundle).fit_image(params["image"])
         x = _as_tensor(shown)[None]
-        return Subject(x.to(device), shown, pixel_net(model, finish), None, None, True, names)
+        return Subject(x.to(device), shown, pixel_net(model, finish), None, None, True, names, _mean(bundle))
     found = samples_of(source, "explain", bundle)
     index = int(params.get("sample", 0))
     if not 0 <= index < len(found):
@@ -103,9 +104,16 @@ def subject_of(model, params: dict, data: Any, classes: Sequence[str], bundle: A
         x = bundle.val_x[index:index + 1].float()
         pixels = bundle.is_image
         shown = x[0].cpu().numpy().copy() if pixels else display_images(x)[0]
-        return Subject(x.to(device), shown, pixel_net(model, finish), label, index, pixels, names)
+        return Subject(x.to(device), shown, pixel_net(model, finish), label, index, pixels, names, _mean(bundle))
     x = found.model_input(slice(index, index + 1)).float()
     return Subject(x.to(device), display_images(x)[0], pixel_net(model), label, index, False, names)
+
+
+def _mean(bundle):
+    """The training data's mean image [1, C, 1, 1] (unnormalised), where it is an image."""
+    if bundle is None or not bundle.is_image:
+        return None
+    return bundle.mean.reshape(1, -1, 1, 1).float()
 
 
 def _as_tensor(values: np.ndarray):
