@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-KINDS = ("filters", "activations", "augmentations", "confusion", "health")
+KINDS = ("filters", "activations", "augmentations", "confusion", "health", "explain")
 REQUEST = {"filters": "filters", "activations": "activations", "augmentations": "augmentations",
            "confusion": "predictions", "health": "health"}
 
@@ -31,6 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                    "or one layer's maps for activations (default: every layer)")
     p.add_argument("--sample", type=int, default=0, help="validation sample for activations (default 0)")
     p.add_argument("--size", default="1400x900", help="image size WxH (default 1400x900)")
+    # explain (designer/explain_figure.py):
+    p.add_argument("--image", help="explain: an image file to explain instead of a validation sample")
+    p.add_argument("--method", default="saliency,ig,guided,gradcam",
+                   help="explain: comma list of saliency, ig, guided, gradcam, occlusion, fgsm, pgd, "
+                        "maximise, counterfactual (default: the four attribution maps)")
+    p.add_argument("--target", type=int, help="explain: the class to explain (default: the predicted one)")
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
 
 
@@ -45,11 +51,20 @@ def run(args) -> int:
     size = _size(args.size, UserError)
     try:
         graph = _trained_design(graph, checkpoint)
-        data = compute(graph, args.kind, checkpoint, args.dataset, args.layer, args.sample)
+        if args.kind == "explain":
+            from . import explain_figure
+
+            data = explain_figure.compute(graph, args.method, checkpoint, args.dataset, args.sample,
+                                          args.image, args.layer, args.target)
+        else:
+            data = compute(graph, args.kind, checkpoint, args.dataset, args.layer, args.sample)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     try:
-        written = render(args.kind, data, args.output, size, args.layer)
+        if args.kind == "explain":
+            written = explain_figure.render(data, args.output, size)
+        else:
+            written = render(args.kind, data, args.output, size, args.layer)
     except OSError as exc:
         raise UserError(f"cannot write {args.output}: {exc}") from None
     print(f"wrote {written}")

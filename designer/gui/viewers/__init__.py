@@ -1,5 +1,5 @@
 """Look inside the network: filters, activation maps, augmented samples, training health,
-predictions and the convolution explorer, as docks of the designer window.
+predictions, the convolution explorer and Explain, as docks of the designer window.
 
 ``install_viewers(window)`` creates one ProbeSession for the window's document and puts each
 view in a dock (tabbed at the bottom, behind the summary, so nothing is computed until a
@@ -20,6 +20,7 @@ from .activations import ActivationsView
 from .augmentations import AugmentationsView
 from .common import ViewerBase
 from .conv_explorer import ConvExplorerView
+from .explain import ExplainView
 from .filters import FiltersView
 from .health import HealthView
 from .predictions import PredictionsView
@@ -33,6 +34,7 @@ VIEWS: tuple[tuple[str, str, type[ViewerBase]], ...] = (
     ("dock_health", "Training health", HealthView),
     ("dock_predictions", "Predictions", PredictionsView),
     ("dock_convolution", "Convolution explorer", ConvExplorerView),
+    ("dock_explain", "Explain", ExplainView),
 )
 
 

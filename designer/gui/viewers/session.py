@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...training.events import Finished, Failed, RunStarted, Snapshot, StepMetrics
+from ...training.explain.progress import Progress
 from ...training.probes import HealthSample, LossCheck, ProbeHook, ProbeRequest, ProbeResult
 from .backend import ModelBackend, ModelSpec
 from .health_rules import HealthHistory
@@ -63,6 +64,8 @@ class ProbeSession(QObject):
     history_changed = Signal()  # losses, snapshots or health grew (throttled)
     refresh_due = Signal()  # during a run: time for visible views to re-ask
     show_sample = Signal(int)  # "open validation sample N in the activation view"
+    progress = Signal(object)  # designer.training.explain.Progress of a long request
+    _progress_relay = Signal(object)  # emitted on the probe worker's thread, delivered queued
 
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +79,7 @@ class ProbeSession(QObject):
         self._jobs: dict[int, int] = {}  # worker job -> request id
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
+        self._progress_relay.connect(self._on_progress_relay)
         self._history_timer = _single_shot(self, HISTORY_MS, self.history_changed.emit)
         self._refresh = QTimer(self)
         self._refresh.setInterval(REFRESH_MS)
@@ -116,8 +120,18 @@ class ProbeSession(QObject):
             self._hook.submit(request)
         else:
             spec = ModelSpec.of_graph(self.document.graph, self._checkpoint)
-            self._jobs[self.worker.submit(self.backend.run, spec, request)] = request.request_id
+            job = self.worker.submit(self.backend.run, spec, request, self._progress_relay.emit)
+            self._jobs[job] = request.request_id
         return request.request_id
+
+    def cancel(self, request_id: int) -> None:
+        """Stop a long request (an explanation) after its current unit of work."""
+        from ...training.explain import cancel
+
+        cancel(request_id)
+
+    def _on_progress_relay(self, event: object) -> None:
+        self.progress.emit(event)
 
     def _on_worker_finished(self, job: int, result: object) -> None:
         self._jobs.pop(job, None)
@@ -153,6 +167,8 @@ class ProbeSession(QObject):
         """Feed one event of the training loop (on the GUI thread)."""
         if isinstance(event, ProbeResult):
             self._deliver(event)
+        elif isinstance(event, Progress):
+            self.progress.emit(event)
         elif isinstance(event, StepMetrics):
             self.history.add_loss(event.step, event.loss)
             self._touch()

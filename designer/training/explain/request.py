@@ -10,7 +10,8 @@ Parameters (``request.params``): ``method`` (one of METHODS), the input (``sampl
 ``image`` [C, H, W] in 0..1), ``target`` (a class; default the predicted one), ``layer`` (a
 node id: Grad-CAM's layer, default the last spatial one; the layer whose channels are
 maximised), and per method: ``patch``/``stride`` (occlusion), ``attack``/``epsilon``/
-``search`` (adversarial), ``channels``/``field``/``jump``/``steps``/``patches`` (maximise).
+``search`` (adversarial), ``channels``/``steps``/``patches`` and the layer's receptive field and jump in input
+pixels, as ``field``/``jump`` or ``fields`` {node: (field, jump)} (maximise).
 """
 
 from __future__ import annotations
@@ -147,8 +148,10 @@ def _maximise(model, subject: Subject, p: dict, _target, layer, data, bundle, ch
     out = {"layer": layer, "channels": channels} | result
     if p.get("patches", True):
         found = samples_of(data if data is not None else bundle, "search for exciting patches", bundle)
-        patches = yield from _steps(maximise.top_patches(model, found, layer, channels, p.get("field"),
-                                                         p.get("jump"), chunker), "Top patches")
+        known = (p.get("fields") or {}).get(layer) or (None, None)  # from the design's analysis
+        field, jump = p.get("field") or known[0], p.get("jump") or known[1]
+        patches = yield from _steps(maximise.top_patches(model, found, layer, channels, field, jump, chunker),
+                                    "Top patches")
         out |= patches
     return out
 
