@@ -39,9 +39,13 @@ def perturb(subject: Subject, attack: str, epsilon: float, label: int, x=None):
         return x.detach()
     if attack == "fgsm":
         return FGSM(subject.net, lower_bound=lo, upper_bound=hi).perturb(x, epsilon, label).detach()
+    import warnings
+
     step = 2.5 * epsilon / PGD_STEPS  # Madry et al.'s step size
-    return PGD(subject.net, lower_bound=lo, upper_bound=hi).perturb(
-        x, radius=epsilon, step_size=step, step_num=PGD_STEPS, target=label).detach()
+    with warnings.catch_warnings():  # PGD's inner FGSM steps start from fresh tensors
+        warnings.filterwarnings("ignore", "Input Tensor 0 did not already require gradients", UserWarning)
+        return PGD(subject.net, lower_bound=lo, upper_bound=hi).perturb(
+            x, radius=epsilon, step_size=step, step_num=PGD_STEPS, target=label).detach()
 
 
 def example(subject: Subject, attack: str, epsilon: float) -> dict:
