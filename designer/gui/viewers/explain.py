@@ -237,10 +237,18 @@ class ExplainView(ViewerBase):
         return params
 
     def refresh(self, *_args) -> None:
+        self._warm_up()
         params = self.params()
         self._search = False
         if params is not None:
             self.ask("explain", **params)
+
+    def _warm_up(self) -> None:
+        """Import Captum on the viewers' worker the first time the view is used: it takes
+        seconds (it brings matplotlib), which a run's training thread should not wait for."""
+        if not getattr(self, "_warmed", False):
+            self._warmed = True
+            self.session.worker.submit(_import_captum)
 
     def ask(self, kind: str, **params) -> int | None:
         """Cancel what was running, then ask; a progress bar shows if it takes a while."""
@@ -325,6 +333,11 @@ class ExplainView(ViewerBase):
         self.figure.reset()
         self.status.setText("")
         self.schedule_refresh()
+
+
+def _import_captum() -> None:
+    import captum.attr  # noqa: F401
+    import captum.robust  # noqa: F401
 
 
 def _refill(combo, items: list[str], keep: bool = True) -> None:
