@@ -31,7 +31,7 @@ def one_pixel():
 def test_every_attribution_lands_on_the_one_pixel_the_output_depends_on(one_pixel):
     model, data = one_pixel
     result, progress = explain(model, data, method="attributions", sample=1)
-    assert result["predicted"] == 0 and result["layer"] == "conv" and result["layers"] == ["conv", "relu"]
+    assert result["predicted"] == 0 and result["layer"] == "relu" and result["layers"] == ["conv", "relu"]
     assert set(result["maps"]) == {"saliency", "ig", "guided", "gradcam"}
     for name, attr in result["maps"].items():
         assert attr.shape == (8, 8)

@@ -87,7 +87,7 @@ def draw_attributions(figure: Figure, data: dict) -> None:
 def _map_title(data: dict, method: str, target: str) -> str:
     title = f"{TITLES[method]}<br/>class {target}"
     if method == "gradcam":
-        title += f", layer {data.get('layer')}"
+        title += f", layer {data.get('layer')}" + _zero_note(data["maps"]["gradcam"])
     if method == "ig" and data.get("ig"):
         ig = data["ig"]
         title += f", δ = {ig['delta']:.2g} ({abs(ig['delta']) / max(abs(ig['gap']), 1e-12):.1%})"
@@ -105,7 +105,13 @@ def draw_counterfactual(figure: Figure, data: dict) -> None:
         return
     for i, ((cls, prob), cam) in enumerate(zip(data["cam_classes"], data["cams"])):
         figure.image_panel(overlay(data["input"], cam), 1, 2 + 2 * i,
-                           title=f"where it looks when it thinks {name(data, cls)}<br/>(p = {prob:.1%})")
+                           title=f"where it looks when it thinks {name(data, cls)}<br/>(p = {prob:.1%})"
+                                 + _zero_note(cam))
+
+
+def _zero_note(cam) -> str:
+    """Grad-CAM is rectified: a map of zeros means no positive evidence at that layer."""
+    return "" if np.nanmax(np.asarray(cam)) > 0 else "<br/>zero everywhere: no evidence for it at this layer"
 
 
 def draw_occlusion(figure: Figure, data: dict) -> None:
@@ -117,7 +123,7 @@ def draw_occlusion(figure: Figure, data: dict) -> None:
     grid = np.asarray(data["probability"], np.float32)
     figure.image_panel(grid, 1, 2, title=f"P({target}) with a grey {data['patch']}×{data['patch']} patch at "
                                          f"each position<br/>(stride {data['stride']}; no patch: "
-                                         f"{data['base']:.1%})", levels=(0.0, 1.0), cmap=HEAT,
+                                         f"{data['base']:.1%})", cmap=HEAT,
                        colorbar=f"P({target})")
     figure.image_panel(overlay(data["input"], np.clip(data["drop"], 0, None)), 1, 4,
                        title="where covering it lowers the probability")

@@ -91,12 +91,11 @@ def integrated_gradients(subject: Subject, target: int, steps: int = IG_STEPS,
 
 
 def default_layer(subject: Subject, model) -> tuple[str | None, list[str]]:
-    """(Grad-CAM's default layer, every layer with a spatial map in order): the last
-    convolution with a spatial map, else the last layer with one, else None."""
+    """(Grad-CAM's default layer, every layer with a spatial map in order): the last layer
+    with a spatial map (after the last convolution's activation and pooling, where the maps
+    are the evidence the classifier reads), else None."""
     layers = spatial_layers(model, subject.net, subject.x)
-    modules = node_modules(model)
-    convs = [n for n in layers if type(modules[n]).__name__.startswith("Conv")]
-    return (convs or layers or [None])[-1], layers
+    return (layers[-1] if layers else None), layers
 
 
 def gradcam(subject: Subject, model, layer: str, target: int) -> np.ndarray:
