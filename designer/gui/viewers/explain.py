@@ -67,8 +67,9 @@ class ExplainView(ViewerBase):
         self.open_button = QPushButton("Open image…", self)
         self.toolbar.addWidget(self.open_button)
         self.target = self.add_combo("Class:", ["predicted"], "The class to explain (default: the predicted one)")
-        self.layer = self.add_combo("Layer:", ["last spatial layer"], "Grad-CAM's layer; the layer whose "
-                                    "filters are shown (default: the last layer with a spatial map)")
+        self.layer = self.add_combo("Layer:", ["default layer"], "Grad-CAM's layer (default: the last "
+                                    "with a spatial map); the layer whose filters are shown (default: "
+                                    "the last convolution)")
         self.add_export_button()
         self._build_method_row()
         self._connect()
@@ -317,7 +318,7 @@ class ExplainView(ViewerBase):
         """Class and layer lists from what the network answered (names kept when they match)."""
         classes = list(data.get("classes") or ()) or [str(i) for i in range(len(data["probabilities"]))]
         _refill(self.target, ["predicted"] + [f"{i}: {c}" for i, c in enumerate(classes)])
-        _refill(self.layer, ["last spatial layer"] + list(data.get("layers") or ()))
+        _refill(self.layer, ["default layer"] + list(data.get("layers") or ()))
 
     def _on_document_graph_replaced(self) -> None:
         """Another design: its classes, layers and explanation start afresh."""
@@ -326,7 +327,7 @@ class ExplainView(ViewerBase):
         self._pending, self.data = None, None
         self._hide_progress()
         _refill(self.target, ["predicted"], keep=False)
-        _refill(self.layer, ["last spatial layer"], keep=False)
+        _refill(self.layer, ["default layer"], keep=False)
         self.first_channel.blockSignals(True)
         self.first_channel.setValue(0)
         self.first_channel.blockSignals(False)

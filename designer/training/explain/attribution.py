@@ -98,6 +98,13 @@ def default_layer(subject: Subject, model) -> tuple[str | None, list[str]]:
     return (layers[-1] if layers else None), layers
 
 
+def last_convolution(model, layers: list[str]) -> str | None:
+    """The last of ``layers`` that is a convolution (its channels are filters), or None."""
+    modules = node_modules(model)
+    convs = [n for n in layers if type(modules.get(n)).__name__.startswith("Conv")]
+    return convs[-1] if convs else None
+
+
 def gradcam(subject: Subject, model, layer: str, target: int) -> np.ndarray:
     """Grad-CAM of ``target`` at layer ``layer`` (node id), upsampled to the input [H, W] and
     rectified (only evidence for the class)."""

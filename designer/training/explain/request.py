@@ -48,6 +48,8 @@ def explain_work(model, request: ProbeRequest, data: Any = None, classes: Sequen
             "classes": subject.classes, "probabilities": probs, "predicted": int(np.argmax(probs)),
             "target": target, "top3": top_classes(probs), "layers": layers, "subject": subject.describe(),
             "pixels": subject.pixels}
+    if method == "maximise":  # a filter's wish: the last convolution's channels by default
+        layer = attribution.last_convolution(model, layers) or layer
     chosen = p.get("layer") or layer
     if chosen and chosen not in layers and method in ("attributions", "counterfactual", "maximise"):
         raise ProbeError(f"{chosen} has no spatial map for this input; choose one of: "
