@@ -1,10 +1,11 @@
 """Time per Explain method, on the CPU, for LeNet-5 (1×32×32) and ResNet-18 (3×224×224); and
 the smallest ε that flips LeNet-5's prediction for 20 digits validation samples.
 
-    python bench/explain.py [--models lenet5,resnet18] [--epsilons CHECKPOINT | --epsilons train]
+    python bench/explain.py [--models lenet5,resnet18] [--repeat N] [--epsilons CHECKPOINT | --epsilons train]
 
 Each method runs as the view runs it after training (``run_request`` on one thread, all units
-at once), on validation sample 0, after one warm-up call (Captum imported, model loaded).
+at once), on validation sample 0, after one warm-up call (Captum imported, model loaded);
+the median of ``--repeat`` runs.
 ResNet-18 uses random weights and random inputs: the cost does not depend on what the
 network learned. A measurement, not a test: run it by hand and copy the tables into
 bench/README.md.
@@ -24,7 +25,7 @@ CASES = [  # (label, params)
     ("saliency", {"method": "attributions", "which": ["saliency"]}),
     ("Integrated Gradients (48 steps)", {"method": "attributions", "which": ["ig"]}),
     ("Guided Backprop", {"method": "attributions", "which": ["guided"]}),
-    ("Grad-CAM (last conv)", {"method": "attributions", "which": ["gradcam"]}),
+    ("Grad-CAM (last spatial layer)", {"method": "attributions", "which": ["gradcam"]}),
     ("all four attribution maps", {"method": "attributions"}),
     ("counterfactual Grad-CAM, top 3", {"method": "counterfactual"}),
     ("occlusion", {"method": "occlusion"}),
@@ -53,10 +54,10 @@ def setup(name: str):
         return model, load_dataset(DataConfig("digits"), (1, 32, 32), 0), {"patch": 4, "stride": 2}, "conv2"
     x = torch.rand(64, 3, 224, 224)
     y = torch.randint(0, 1000, (64,))
-    return model, (x, y), {"patch": 32, "stride": 16}, "layer1_0_conv1"
+    return model, (x, y), {"patch": 32, "stride": 16}, "layer1.0.conv1"
 
 
-def time_methods(name: str) -> list[tuple[str, float]]:
+def time_methods(name: str, repeat: int = 1) -> list[tuple[str, float]]:
     from designer.training.probes import ProbeRequest, run_request
 
     model, data, occlusion, layer = setup(name)
@@ -73,11 +74,14 @@ def time_methods(name: str) -> list[tuple[str, float]]:
             label += f" {occlusion['patch']}×{occlusion['patch']}, stride {occlusion['stride']}"
         run_request(model, ProbeRequest("explain", {"method": "attributions", "which": ["saliency"]}), data,
                     bundle=bundle)  # warm-up
-        began = time.perf_counter()
-        result = run_request(model, ProbeRequest("explain", params), data, bundle=bundle)
-        elapsed = time.perf_counter() - began
-        if result.error:
-            raise SystemExit(f"{name} {label}: {result.error}")
+        times = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            result = run_request(model, ProbeRequest("explain", params), data, bundle=bundle)
+            times.append(time.perf_counter() - began)
+            if result.error:
+                raise SystemExit(f"{name} {label}: {result.error}")
+        elapsed = statistics.median(times)
         rows.append((label, elapsed))
         print(f"  {name:9} {label:45} {elapsed:8.2f} s", flush=True)
     return rows
@@ -117,7 +121,7 @@ def train_lenet(folder: str) -> str:
     from designer.training import DataConfig, TrainingConfig, train
     from designer.zoo import find
 
-    config = TrainingConfig(data=DataConfig("digits"), epochs=4, batch_size=32, device="cpu", seed=0, lr=0.01)
+    config = TrainingConfig(data=DataConfig("digits"), epochs=6, batch_size=32, device="cpu", seed=0, lr=0.01)
     events = list(train(load(find("lenet5")), config, checkpoint_dir=folder))
     print(f"trained LeNet-5: {events[-1]}")
     return str(Path(folder) / "last.pt")
@@ -126,6 +130,7 @@ def train_lenet(folder: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="lenet5,resnet18")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per method (median)")
     parser.add_argument("--epsilons", help="a LeNet-5 checkpoint, or 'train' to train one first")
     args = parser.parse_args()
     import torch
@@ -138,7 +143,7 @@ def main() -> None:
         epsilons(checkpoint)
         return
     for name in args.models.split(","):
-        time_methods(name)
+        time_methods(name, args.repeat)
 
 
 if __name__ == "__main__":
