@@ -47,3 +47,29 @@ def test_explain_mistakes_are_explained_without_a_traceback(qapp, tmp_path, caps
     assert main(["figure", *args, "-o", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_network_on_vectors_is_explained_per_feature(qapp):
+    import torch
+    from torch import nn
+
+    from designer.gui.viewers.explain_draw import draw_explanation
+    from designer.gui.viewers.figure import Figure
+    from designer.training.probes import ProbeRequest, run_request
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
+    model.design_names = {"fc1": "0", "relu": "1", "fc2": "2"}
+    data = (torch.randn(5, 2), torch.zeros(5, dtype=torch.long))
+    figure = Figure()
+    for params in ({"method": "attributions"}, {"method": "adversarial", "epsilon": 0.5, "search": True},
+                   {"method": "counterfactual"}):
+        result = run_request(model, ProbeRequest("explain", params), data)
+        assert not result.error, result.error
+        draw_explanation(figure, result.data)
+    assert result.data["counterfactual_error"]
+    attributions = run_request(model, ProbeRequest("explain", {"method": "attributions"}), data).data
+    assert attributions["maps"]["ig"].shape == (2,) and "gradcam_error" in attributions
+    occlusion = run_request(model, ProbeRequest("explain", {"method": "occlusion"}), data)
+    assert "takes a vector of 2 values" in occlusion.error
+    figure.close()
