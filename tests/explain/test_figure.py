@@ -7,7 +7,8 @@ from designer.cli import main
 from designer.explain_figure import METHODS, requests_for
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.slow) if m in ("pgd", "maximise") else m
+                                    for m in METHODS])
 def test_each_method_renders_a_png(qapp, tmp_path, capsys, method):
     out = tmp_path / f"{method}.png"
     args = ["figure", "digits_cnn", "explain", "--method", method, "--sample", "2", "-o", str(out),
