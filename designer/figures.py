@@ -2,6 +2,8 @@
 
     designer figure FILE {filters,activations,augmentations,confusion,health}
                     [--checkpoint CKPT] [--dataset NAME] [--layer ID] [--sample N] -o OUT.png
+    designer figure FILE explain [--sample N | --image PATH] [--method saliency,ig,...] -o OUT.png
+                    (designer/explain_figure.py)
 
 The probe runs on this thread (there is no window, so no GUI thread to protect) with the
 same ``designer.training.probes`` computations as the window, and the picture is drawn by
