@@ -125,3 +125,19 @@ def test_a_saved_adversarial_image_is_still_misclassified(qtbot, view, tmp_path,
     with qtbot.waitSignal(v.shown, timeout=WAIT_MS):
         v.show_image(load_image_file(saved), saved.name)
     assert v.data["sample"] is None and v.data["predicted"] == flipped != predicted
+
+
+def test_progress_of_a_run_reaches_the_view_through_the_session(qtbot):
+    from designer.training.explain import Progress
+
+    session = ProbeSession(Document(load(find("digits_cnn"))))
+    v = ExplainView(session)
+    qtbot.addWidget(v)
+    v._pending = 41  # as if request 41 had been asked during a run
+    with qtbot.waitSignal(session.progress, timeout=WAIT_MS):
+        session.handle_event(Progress(41, 3, 7, "Integrated Gradients"))
+    assert (v.progress_bar.value(), v.progress_bar.maximum()) == (3, 7)
+    assert v.status.text() == "Integrated Gradients: 3 of 7…"
+    session.handle_event(Progress(40, 6, 7, "an older request"))
+    assert v.progress_bar.value() == 3
+    session.shutdown()

@@ -293,6 +293,13 @@ class ExplainView(ViewerBase):
             self._hide_progress()
         super()._on_session_result(result)
 
+    def _on_session_source_changed(self, text: str) -> None:
+        """Other weights (a run started or ended, a checkpoint opened): stop what was running."""
+        if self._pending is not None:
+            self.session.cancel(self._pending)
+        self._hide_progress()
+        super()._on_session_source_changed(text)
+
     def follows_training(self) -> bool:
         return self.method_key in ("attributions", "counterfactual")
 

@@ -195,8 +195,11 @@ class ProbeSession(QObject):
             self._history_timer.start()
 
     def shutdown(self) -> None:
-        """Stop timers and wait for the probe worker (closing the window)."""
+        """Stop timers and wait for the probe worker (closing the window); long requests
+        (explanations) stop after their current unit."""
         self._refresh.stop()
+        for request_id in self._jobs.values():
+            self.cancel(request_id)
         self.worker.shutdown()
 
 
