@@ -45,6 +45,7 @@ def compute(graph, methods: str, checkpoint: str | None, dataset: str | None, sa
     """The explain results behind the figure (ValueError with a plain reason)."""
     from .analysis import analyze
     from .gui.viewers.backend import ModelBackend, ModelSpec
+    from .gui.viewers.explain import receptive_fields
     from .training.probes import ProbeRequest
 
     spec = ModelSpec.of_graph(graph, checkpoint or "")
@@ -63,12 +64,6 @@ def compute(graph, methods: str, checkpoint: str | None, dataset: str | None, sa
             raise ValueError(result.error)
         results.append(result.data)
     return results
-
-
-def receptive_fields(analysis) -> dict:
-    """{node id: (receptive field, jump)} in input pixels, for the nodes that have them."""
-    return {nid: (list(info.receptive_field), list(info.jump)) for nid, info in analysis.nodes.items()
-            if info.receptive_field and info.jump}
 
 
 def render(results: list[dict], out, size: tuple[int, int]):

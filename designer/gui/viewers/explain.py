@@ -32,6 +32,13 @@ EPS_MAX = 0.5
 PAGE = 8  # channels per page of "what filters want to see"
 
 
+def receptive_fields(analysis) -> dict:
+    """{node id: (receptive field, jump)} in input pixels from the design's analysis, for the
+    nodes that have them: where a channel's top dataset patches are cropped."""
+    return {nid: (list(info.receptive_field), list(info.jump)) for nid, info in analysis.nodes.items()
+            if info.receptive_field and info.jump}
+
+
 def save_image_file(path: str | Path, image: np.ndarray) -> Path:
     """Write an image [C, H, W] in 0..1 as an 8-bit PNG (grey or RGB), atomically."""
     values = (np.clip(np.asarray(image, np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
@@ -231,8 +238,6 @@ class ExplainView(ViewerBase):
             params.update(attack=self.attack.currentText().lower(), epsilon=self.epsilon_value,
                           search=self._search)
         elif key == "maximise":
-            from ...explain_figure import receptive_fields
-
             params.update(channels=list(range(self.first_channel.value(), self.first_channel.value() + PAGE)),
                           fields=receptive_fields(self.document.analysis))
         return params
