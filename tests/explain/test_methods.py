@@ -145,3 +145,33 @@ def test_bad_requests_say_what_was_wrong(one_pixel):
                           ({"method": "occlusion", "patch": 0}, "at least 1 pixel")):
         result = run_request(model, ProbeRequest("explain", params), data)
         assert words in result.error, (params, result.error)
+
+
+@pytest.mark.slow
+def test_a_design_with_a_residual_group_and_batch_norm_is_explained():
+    """Merges (add, concat), a group and batch norm: every method applies, and the model's
+    mode and batch statistics are left as they were."""
+    import torch
+
+    from designer.compiler import compile_design
+    from designer.core.builder import DesignBuilder
+
+    b = DesignBuilder("tiny residual")
+    x = b.relu(b.batchnorm2d(b.conv2d(b.input([3, 12, 12]), 4, 3, padding=1, id="stem")))
+    with b.group("block", kind="residual block"):
+        y = b.relu(b.conv2d(x, 4, 3, padding=1, id="block_conv"))
+        x = b.add_(x, y, id="block_add")
+    x = b.concat(x, b.maxpool2d(x, 3, stride=1, padding=1, id="side"), id="cat")
+    b.output(b.linear(b.flatten(b.adaptive_avgpool2d(x)), 5))
+    torch.manual_seed(0)
+    model = compile_design(b.build()).train()
+    stats = model.get_submodule(model.design_names[next(n for n in model.design_names if "bn" in n)]).running_mean
+    before = stats.clone()
+    data = (torch.rand(3, 3, 12, 12), torch.zeros(3, dtype=torch.long))
+    attributions, _ = explain(model, data, method="attributions")
+    assert set(attributions["maps"]) == {"saliency", "ig", "guided", "gradcam"}
+    assert attributions["layer"] == "side" and "block_conv" in attributions["layers"]
+    assert explain(model, data, method="counterfactual")[0]["cams"].shape == (3, 12, 12)
+    assert explain(model, data, method="maximise", steps=8, patches=True, channels=[0, 1])[0]["layer"] == "block_conv"
+    assert explain(model, data, method="adversarial", epsilon=0.05)[0]["perturbed"].shape == (3, 12, 12)
+    assert model.training and torch.equal(stats, before)
