@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                      "design's training settings)")
     p.add_argument("--layer", help="layer id: the convolution for filters (default: the first), "
                                    "or one layer's maps for activations (default: every layer)")
-    p.add_argument("--sample", type=int, default=0, help="validation sample for activations (default 0)")
+    p.add_argument("--sample", type=int, default=0, help="validation sample for activations and explain (default 0)")
     p.add_argument("--size", default="1400x900", help="image size WxH (default 1400x900)")
     # explain (designer/explain_figure.py):
     p.add_argument("--image", help="explain: an image file to explain instead of a validation sample")
