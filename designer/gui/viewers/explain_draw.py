@@ -59,6 +59,14 @@ def _image(figure: Figure, image: np.ndarray, row: int, col: int, title: str) ->
     figure.image_panel(picture(image), row, col, title=title, levels=(0.0, 1.0))
 
 
+def wrap(text: str, width: int = 100) -> str:
+    """A long note broken into lines (a label in the layout does not wrap; a wide one would
+    stretch the figure beyond its panels)."""
+    import textwrap
+
+    return "<br/>".join(textwrap.wrap(text, width)) or text
+
+
 def _headline(figure: Figure, data: dict, text: str, cols: int) -> None:
     figure.note(f"<b>{text}</b> — {data.get('subject', '')}, predicted {name(data, data.get('predicted'))} "
                 f"({_top(data)})", 0, 0, colspan=cols, size="10pt")
@@ -81,7 +89,7 @@ def draw_attributions(figure: Figure, data: dict) -> None:
         if np.asarray(values).ndim == 2:
             figure.image_panel(overlay(data["input"], values), 2, col, title=f"{TITLES[method]} over the image")
     if data.get("gradcam_error"):
-        figure.note(f"Grad-CAM: {data['gradcam_error']}", 3, 0, colspan=2 + 2 * len(maps), color=MUTED)
+        figure.note(wrap(data["gradcam_error"]), 3, 0, colspan=2 + 2 * len(maps), color=MUTED)
 
 
 def _map_title(data: dict, method: str, target: str) -> str:
@@ -98,10 +106,11 @@ def draw_counterfactual(figure: Figure, data: dict) -> None:
     """Grad-CAM for each of the top classes over the same image: where it looks when it
     thinks each of them."""
     figure.reset()
-    _headline(figure, data, f"Counterfactual Grad-CAM at {data.get('layer')}", 8)
+    at = f" at {data['layer']}" if data.get("layer") else ""
+    _headline(figure, data, f"Counterfactual Grad-CAM{at}", 8)
     _image(figure, data["input"], 1, 0, "input")
     if data.get("counterfactual_error"):
-        figure.note(data["counterfactual_error"], 2, 0, colspan=8, color=MUTED)
+        figure.note(wrap(data["counterfactual_error"], 70), 1, 2, colspan=6, color=MUTED)
         return
     for i, ((cls, prob), cam) in enumerate(zip(data["cam_classes"], data["cams"])):
         figure.image_panel(overlay(data["input"], cam), 1, 2 + 2 * i,
@@ -143,7 +152,7 @@ def draw_adversarial(figure: Figure, data: dict) -> None:
     flipped = "prediction changed" if data["flipped"] else "prediction unchanged"
     _image(figure, data["perturbed"], 1, 4, f"perturbed: {flipped}<br/>{_top(data, 'top_perturbed')}")
     if data.get("sentence"):
-        figure.note(f"Smallest ε found: {data['sentence']}", 2, 0, colspan=6, size="11pt")
+        figure.note(wrap(f"Smallest ε found: {data['sentence']}"), 2, 0, colspan=6, size="11pt")
 
 
 def draw_maximise(figure: Figure, data: dict) -> None:
