@@ -26,7 +26,7 @@ from ..probes.model import node_modules
 from .subject import Subject, spatial_layers
 
 IG_STEPS = 48  # Gauss–Legendre points along the path, over all segments
-IG_SEGMENTS = 4  # units of work (progress, pacing, cancel)
+IG_SEGMENTS = 8  # units of work (progress, pacing, cancel), 6 points each
 
 NO_SPATIAL = ("Grad-CAM needs a layer with a spatial map (a convolution or pooling output of "
               "more than 1×1); this design has none (an MLP sees its input as one vector), so "

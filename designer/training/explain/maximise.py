@@ -25,7 +25,7 @@ from ..probes.requests import Samples
 from .subject import Subject
 
 STEPS = 96
-STEPS_PER_UNIT = 8
+STEPS_PER_UNIT = 2  # a unit stays short on a large network (pacing, progress, cancel)
 LEARNING_RATE = 0.05  # pixel change per step, relative to the mean gradient
 BLUR_EVERY = 8
 TOP = 9
@@ -158,7 +158,7 @@ def top_patches(model, samples: Samples, layer: str, channels: Sequence[int], fi
     best_i = np.zeros((len(channels), 0), np.int64)
     best_p = np.zeros((len(channels), 0, 2), np.int64)
     store, handle = _capture(module)
-    chunker = chunker or Chunker(most=128)
+    chunker = chunker or Chunker(most=32)
     done, out_hw, device = 0, None, device_of(model)
     try:
         while done < total:

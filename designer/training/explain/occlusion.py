@@ -57,7 +57,7 @@ def occlusion(subject: Subject, target: int, patch: int, stride: int, chunker: C
     fill = GREY if subject.pixels else 0.0
     base = float(probabilities(subject.net, x)[0, target])
     probs = np.empty(len(spots), np.float64)
-    chunker = chunker or Chunker(most=64)
+    chunker = chunker or Chunker(most=16)
     done = 0
     while done < len(spots):
         part = spots[done:done + chunker.size()]
