@@ -2,6 +2,8 @@
 
     designer figure FILE {filters,activations,augmentations,confusion,health}
                     [--checkpoint CKPT] [--dataset NAME] [--layer ID] [--sample N] -o OUT.png
+    designer figure FILE explain [--sample N | --image PATH] [--method saliency,ig,...] -o OUT.png
+                    (designer/explain_figure.py)
 
 The probe runs on this thread (there is no window, so no GUI thread to protect) with the
 same ``designer.training.probes`` computations as the window, and the picture is drawn by
@@ -15,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-KINDS = ("filters", "activations", "augmentations", "confusion", "health")
+KINDS = ("filters", "activations", "augmentations", "confusion", "health", "explain")
 REQUEST = {"filters": "filters", "activations": "activations", "augmentations": "augmentations",
            "confusion": "predictions", "health": "health"}
 
@@ -29,8 +31,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                      "design's training settings)")
     p.add_argument("--layer", help="layer id: the convolution for filters (default: the first), "
                                    "or one layer's maps for activations (default: every layer)")
-    p.add_argument("--sample", type=int, default=0, help="validation sample for activations (default 0)")
+    p.add_argument("--sample", type=int, default=0, help="validation sample for activations and explain (default 0)")
     p.add_argument("--size", default="1400x900", help="image size WxH (default 1400x900)")
+    # explain (designer/explain_figure.py):
+    p.add_argument("--image", help="explain: an image file to explain instead of a validation sample")
+    p.add_argument("--method", default="saliency,ig,guided,gradcam",
+                   help="explain: comma list of saliency, ig, guided, gradcam, occlusion, fgsm, pgd, "
+                        "maximise, counterfactual (default: the four attribution maps)")
+    p.add_argument("--target", type=int, help="explain: the class to explain (default: the predicted one)")
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
 
 
@@ -47,12 +55,21 @@ def run(args) -> int:
     size = _size(args.size, UserError)
     try:
         graph = _trained_design(graph, checkpoint)
-        check_figure_memory(graph, args.kind)
-        data = compute(graph, args.kind, checkpoint, args.dataset, args.layer, args.sample)
+        if args.kind == "explain":
+            from . import explain_figure
+
+            data = explain_figure.compute(graph, args.method, checkpoint, args.dataset, args.sample,
+                                          args.image, args.layer, args.target)
+        else:
+            check_figure_memory(graph, args.kind)
+            data = compute(graph, args.kind, checkpoint, args.dataset, args.layer, args.sample)
     except ValueError as exc:  # CheckpointError, NotEnoughMemory and the probes' own
         raise UserError(str(exc)) from None
     try:
-        written = render(args.kind, data, args.output, size, args.layer)
+        if args.kind == "explain":
+            written = explain_figure.render(data, args.output, size)
+        else:
+            written = render(args.kind, data, args.output, size, args.layer)
     except OSError as exc:  # WriteError: "cannot write PATH: the disk is full"
         raise UserError(write_message(exc, args.output)) from None
     print(f"wrote {written}")

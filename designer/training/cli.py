@@ -303,24 +303,6 @@ def _drive(graph, config: TrainingConfig, args, progress: Progress) -> list:
     return events
 
 
-<<<<<<< HEAD
-def _choose_threads(config: TrainingConfig, say) -> TrainingConfig:
-    """Settle the CPU threads before training (0 = auto) and say so on the first line."""
-    from .devices import DeviceError, pick_device, thread_choice
-
-    try:
-        on_cpu = pick_device(config.device).type == "cpu"
-    except DeviceError:
-        return config  # the run itself reports the device problem
-    if not on_cpu:
-        return config
-    if config.threads:
-        say(f"CPU threads: {config.threads} (--threads)")
-        return config
-    threads, why = thread_choice()
-    say(f"CPU threads: {threads} ({why}; --threads N to choose)")
-    return replace(config, threads=threads)
-=======
 def _check_run_options(args) -> None:
     """The checkpoint folder is usable (before any training) and --resume's ignored flags."""
     from .run_folder import FolderError, check_checkpoint_dir
@@ -337,7 +319,24 @@ def _check_run_options(args) -> None:
             print(f"designer train: note: --resume continues the run with its own settings; "
                   f"ignored: {', '.join(ignored)} (use --continue-from to train on with new "
                   f"settings)", file=sys.stderr)
->>>>>>> robust
+
+
+def _choose_threads(config: TrainingConfig, say) -> TrainingConfig:
+    """Settle the CPU threads before training (0 = auto) and say so on the first line."""
+    from .devices import DeviceError, pick_device, thread_choice
+
+    try:
+        on_cpu = pick_device(config.device).type == "cpu"
+    except DeviceError:
+        return config  # the run itself reports the device problem
+    if not on_cpu:
+        return config
+    if config.threads:
+        say(f"CPU threads: {config.threads} (--threads)")
+        return config
+    threads, why = thread_choice()
+    say(f"CPU threads: {threads} ({why}; --threads N to choose)")
+    return replace(config, threads=threads)
 
 
 def run(args) -> int:

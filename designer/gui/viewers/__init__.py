@@ -1,5 +1,5 @@
 """Look inside the network: filters, activation maps, augmented samples, training health,
-predictions and the convolution explorer, as docks of the designer window.
+predictions, the convolution explorer and Explain, as docks of the designer window.
 
 ``install_viewers(window)`` creates one ProbeSession for the window's document and a dock for
 each view (tabbed at the bottom, behind the summary); a view is built, and computes, only
@@ -21,6 +21,7 @@ from .activations import ActivationsView
 from .augmentations import AugmentationsView
 from .common import ViewerBase
 from .conv_explorer import ConvExplorerView
+from .explain import ExplainView
 from .filters import FiltersView
 from .health import HealthView
 from .predictions import PredictionsView
@@ -34,6 +35,7 @@ VIEWS: tuple[tuple[str, str, type[ViewerBase]], ...] = (
     ("dock_health", "Training health", HealthView),
     ("dock_predictions", "Predictions", PredictionsView),
     ("dock_convolution", "Convolution explorer", ConvExplorerView),
+    ("dock_explain", "Explain", ExplainView),
 )
 
 

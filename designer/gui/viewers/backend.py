@@ -17,7 +17,7 @@ from typing import Any
 
 from ...training.probes import ProbeRequest, ProbeResult
 
-NEEDS_DATA = {"activations", "predictions", "health", "augmentations"}
+NEEDS_DATA = {"activations", "predictions", "health", "augmentations", "explain"}
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,9 @@ class ModelBackend:
         self._data_key: tuple | None = None
         self._bundle = None
 
-    def run(self, spec: ModelSpec, request: ProbeRequest) -> ProbeResult:
-        """Serve ``request`` on the spec's model; errors come back in the result's text."""
+    def run(self, spec: ModelSpec, request: ProbeRequest, report=None) -> ProbeResult:
+        """Serve ``request`` on the spec's model; errors come back in the result's text.
+        ``report`` receives the work's progress events (on this thread)."""
         from ...training import probes
 
         try:
@@ -86,7 +87,7 @@ class ModelBackend:
         except ValueError as exc:  # CheckpointError, DatasetError, CompileError, ConfigError
             return ProbeResult(request.request_id, request.kind, {}, -1, str(exc))
         classes = loaded.classes or (tuple(bundle.classes) if bundle is not None else ())
-        return probes.run_request(loaded.model, request, bundle, classes)
+        return probes.run_request(loaded.model, request, bundle, classes, report=report)
 
     def _load(self, spec: ModelSpec) -> Loaded:
         key = spec.model_key

@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.serialize import to_dict
 from ...training.events import Finished, Failed, RunStarted, Snapshot, StepMetrics
+from ...training.explain.progress import Progress
 from ...training.probes import HealthSample, LossCheck, ProbeHook, ProbeRequest, ProbeResult
 from ..training_panel.runs import structure
 from .backend import ModelBackend, ModelSpec
@@ -75,6 +76,8 @@ class ProbeSession(QObject):
     history_changed = Signal()  # losses, snapshots or health grew (throttled)
     refresh_due = Signal()  # during a run: time for visible views to re-ask
     show_sample = Signal(int)  # "open validation sample N in the activation view"
+    progress = Signal(object)  # designer.training.explain.Progress of a long request
+    _progress_relay = Signal(object)  # emitted on the probe worker's thread, delivered queued
 
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +94,7 @@ class ProbeSession(QObject):
         self._jobs: dict[int, int] = {}  # worker job -> request id
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
+        self._progress_relay.connect(self._on_progress_relay)
         self._history_timer = _single_shot(self, HISTORY_MS, self.history_changed.emit)
         self._refresh = QTimer(self)
         self._refresh.setInterval(REFRESH_MS)
@@ -172,8 +176,18 @@ class ProbeSession(QObject):
         else:
             spec = ModelSpec.of_graph(self.document.graph, self._checkpoint,
                                       strict=self.subject.kind == CHECKPOINT)
-            self._jobs[self.worker.submit(self.backend.run, spec, request)] = request.request_id
+            job = self.worker.submit(self.backend.run, spec, request, self._progress_relay.emit)
+            self._jobs[job] = request.request_id
         return request.request_id
+
+    def cancel(self, request_id: int) -> None:
+        """Stop a long request (an explanation) after its current unit of work."""
+        from ...training.explain import cancel
+
+        cancel(request_id)
+
+    def _on_progress_relay(self, event: object) -> None:
+        self.progress.emit(event)
 
     def _on_worker_finished(self, job: int, result: object) -> None:
         self._jobs.pop(job, None)
@@ -228,6 +242,8 @@ class ProbeSession(QObject):
             return
         if isinstance(event, ProbeResult):
             self._deliver(event)
+        elif isinstance(event, Progress):
+            self.progress.emit(event)
         elif isinstance(event, StepMetrics):
             self.history.add_loss(event.step, event.loss)
             self._touch()
@@ -256,8 +272,11 @@ class ProbeSession(QObject):
             self._history_timer.start()
 
     def shutdown(self) -> None:
-        """Stop timers and wait for the probe worker (closing the window)."""
+        """Stop timers and wait for the probe worker (closing the window); long requests
+        (explanations) stop after their current unit."""
         self._refresh.stop()
+        for request_id in self._jobs.values():
+            self.cancel(request_id)
         self.worker.shutdown()
 
 

@@ -22,7 +22,7 @@ GALLERY = 48  # misclassified samples returned with their images
 MAX_MAPS = 16  # feature maps per layer when every layer is captured
 PARAM_TYPES = ("Conv1d", "Conv2d", "ConvTranspose2d", "Linear")
 DEAD_TYPES = ("ReLU", "ReLU6")
-REQUEST_KINDS = ("filters", "activations", "predictions", "health", "augmentations")
+REQUEST_KINDS = ("filters", "activations", "predictions", "health", "augmentations", "explain")
 
 
 class ProbeError(ValueError):

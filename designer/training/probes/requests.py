@@ -191,15 +191,22 @@ def compute(model, request: ProbeRequest, data: Any = None, classes: Sequence[st
     elif kind == "augmentations":
         yield ProbeResult(rid, kind, _augmentations(p, bundle if bundle is not None else
                                                     (None if isinstance(data, (tuple, list)) else data)))
+    elif kind == "explain":  # designer.training.explain: attributions, occlusion, adversarial, ...
+        from ..explain import explain_work
+
+        yield from explain_work(model, request, data, classes, bundle, chunker)
 
 
 def run_request(model, request: ProbeRequest, data: Any = None, classes: Sequence[str] = (),
-                bundle: Any = None) -> ProbeResult:
+                bundle: Any = None, report=None) -> ProbeResult:
     """Serve ``request`` at once (after training, on a worker thread): the ProbeResult.
-    ``data`` is a DataBundle or a pair (x, y) of prepared validation tensors."""
+    ``data`` is a DataBundle or a pair (x, y) of prepared validation tensors; ``report``,
+    if given, is called with every other event the work yields (progress)."""
     result = ProbeResult(request.request_id, request.kind, {}, -1, "nothing was computed")
     try:
         for item in compute(model, request, data, classes, bundle):
+            if report is not None and item is not None and not isinstance(item, ProbeResult):
+                report(item)
             result = item if isinstance(item, ProbeResult) else result
     except ProbeError as exc:
         result = ProbeResult(request.request_id, request.kind, {}, -1, str(exc))
