@@ -96,6 +96,9 @@ class MainWindow(QMainWindow):
         from .training_panel import install_training  # Training docks and the Run menu
 
         self.training = install_training(self)
+        from .playground import install_playground  # the Playground dock for 2-D data
+
+        self.playground = install_playground(self)
 
     def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea,
                  object_name: str) -> QDockWidget:

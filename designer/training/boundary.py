@@ -6,7 +6,8 @@ under ``fraction`` of the training time (so the loop keeps its speed within a fe
 cent), it evaluates the model on a grid over the input plane with forward hooks on the
 watched nodes, and yields a BoundaryMaps event of numpy arrays; its first call yields the
 run's points (PlaygroundPoints). Only 2-D vector data can be mapped; for anything else it
-stays silent.
+stays silent. Torch is imported inside the methods, so a GUI builds the probe without
+loading torch; it only runs on the training thread.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import torch
 
 from .boundary_events import BoundaryMaps, PlaygroundPoints, UnitMaps
 from .probes import Probe, StepContext
@@ -37,7 +37,7 @@ class BoundaryProbe(Probe):
         self.disabled = False
         self.spent_s = 0.0
         self._t0 = self._last = 0.0
-        self._grid: torch.Tensor | None = None
+        self._grid = None  # torch.Tensor, made on the training thread
         self.extent = (-1.0, 1.0, -1.0, 1.0)
 
     def after_step(self, ctx: StepContext) -> list:
@@ -76,6 +76,8 @@ class BoundaryProbe(Probe):
 
     def grid(self) -> torch.Tensor:
         """The grid's points [R·R, 2] in input coordinates, row-major from the bottom row."""
+        import torch
+
         if self._grid is None:
             x0, x1, y0, y1 = self.extent
             xs = torch.linspace(x0, x1, self.resolution)
@@ -86,6 +88,8 @@ class BoundaryProbe(Probe):
 
     # ----------------------------------------------------------------- maps
     def maps(self, ctx: StepContext) -> BoundaryMaps:
+        import torch
+
         start = time.perf_counter()
         model, bundle = ctx.model, ctx.bundle
         device = next(model.parameters(), torch.zeros(0)).device
@@ -117,6 +121,8 @@ class BoundaryProbe(Probe):
                             train_loss, test_loss, time.perf_counter() - start)
 
     def _loss(self, ctx, finish, x, y, device) -> float:
+        import torch
+
         if len(y) == 0:
             return float("nan")
         return float(torch.nn.functional.cross_entropy(ctx.model(finish(x.to(device))).float(),
@@ -125,6 +131,8 @@ class BoundaryProbe(Probe):
 
 def _class1(out: torch.Tensor) -> np.ndarray:
     """The probability of class 1 from the network's outputs (softmax, or one clipped value)."""
+    import torch
+
     out = out.float()
     if out.shape[1] == 1:
         return out[:, 0].clamp(0, 1).cpu().numpy()
