@@ -16,6 +16,7 @@ def install_playground(window) -> PlaygroundPanel:
     panel = PlaygroundPanel(window.document, window.training.session, window)
     dock = window.add_dock(panel, "Playground", Qt.DockWidgetArea.BottomDockWidgetArea,
                            "dock_playground")
+    panel.dock = dock
     curves = window.docks.get("dock_training_curves")
     if curves is not None:
         window.tabifyDockWidget(curves, dock)

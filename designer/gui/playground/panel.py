@@ -66,6 +66,8 @@ class PlaygroundPanel(QWidget):
         self.points: PlaygroundPoints | None = None
         self.latest: BoundaryMaps | None = None
         self.dialogs: list[UnitDialog] = []
+        self.dock = None  # set by install_playground: raised when Play starts a run
+        self._playing = False
         self.controls = PlaygroundControls(self)
         self.view = BoundaryView(self)
         self.units = UnitGrid(self)
@@ -99,6 +101,9 @@ class PlaygroundPanel(QWidget):
         for widget in (controls, units, right):
             splitter.addWidget(widget)
         splitter.setStretchFactor(2, 1)
+        controls.setMinimumWidth(260)
+        units.setMinimumWidth(200)
+        splitter.setSizes([330, 330, 600])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.sections = {"controls": controls, "units": units, "boundary": right}
@@ -149,13 +154,14 @@ class PlaygroundPanel(QWidget):
                                          text=f"Playground preset: {preset.title}"))
         if ok:
             self.message.setText(preset.lesson)
+            self.controls.preset.setCurrentIndex(self.controls.preset.findData(name))
         return ok
 
     def _on_play_clicked(self) -> None:
         if self.session.state == "paused":
             self.session.resume_paused()
         elif self.session.state == "idle":
-            self.session.start()
+            self._playing = self.session.start() is not None
 
     # ----------------------------------------------------------------- following
     def _on_document_changed(self) -> None:
@@ -165,13 +171,19 @@ class PlaygroundPanel(QWidget):
         self.controls.load(self.session.config, graph.node(activations[0]).type if activations else None,
                            dict(graph.node(nid).params) if nid else None)
         shape = tuple(self.document.analysis.input_shape or ())
-        if shape != (2,):
+        if shape == (2,) and self.latest is None:
+            self.status.setText("Press Play to train the design and watch its boundary form.")
+        elif shape != (2,):
             self.status.setText("The Playground maps designs whose Input is 2-D points [2]: load a "
                                 "preset, or set the Input's shape to [2].")
 
     def _on_session_state_changed(self, state: str) -> None:
         self.play.setEnabled(state in ("idle", "paused"))
         self.stop.setEnabled(state in ("starting", "training", "paused"))
+        if state == "idle":
+            self._playing = False
+        elif self._playing and self.dock is not None:  # the Training dock raised itself
+            self.dock.raise_()
 
     def _on_session_message_changed(self, text: str, level: str) -> None:
         if level == "error":
