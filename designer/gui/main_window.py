@@ -99,6 +99,9 @@ class MainWindow(QMainWindow):
         from .playground import install_playground  # the Playground dock for 2-D data
 
         self.playground = install_playground(self)
+        from .lessons import install_lessons  # the Lessons dock
+
+        self.lessons = install_lessons(self)
 
     def add_dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea,
                  object_name: str) -> QDockWidget:
@@ -390,6 +393,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosaver.clean_exit()
         self.training.shutdown()  # stop a run and join the worker
+        self.lessons.shutdown()
         event.accept()
 
 

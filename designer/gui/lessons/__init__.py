@@ -1,0 +1,21 @@
+"""The Lessons dock: the lecture's experiments as guided runs (see ``panel``)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from .panel import LessonsPanel
+
+
+def install_lessons(window) -> LessonsPanel:
+    """Add the Lessons dock to ``window`` (tabbed with the Inspector and Training docks)."""
+    panel = LessonsPanel(window, window)
+    dock = window.add_dock(panel, "Lessons", Qt.DockWidgetArea.RightDockWidgetArea, "dock_lessons")
+    inspector = window.docks.get("dock_inspector")
+    if inspector is not None:
+        window.tabifyDockWidget(inspector, dock)
+        inspector.raise_()
+    return panel
+
+
+__all__ = ["LessonsPanel", "install_lessons"]

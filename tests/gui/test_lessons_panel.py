@@ -1,0 +1,66 @@
+"""The Lessons dock: open a lesson, predict, run (short), see the reveal; a lesson's hide
+list hides docks and gives them back; Run waits for a prediction."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from designer.lessons import find_lesson, parse_lesson
+
+RUN_S = 120_000
+
+
+@pytest.fixture
+def lessons(lenet_window):
+    lenet_window.resize(1400, 900)
+    lenet_window.show()
+    panel = lenet_window.lessons
+    yield panel
+    panel.shutdown()
+
+
+def _answer_and_run(panel, qtbot, choice: int) -> None:
+    assert not panel.run_button.isEnabled()  # predict first
+    panel.choice_group.button(choice).click()
+    assert panel.run_button.isEnabled()
+    with qtbot.waitSignal(panel.worker.finished, timeout=RUN_S):
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+
+
+def test_open_answer_run_and_see_the_reveal(lessons, qtbot):
+    lessons.open_lesson(find_lesson("convolution-arithmetic"))
+    assert "6×6" in lessons.text.toPlainText()
+    assert not lessons.verdict.isVisible() and not lessons.explanation.isVisible()
+    _answer_and_run(lessons, qtbot, 0)  # a wrong prediction: 6×6
+    assert lessons.answers["10-convolution-arithmetic"] == 0
+    assert lessons.verdict.isVisible() and "not what the runs show" in lessons.verdict.text()
+    assert "Answer:</b> 4×4" in lessons.verdict.text()
+    assert "⌊(6 + 2·0 − 3) / 1⌋ + 1 = 4" in lessons.checks.text()
+    assert "output size" in lessons.explanation.toPlainText().lower()
+
+
+@pytest.mark.slow
+def test_a_training_lesson_overlays_its_runs(lessons, qtbot):
+    lessons.open_lesson(find_lesson("dropout"))
+    _answer_and_run(lessons, qtbot, 1)
+    assert "right ✓" in lessons.verdict.text()
+    assert lessons.table.rowCount() == 2 and lessons.table.isVisible()
+    curves = [item for item in lessons.plot.getPlotItem().listDataItems()]
+    assert len(curves) == 2 and len(curves[0].xData) == 40
+    assert all("✓" in line for line in lessons.checks.text().splitlines())
+
+
+def test_a_lesson_hides_parts_of_the_window_and_gives_them_back(lessons, lenet_window):
+    text = find_lesson("vgg16-fc-share").path
+    hiding = parse_lesson(open(text, encoding="utf-8").read().replace(
+        'plot = "val_accuracy"', 'plot = "val_accuracy"\nhide = ["dock_palette", "playground:controls"]'),
+        "hiding")
+    palette = lenet_window.docks["dock_palette"]
+    assert palette.isVisible()
+    lessons.open_lesson(hiding)
+    assert palette.isHidden()
+    assert not lenet_window.playground.sections["controls"].isVisibleTo(lenet_window.playground)
+    lessons.open_lesson(find_lesson("dropout"))
+    assert not palette.isHidden()
+    assert lenet_window.playground.sections["controls"].isVisibleTo(lenet_window.playground)
