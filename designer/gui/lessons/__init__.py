@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
 
 from .panel import LessonsPanel
 
@@ -10,7 +11,10 @@ from .panel import LessonsPanel
 def install_lessons(window) -> LessonsPanel:
     """Add the Lessons dock to ``window`` (tabbed with the Inspector and Training docks)."""
     panel = LessonsPanel(window, window)
-    dock = window.add_dock(panel, "Lessons", Qt.DockWidgetArea.RightDockWidgetArea, "dock_lessons")
+    scroll = QScrollArea(window)  # the reveal is tall: scroll rather than stretch the window
+    scroll.setWidget(panel)
+    scroll.setWidgetResizable(True)
+    dock = window.add_dock(scroll, "Lessons", Qt.DockWidgetArea.RightDockWidgetArea, "dock_lessons")
     inspector = window.docks.get("dock_inspector")
     if inspector is not None:
         window.tabifyDockWidget(inspector, dock)

@@ -66,10 +66,12 @@ class LessonsPanel(QWidget):
         self.table = QTableWidget(self)
         self.plot = pg.PlotWidget(self, background="w")
         self.plot.addLegend()
-        self.plot.setMinimumHeight(180)
+        self.plot.setMinimumHeight(160)
         self.checks = QLabel("", self)
         self.checks.setWordWrap(True)
         self.explanation = QTextBrowser(self)
+        for widget in (self.text, self.explanation, self.table):
+            widget.setMinimumHeight(90)
         top = QHBoxLayout()
         top.addWidget(self.chooser, 1)
         top.addWidget(self.open_file)
