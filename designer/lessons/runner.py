@@ -64,6 +64,7 @@ class LessonResult:
     checks: list[tuple[str, bool, str]]  # (check, passed, value or error)
     seconds: float
     stopped: bool = False
+    cpu_s: float = 0.0  # this process's CPU time for the lesson (fair on a busy machine)
 
     @property
     def effect_shown(self) -> bool:
@@ -176,7 +177,7 @@ def conv_example(table: dict) -> ConvResult:
 def run_lesson(lesson: Lesson, control=None,
                progress: Callable[[int, int, str], None] | None = None) -> LessonResult:
     """Every run of ``lesson`` in order, then its checks. ``progress(done, total, text)``."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     results: list[RunResult] = []
     total = len(lesson.runs)
     for i, spec in enumerate(lesson.runs):
@@ -193,7 +194,7 @@ def run_lesson(lesson: Lesson, control=None,
     if progress:
         progress(total, total, "stopped" if stopped else "done")
     return LessonResult(lesson, results, conv, _checks(lesson, results, conv), time.perf_counter() - start,
-                        stopped)
+                        stopped, time.process_time() - cpu)
 
 
 def _checks(lesson: Lesson, runs: list[RunResult], conv: ConvResult | None) -> list[tuple[str, bool, str]]:
