@@ -14,8 +14,17 @@ import sys
 
 from . import LessonError, bundled, find_lesson
 
-COLUMNS = ("val_accuracy", "train_accuracy", "gap", "val_loss", "steps_to_bar", "params",
-           "grad_ratio", "time_s")
+#: Always shown (when measured); other metrics appear when the lesson's checks name them.
+COLUMNS = ("val_accuracy", "train_accuracy", "val_loss", "params", "time_s")
+EXTRA = ("gap", "steps_to_bar", "diverged", "grad_first", "grad_last", "grad_ratio", "fc_params",
+         "kernel_weights", "receptive_field", "best_val_accuracy", "macs")
+
+
+def columns_for(result) -> list[str]:
+    """The table's columns: the usual ones that were measured, then those the checks use."""
+    named = [c for c in EXTRA if any(f".{c}" in check for check in result.lesson.checks)]
+    usual = [c for c in COLUMNS if any(math.isfinite(r.metrics.get(c, math.nan)) for r in result.runs)]
+    return usual[:-1] + named + usual[-1:] if usual and usual[-1] == "time_s" else usual + named
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,9 +39,9 @@ def _cell(key: str, value: float) -> str:
         return "–"
     if value == math.inf:
         return "never"
-    if key in ("val_accuracy", "train_accuracy", "gap"):
+    if key in ("val_accuracy", "train_accuracy", "gap", "best_val_accuracy"):
         return f"{value * 100:.1f} %"
-    if key in ("params", "steps_to_bar"):
+    if key in ("params", "steps_to_bar", "fc_params", "kernel_weights", "receptive_field", "macs"):
         return f"{int(value):,}"
     if key == "time_s":
         return f"{value:.1f} s"
@@ -40,12 +49,7 @@ def _cell(key: str, value: float) -> str:
 
 
 def table(result) -> str:
-    def shown(c: str) -> bool:
-        if c == "steps_to_bar":
-            return result.lesson.loss_bar is not None and any(c in r.metrics for r in result.runs)
-        return any(math.isfinite(r.metrics.get(c, math.nan)) for r in result.runs)
-
-    columns = [c for c in COLUMNS if shown(c)]
+    columns = columns_for(result)
     rows = [["run", *columns]] + [[r.label, *(_cell(c, r.metrics.get(c, math.nan)) for c in columns)]
                                   for r in result.runs]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

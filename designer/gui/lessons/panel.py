@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QHBoxLayout
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from ...lessons import Lesson, LessonError, bundled, load_lesson
-from ...lessons.cli import COLUMNS, _cell
+from ...lessons.cli import _cell, columns_for
 from ..workers.lesson import LessonWorker
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
@@ -197,9 +197,7 @@ class LessonsPanel(QWidget):
         self.explanation.setMarkdown(f"## Explanation\n\n{lesson.explanation}")
 
     def _fill_table(self, result) -> None:
-        columns = [c for c in COLUMNS
-                   if any(math.isfinite(r.metrics.get(c, math.nan)) or
-                          (c == "steps_to_bar" and result.lesson.loss_bar is not None) for r in result.runs)]
+        columns = columns_for(result)
         self.table.clear()
         self.table.setRowCount(len(result.runs))
         self.table.setColumnCount(len(columns))
