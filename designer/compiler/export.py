@@ -11,8 +11,6 @@ from __future__ import annotations
 import inspect
 import textwrap
 
-from torch import nn
-
 from ..analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..layers import registry

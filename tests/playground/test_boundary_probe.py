@@ -78,3 +78,25 @@ def test_l1_keeps_the_reported_loss_the_data_loss_and_shrinks_weights():
     last = [e for e in sparse if isinstance(e, EpochMetrics)][-1]
     assert last.train_loss < 1.0  # the data loss alone, not data loss + penalty
     assert [e for e in plain if isinstance(e, EpochMetrics)][-1] != last
+
+
+def test_input_features_compile_and_export_standalone_with_the_same_outputs():
+    import torch
+
+    from designer.compiler import compile_design
+    from designer.compiler.export import python_source
+    from designer.playground.presets import mlp
+
+    graph = mlp("features", (4,), features={"x1_squared": True, "x1_x2": True, "sin_x2": True,
+                                            "frequency": 2.0})
+    model = compile_design(graph)
+    source = python_source(graph)
+    assert "class InputFeatures(nn.Module):" in source and "designer" not in source.split('"""', 2)[2]
+    namespace: dict = {}
+    exec(compile(source.replace('if __name__ == "__main__":', "if False:"), "<export>", "exec"), namespace)
+    exported = namespace["build"]()
+    exported.load_state_dict(model.state_dict())
+    x = torch.randn(7, 2)
+    expected = torch.cat([x, x[:, :1] ** 2, x[:, :1] * x[:, 1:], torch.sin(2.0 * x[:, 1:])], 1)
+    assert torch.allclose(model.features(x), expected)
+    assert torch.allclose(model(x), exported(x))
