@@ -16,6 +16,7 @@ from ..core.graph import Graph
 from ..layers import registry
 from .custom_modules import CUSTOM, custom_source, module_class
 from .fx_builder import _check_compilable, _class_name, design_names, live_order
+from .source_text import docstring_text
 
 WIDTH = 90  # docstring text
 CODE_WIDTH = 99  # a constructor line longer than this is broken after its arguments
@@ -75,8 +76,8 @@ def _header(graph: Graph, analysis: Analysis, cls: str) -> str:
     description = _wrap(graph.description or "")
     shape = analysis.input_shape
     return _HEADER.format(
-        title=_docstring_text(_wrap(title)),
-        description=_docstring_text(description + "\n\n") if description else "",
+        title=docstring_text(_wrap(title)),
+        description=docstring_text(description + "\n\n") if description else "",
         input_shape="×".join(map(str, shape)) if shape else "several inputs",
         params=analysis.total_params,
         macs=analysis.total_macs,
@@ -93,9 +94,6 @@ def _wrap(text: str) -> str:
     )
 
 
-def _docstring_text(text: str) -> str:
-    """Text that can sit inside a triple-quoted string unchanged (backslashes, quotes)."""
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
 def _constructor_line(analysis: Analysis, nid: str, name: str) -> str:
@@ -104,7 +102,7 @@ def _constructor_line(analysis: Analysis, nid: str, name: str) -> str:
     args = constructor_args(module_class(spec.type), spec.torch_kwargs(info.resolved, info.input_shapes))
     prefix = "" if spec.type in CUSTOM else "nn."
     line = f"        self.{name} = {prefix}{spec.type}({', '.join(args)})\n"
-    if len(line) <= CODE_WIDTH + 1:
+    if len(line) <= CODE_WIDTH + 1 or not args:
         return line
     body = textwrap.fill(", ".join(args) + ",", CODE_WIDTH, initial_indent=" " * 12,
                          subsequent_indent=" " * 12, break_long_words=False)
