@@ -1,7 +1,8 @@
 """Which nodes' outputs a Playground shows as maps, laid out by layer (pure).
 
 TensorFlow Playground draws one column per layer: the input features, then each hidden
-layer's neurons (after their activation). Here: the InputFeatures node (or the raw x₁, x₂),
+layer's neurons (after their activation). Here: the InputFeatures node (or the raw x₁, x₂,
+as the pseudo node INPUTS),
 then for every Linear except the last one the activation that follows it directly, or the
 Linear itself when nothing follows. The last Linear is the output, drawn as the big map.
 """
@@ -15,6 +16,7 @@ from ..core.graph import Graph
 from ..layers import registry
 
 MAX_UNITS = 16  # maps per layer at most (the first ones)
+INPUTS = "@inputs"  # the column of the raw inputs x₁, x₂ when the design has no InputFeatures
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ def unit_layers(graph: Graph, analysis: Analysis) -> list[UnitLayer]:
         info = analysis.nodes[nid]
         if info.type == "InputFeatures" and info.output_shape:
             out.append(UnitLayer(nid, "features", min(info.output_shape[0], MAX_UNITS)))
+    if not out and tuple(analysis.input_shape or ()) == (2,):
+        out.append(UnitLayer(INPUTS, "inputs", 2))
     for depth, nid in enumerate(linears[:-1], start=1):
         shown = nid
         after = graph.successors(nid)

@@ -20,6 +20,8 @@ from .boundary_events import BoundaryMaps, PlaygroundPoints, UnitMaps
 from .probes import Probe, StepContext
 from .probes.model import forward_hooks
 
+INPUTS = "@inputs"  # the watch entry of the raw inputs (designer.playground.units.INPUTS)
+
 RESOLUTION = 48  # grid points per side
 MARGIN = 0.1  # of the data's range, around the points
 MAX_UNITS = 16  # maps per watched node at most (the first units)
@@ -114,7 +116,9 @@ class BoundaryProbe(Probe):
         finally:
             model.train(was_training)
         r = self.resolution
-        layers = tuple(UnitMaps(nid, title, captured[nid].float().cpu().numpy().T[:MAX_UNITS].reshape(-1, r, r)
+        inputs = self.grid().numpy().T.reshape(2, r, r).astype(np.float32)
+        layers = tuple(UnitMaps(nid, title, inputs) for nid, title in self.watch if nid == INPUTS)
+        layers += tuple(UnitMaps(nid, title, captured[nid].float().cpu().numpy().T[:MAX_UNITS].reshape(-1, r, r)
                                 .astype(np.float32))
                        for nid, title, _ in watched if nid in captured)
         return BoundaryMaps(ctx.step, ctx.epoch, self.extent, _class1(out).reshape(r, r), layers,

@@ -45,7 +45,7 @@ def test_preset_then_play_draws_the_boundary_and_units_live(playground, qtbot):
     assert set(seen_threads) == {gui_thread}  # events are delivered on the GUI thread
     assert playground.latest.output.shape == (48, 48)
     assert playground.view.image.image is not None
-    assert len(playground.units.thumbs) == 4  # one hidden layer of 4 ReLUs
+    assert len(playground.units.thumbs) == 2 + 4  # the inputs x₁, x₂ and 4 hidden ReLUs
     assert "Epoch" in playground.status.text()
     dialog = playground.enlarge("act1", 2)
     assert dialog.view.image.image is not None and dialog.windowTitle() == "act1, unit 3"

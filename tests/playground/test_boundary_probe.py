@@ -29,7 +29,9 @@ def test_probe_sends_the_points_then_maps_of_every_unit():
     assert len(points) == 1 and len(points[0].train_x) == 250 and len(points[0].test_x) == 250
     assert maps and maps[-1].output.shape == (16, 16)
     assert 0.0 <= maps[-1].output.min() and maps[-1].output.max() <= 1.0
-    (hidden,) = maps[-1].layers
+    inputs, hidden = maps[-1].layers
+    assert inputs.title == "inputs" and inputs.maps.shape == (2, 16, 16)
+    assert inputs.maps[0, 0, 0] < inputs.maps[0, 0, -1]  # x₁ grows to the right
     assert hidden.node_id == "act1" and hidden.maps.shape == (4, 16, 16)
     assert (hidden.maps >= 0).all()  # ReLU outputs
     assert np.isfinite(maps[-1].train_loss) and np.isfinite(maps[-1].test_loss)

@@ -69,6 +69,8 @@ def test_unit_columns_follow_the_design_input_side_first():
     columns = unit_layers(graph, analyze(graph))
     assert [(c.node_id, c.units) for c in columns] == [("features", 3), ("act1", 6), ("act2", 3)]
     assert hidden_activations(graph) == ["act1", "act2"]
+    plain = mlp("plain", (3,))
+    assert [(c.title, c.units) for c in unit_layers(plain, analyze(plain))] == [("inputs", 2), ("hidden 1", 3)]
 
 
 def test_presets_are_valid_designs_with_their_settings():

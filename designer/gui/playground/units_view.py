@@ -75,7 +75,7 @@ class UnitGrid(QWidget):
         self.maps.clear()
         self._layout_key = key
         for col, (node_id, title, units) in enumerate(key):
-            head = QLabel(f"{title}\n{node_id}", self)
+            head = QLabel(f"{title}\n{node_id}" if not node_id.startswith("@") else f"{title}\nx₁, x₂", self)
             head.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.grid.addWidget(head, 0, col)
             for i in range(units):
