@@ -80,6 +80,9 @@ class Lesson:
     loss_bar: float | None = None
     conv: dict | None = None
     path: str = ""
+    #: What "Show in the window" opens: "summary" (the first run's design, Summary dock) or
+    #: "explorer" (the convolution explorer with the lecture's example); "" for nothing.
+    show: str = ""
 
 
 def split_front_matter(text: str, where: str) -> tuple[dict, str]:
@@ -152,7 +155,15 @@ def parse_lesson(text: str, name: str = "lesson", path: str = "") -> Lesson:
         raise LessonError(f"{where}: a lesson needs runs (or a [conv] example)")
     return Lesson(name, meta["title"], parts[0].strip(), parts[1].strip() if len(parts) > 1 else "",
                   meta["question"], choices, answer, runs, checks, tuple(meta.get("hide", ())),
-                  meta.get("plot", "val_accuracy"), meta.get("loss_bar"), meta.get("conv"), path)
+                  meta.get("plot", "val_accuracy"), meta.get("loss_bar"), meta.get("conv"), path,
+                  _show(meta, where))
+
+
+def _show(meta: dict, where: str) -> str:
+    show = meta.get("show", "")
+    if show not in ("", "summary", "explorer"):
+        raise LessonError(f"{where}: show must be \"summary\" or \"explorer\", got {show!r}")
+    return show
 
 
 def load_lesson(path: str | Path) -> Lesson:

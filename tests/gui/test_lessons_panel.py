@@ -64,3 +64,20 @@ def test_a_lesson_hides_parts_of_the_window_and_gives_them_back(lessons, lenet_w
     lessons.open_lesson(find_lesson("dropout"))
     assert not palette.isHidden()
     assert lenet_window.playground.sections["controls"].isVisibleTo(lenet_window.playground)
+
+
+def test_show_in_the_window_opens_the_summary_or_the_explorer(lessons, lenet_window):
+    import numpy as np
+
+    from designer.analysis.conv_explorer import LECTURE_IMAGE
+
+    lessons.open_lesson(find_lesson("vgg16-fc-share"))
+    assert lessons.show_button.isVisible()
+    assert lessons.show_in_window()
+    assert lenet_window.document.graph.name == "VGG-16"
+    lessons.open_lesson(find_lesson("convolution-arithmetic"))
+    assert lessons.show_in_window()
+    arithmetic = lenet_window.viewers.views["dock_convolution"].arithmetic
+    assert np.array_equal(arithmetic.image, LECTURE_IMAGE)
+    lessons.open_lesson(find_lesson("dropout"))
+    assert not lessons.show_button.isVisible()

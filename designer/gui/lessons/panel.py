@@ -57,6 +57,7 @@ class LessonsPanel(QWidget):
         self.choices_layout = QVBoxLayout(self.choices_box)
         self.choices_layout.setContentsMargins(12, 0, 0, 0)
         self.choice_group = QButtonGroup(self)
+        self.show_button = QPushButton("Show in the window", self)
         self.run_button = QPushButton("Run the experiment", self)
         self.stop_button = QPushButton("Stop", self)
         self.status = QLabel("", self)
@@ -78,6 +79,7 @@ class LessonsPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.show_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.text, 2)
@@ -95,6 +97,7 @@ class LessonsPanel(QWidget):
         self.open_file.clicked.connect(self._on_open_file_clicked)
         self.choice_group.idClicked.connect(lambda _i: self._update_buttons())
         self.run_button.clicked.connect(self.run)
+        self.show_button.clicked.connect(self.show_in_window)
         self.stop_button.clicked.connect(self.worker.stop)
         self.worker.progress.connect(self._on_worker_progress)
         self.worker.finished.connect(self._on_worker_finished)
@@ -122,6 +125,7 @@ class LessonsPanel(QWidget):
         self.status.setText("Choose your prediction, then run the experiment.")
         self._show_reveal(False)
         self._apply_hide(lesson.hide)
+        self.show_button.setVisible(bool(lesson.show) and self.window is not None)
         self._update_buttons()
 
     def _on_open_file_clicked(self) -> None:
@@ -220,6 +224,32 @@ class LessonsPanel(QWidget):
                 xs, ys = zip(*points)
                 self.plot.plot(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2),
                                symbol="o", symbolSize=5, name=run.label)
+
+    def show_in_window(self) -> bool:
+        """Open what the lesson points at: its first design with the Summary dock, or the
+        convolution explorer with the lecture's example."""
+        window, lesson = self.window, self.lesson
+        if window is None or lesson is None or not lesson.show:
+            return False
+        if lesson.show == "explorer":
+            viewers = getattr(window, "viewers", None)
+            if viewers is None or "dock_convolution" not in viewers.views:
+                return False
+            viewers.views["dock_convolution"].arithmetic.load_lecture_example()
+            viewers.show("dock_convolution")
+            return True
+        run = lesson.runs[0]
+        if run.design:
+            opened = window.open_example(run.design)
+        else:
+            from ...core.edits import replace_design
+            from ...lessons.format import chain_graph
+
+            opened = window.document.push(replace_design(window.document.graph,
+                                                         chain_graph(run.label, run.layers)))
+        if opened:
+            window.show_dock("dock_summary")
+        return bool(opened)
 
     # ----------------------------------------------------------------- teacher's hide options
     def _apply_hide(self, names) -> None:
