@@ -81,3 +81,13 @@ def test_show_in_the_window_opens_the_summary_or_the_explorer(lessons, lenet_win
     assert np.array_equal(arithmetic.image, LECTURE_IMAGE)
     lessons.open_lesson(find_lesson("dropout"))
     assert not lessons.show_button.isVisible()
+
+
+def test_schedules_are_previewed_before_the_runs(lessons):
+    lessons.open_lesson(find_lesson("lr-decay"))
+    curves = lessons.preview.getPlotItem().listDataItems()
+    assert lessons.preview.isVisible() and len(curves) == 4
+    constant, time_based = curves[0].yData, curves[1].yData
+    assert constant[0] == constant[-1] == 0.2 and time_based[-1] < 0.2 / 5
+    lessons.open_lesson(find_lesson("dropout"))
+    assert not lessons.preview.isVisible()

@@ -65,6 +65,11 @@ class LessonsPanel(QWidget):
         self.verdict = QLabel("", self)
         self.verdict.setWordWrap(True)
         self.table = QTableWidget(self)
+        self.preview = pg.PlotWidget(self, background="w")  # the runs' learning-rate schedules
+        self.preview.addLegend()
+        self.preview.setMinimumHeight(140)
+        self.preview.setLabel("left", "learning rate")
+        self.preview.setLabel("bottom", "epoch")
         self.plot = pg.PlotWidget(self, background="w")
         self.plot.addLegend()
         self.plot.setMinimumHeight(160)
@@ -87,6 +92,7 @@ class LessonsPanel(QWidget):
         layout.addWidget(self.choices_box)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        layout.addWidget(self.preview, 1)
         self.reveal = [self.verdict, self.table, self.plot, self.checks, self.explanation]
         for widget in self.reveal:
             layout.addWidget(widget, 2 if widget in (self.plot, self.explanation, self.table) else 0)
@@ -126,6 +132,7 @@ class LessonsPanel(QWidget):
         self._show_reveal(False)
         self._apply_hide(lesson.hide)
         self.show_button.setVisible(bool(lesson.show) and self.window is not None)
+        self._fill_preview(lesson)
         self._update_buttons()
 
     def _on_open_file_clicked(self) -> None:
@@ -224,6 +231,24 @@ class LessonsPanel(QWidget):
                 xs, ys = zip(*points)
                 self.plot.plot(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2),
                                symbol="o", symbolSize=5, name=run.label)
+
+    def _fill_preview(self, lesson: Lesson) -> None:
+        """Preview the runs' learning-rate schedules (pure arithmetic) when any has one."""
+        from ...training.config import ConfigError, TrainingConfig
+        from ...training.schedules import ScheduleError, lr_at
+
+        self.preview.clear()
+        scheduled = [run for run in lesson.runs if "schedule" in run.settings]
+        self.preview.setVisible(bool(scheduled))
+        for i, run in enumerate(lesson.runs if scheduled else ()):
+            try:
+                config = TrainingConfig.from_dict(run.settings)
+            except (ConfigError, ScheduleError):
+                continue
+            steps = 20  # per epoch, for a smooth curve
+            xs = [s / steps for s in range(config.epochs * steps + 1)]
+            ys = [lr_at(config.schedule, config.lr, s, steps, config.epochs) for s in range(len(xs))]
+            self.preview.plot(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2), name=run.label)
 
     def show_in_window(self) -> bool:
         """Open what the lesson points at: its first design with the Summary dock, or the
