@@ -28,7 +28,7 @@ from ...training.events import RunStarted
 from ..training_panel.config_edit import SetTraining
 from .boundary_view import BoundaryView
 from .controls import PlaygroundControls
-from .units_view import UnitGrid
+from .units_view import UnitGrid, unit_name
 
 
 def make_probe(design: dict):
@@ -52,7 +52,7 @@ class UnitDialog(QDialog):
     def __init__(self, node_id: str, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.node_id, self.index = node_id, index
-        self.setWindowTitle(f"{node_id}, unit {index + 1}")
+        self.setWindowTitle(unit_name(node_id, index))
         self.view = BoundaryView(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view)

@@ -26,6 +26,13 @@ def to_pixmap(rgba: np.ndarray, size: int) -> QPixmap:
                                            Qt.TransformationMode.SmoothTransformation)
 
 
+def unit_name(node_id: str, index: int) -> str:
+    """How a unit is named to the user: "act1, unit 3", or "x₁" for the raw inputs."""
+    if node_id.startswith("@"):
+        return ("x₁", "x₂")[index] if index < 2 else f"input {index + 1}"
+    return f"{node_id}, unit {index + 1}"
+
+
 class UnitThumb(QLabel):
     clicked = Signal(str, int)
 
@@ -34,7 +41,7 @@ class UnitThumb(QLabel):
         self.node_id, self.index = node_id, index
         self.setFixedSize(THUMB, THUMB)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(f"{node_id}, unit {index + 1}: click to enlarge")
+        self.setToolTip(f"{unit_name(node_id, index)}: click to enlarge")
         self.setFrameShape(QLabel.Shape.Box)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)
