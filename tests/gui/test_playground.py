@@ -66,12 +66,17 @@ def test_controls_are_undoable_edits_of_the_design(playground, qtbot):
     assert features.params["sin_x1"] is True
     c.lr.setValue(0.05)
     c.l1.setValue(0.001)
+    c.l2.setValue(0.01)
+    c.batch.setValue(25)
     c.ratio.setValue(70)
+    c.dataset.setCurrentIndex(c.dataset.findData("moons"))
+    c.noise.setValue(0.25)
     doc.refresh_now()
     config = playground.session.config
-    assert (config.lr, config.l1) == (0.05, 0.001)
+    assert (config.lr, config.l1, config.weight_decay, config.batch_size) == (0.05, 0.001, 0.01, 25)
     assert config.data.val_fraction == pytest.approx(0.3)
-    for _ in range(5):
+    assert config.data.name == "moons" and config.data.options["noise"] == 0.25
+    for _ in range(7):  # the data controls (ratio, dataset, noise) in a row merge into one step
         doc.undo_stack.undo()
     assert all(n.type != "InputFeatures" for n in doc.graph.nodes.values())
     assert doc.graph.node("act1").type == "ReLU"
