@@ -73,7 +73,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "ring: about chance.", lambda: mlp("Linear model", ()), "circle", 20, ("below", 0.7)),
     Preset("xor-product", "x₁x₂ makes xor linear", "With the feature x₁x₂ a linear model "
            "solves xor.", lambda: mlp("Linear on x1x2", (), features={"x1_x2": True}), "xor", 20,
-           ("above", 0.95)),
+           ("above", 0.9)),
     Preset("circle-4-relu", "4 ReLUs solve the circle", "One hidden layer of 4 ReLUs bends "
            "four lines into a closed region.", lambda: mlp("4 ReLUs", (4,)), "circle", 40,
            ("above", 0.9)),
