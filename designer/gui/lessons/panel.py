@@ -224,6 +224,9 @@ class LessonsPanel(QWidget):
         self.plot.clear()
         self.plot.setLabel("left", metric.replace("_", " "))
         self.plot.setLabel("bottom", "epoch")
+        if metric == "train_loss" and result.lesson.loss_bar is not None:
+            self._fill_step_plot(result)
+            return
         for i, run in enumerate(result.runs):
             ys = [h.get(metric) for h in run.history]
             points = [(h["epoch"], y) for h, y in zip(run.history, ys) if y is not None and math.isfinite(y)]
@@ -231,6 +234,18 @@ class LessonsPanel(QWidget):
                 xs, ys = zip(*points)
                 self.plot.plot(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2),
                                symbol="o", symbolSize=5, name=run.label)
+
+    def _fill_step_plot(self, result) -> None:
+        """Training loss per step with the lesson's loss bar: who reaches it first."""
+        self.plot.setLabel("bottom", "step")
+        bar = result.lesson.loss_bar
+        self.plot.addItem(pg.InfiniteLine(bar, angle=0, pen=pg.mkPen("#888888", style=pg.QtCore.Qt.PenStyle.DashLine),
+                                          label=f"loss bar {bar:g}"))
+        for i, run in enumerate(result.runs):
+            points = [(step, loss) for step, loss in run.losses if math.isfinite(loss)]
+            if points:
+                xs, ys = zip(*points)
+                self.plot.plot(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=2), name=run.label)
 
     def _fill_preview(self, lesson: Lesson) -> None:
         """Preview the runs' learning-rate schedules (pure arithmetic) when any has one."""
