@@ -91,3 +91,15 @@ def test_schedules_are_previewed_before_the_runs(lessons):
     assert constant[0] == constant[-1] == 0.2 and time_based[-1] < 0.2 / 5
     lessons.open_lesson(find_lesson("dropout"))
     assert not lessons.preview.isVisible()
+
+
+@pytest.mark.slow
+def test_a_loss_bar_lesson_plots_steps_against_the_bar(lessons, qtbot):
+    import pyqtgraph as pg
+
+    lessons.open_lesson(find_lesson("optimisers"))
+    _answer_and_run(lessons, qtbot, 1)
+    item = lessons.plot.getPlotItem()
+    curves = item.listDataItems()
+    assert len(curves) == 3 and max(curves[0].xData) > 100  # steps, not epochs
+    assert any(isinstance(i, pg.InfiniteLine) and i.value() == 0.5 for i in item.items)
