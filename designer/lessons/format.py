@@ -6,7 +6,9 @@
     choices = ["both lose accuracy", "only the CNN loses", "neither"]
     answer = 1                      # index of the choice the runs should confirm
     checks = ["CNN.val_accuracy - CNN_shuffled.val_accuracy >= 0.05"]
-    hide = ["dock_palette"]         # parts of the window a teacher hides for the lesson
+    hide = ["dock_palette"]         # docks a teacher hides for the lesson (object names), or
+                                    # Playground parts: "playground:controls", ":units", ":boundary"
+    show = "summary"                # "Show in the window": "summary" or "explorer" (optional)
     plot = "val_accuracy"           # the curve the runs are overlaid on
 
     [defaults]                      # training settings every run starts from
