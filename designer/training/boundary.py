@@ -25,6 +25,7 @@ INPUTS = "@inputs"  # the watch entry of the raw inputs (designer.playground.uni
 RESOLUTION = 48  # grid points per side
 MARGIN = 0.1  # of the data's range, around the points
 MAX_UNITS = 16  # maps per watched node at most (the first units)
+LOSS_POINTS = 4096  # the losses shown are over at most this many training / test points
 
 
 class BoundaryProbe(Probe):
@@ -129,6 +130,7 @@ class BoundaryProbe(Probe):
 
         if len(y) == 0:
             return float("nan")
+        x, y = x[:LOSS_POINTS], y[:LOSS_POINTS]  # a big CSV must not hold a step back
         return float(torch.nn.functional.cross_entropy(ctx.model(finish(x.to(device))).float(),
                                                        y.to(device)))
 
