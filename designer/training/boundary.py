@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from .boundary_events import BoundaryMaps, PlaygroundPoints, UnitMaps
+from .events import Note
 from .probes import Probe, StepContext
 from .probes.model import forward_hooks
 
@@ -58,7 +59,12 @@ class BoundaryProbe(Probe):
         now = time.perf_counter()
         elapsed = now - self._t0
         if events or (now - self._last >= self.interval_s and self.spent_s <= self.fraction * elapsed):
-            events.append(self.maps(ctx))
+            try:
+                events.append(self.maps(ctx))
+            except Exception as exc:  # noqa: BLE001 - a map must never stop the training
+                self.disabled = True
+                events.append(Note(f"the Playground stopped drawing maps for this run: "
+                                   f"{type(exc).__name__}: {exc}", "warning"))
             self._last = time.perf_counter()
             self.spent_s += self._last - now
         return events
@@ -131,8 +137,10 @@ class BoundaryProbe(Probe):
         if len(y) == 0:
             return float("nan")
         x, y = x[:LOSS_POINTS], y[:LOSS_POINTS]  # a big CSV must not hold a step back
-        return float(torch.nn.functional.cross_entropy(ctx.model(finish(x.to(device))).float(),
-                                                       y.to(device)))
+        out = ctx.model(finish(x.to(device))).float()
+        if out.dim() != 2 or out.shape[1] < 2 or y.dtype != torch.int64:
+            return float("nan")  # not a classifier's logits: no cross-entropy to show
+        return float(torch.nn.functional.cross_entropy(out, y.to(device)))
 
 
 def _class1(out: torch.Tensor) -> np.ndarray:

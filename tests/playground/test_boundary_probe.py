@@ -102,3 +102,17 @@ def test_input_features_compile_and_export_standalone_with_the_same_outputs():
     expected = torch.cat([x, x[:, :1] ** 2, x[:, :1] * x[:, 1:], torch.sin(2.0 * x[:, 1:])], 1)
     assert torch.allclose(model.features(x), expected)
     assert torch.allclose(model(x), exported(x))
+
+
+def test_a_map_that_fails_never_stops_the_run(monkeypatch):
+    graph = PRESETS["circle-4-relu"].graph()
+    probe = BoundaryProbe(interval_s=0.0, fraction=1.0)
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(probe, "maps", broken)
+    events = _run(graph, [probe], epochs=2)
+    assert isinstance(events[-1], Finished)
+    assert any(getattr(e, "level", "") == "warning" and "boom" in e.text for e in events)
+    assert probe.disabled
