@@ -175,6 +175,9 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "figure": ("render a viewer's figure (filters, activations, ...) to PNG, headless", lambda p: __import__("designer.figures", fromlist=["run"]).add_arguments(p), lambda args: __import__("designer.figures", fromlist=["run"]).run(args)),
     "import": ("import a PyTorch model (torchvision:NAME, module:callable) as a design",
                lambda p: _lazy("add_import_args")(p), lambda args: _lazy("run_import")(args)),
+    "lesson": ("run a lesson (the lecture's experiments) headless and print its table",
+               lambda p: __import__("designer.lessons.cli", fromlist=["run"]).add_arguments(p),
+               lambda args: __import__("designer.lessons.cli", fromlist=["run"]).run(args)),
 }
 
 

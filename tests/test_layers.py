@@ -252,7 +252,17 @@ ENDPOINTS = [
     ok("Output", {"loss": "mse"}, (2, 3), (2, 3)),
 ]
 
-ROWS = CONV + POOL + DENSE + ACTIVATION + NORMALISATION + MERGE + ENDPOINTS
+FEATURES = [  # the Playground's input-feature layer
+    ok("InputFeatures", {}, (2,), (2,)),
+    ok("InputFeatures", {"x1_squared": True, "x2_squared": True, "x1_x2": True}, (2,), (5,)),
+    ok("InputFeatures", {"x1": False, "x2": False, "sin_x1": True, "sin_x2": True, "frequency": 3.0},
+       (2,), (2,)),
+    bad("InputFeatures", {}, (3,), "InputFeatures needs 2-D points [2]", torch_fails=False),
+    bad("InputFeatures", {"x1": False, "x2": False}, (2,), "every feature switched off",
+        torch_fails=False),
+]
+
+ROWS = CONV + POOL + DENSE + ACTIVATION + NORMALISATION + MERGE + ENDPOINTS + FEATURES
 GOOD = [pytest.param(r, id=r.id) for r in ROWS if r.error is None]
 BAD = [pytest.param(r, id=r.id) for r in ROWS if r.error is not None]
 

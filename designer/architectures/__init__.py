@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..core.graph import Graph
-from . import classic, densenet, inception, mobile, plain, resnet
+from . import classic, densenet, inception, mobile, plain, resnet, teaching
 
 #: example file stem -> builder. Each entry is one file in examples/.
 ARCHITECTURES: dict[str, Callable[[], Graph]] = {
@@ -14,6 +14,8 @@ ARCHITECTURES: dict[str, Callable[[], Graph]] = {
     "digits_mlp": classic.digits_mlp,
     "digits_cnn": classic.digits_cnn,
     "tiny_vgg": classic.tiny_vgg,
+    "shapes_cnn": teaching.shapes_cnn,
+    "textures_cnn": teaching.textures_cnn,
     "alexnet": plain.alexnet,
     "zfnet": plain.zfnet,
     "vgg16": plain.vgg16,

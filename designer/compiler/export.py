@@ -11,11 +11,10 @@ from __future__ import annotations
 import inspect
 import textwrap
 
-from torch import nn
-
 from ..analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..layers import registry
+from .custom_modules import CUSTOM, custom_source, module_class
 from .fx_builder import _check_compilable, _class_name, design_names, live_order
 from .source_text import docstring_text
 
@@ -48,7 +47,7 @@ def python_source(graph: Graph, analysis: Analysis | None = None) -> str:
     names = design_names(analysis)
     live = live_order(analysis)
     cls = _class_name(graph.name)
-    parts = [_header(graph, analysis, cls)]
+    parts = [_with_custom_classes(_header(graph, analysis, cls), analysis, live, cls)]
     parts += [_constructor_line(analysis, nid, names[nid]) for nid in live if _kind(analysis, nid) == "module"]
     inputs = [names[nid] for nid in live if _kind(analysis, nid) == "input"]
     parts.append(f"\n    def forward(self, {', '.join(inputs)}):\n")
@@ -56,6 +55,16 @@ def python_source(graph: Graph, analysis: Analysis | None = None) -> str:
     parts.append(f"\n\ndef build():\n    return {cls}()\n\n\n")
     parts.append(_main_block(analysis, live))
     return "".join(parts)
+
+
+def _with_custom_classes(header: str, analysis: Analysis, live: list[str], cls: str) -> str:
+    """The header with the source of our own module classes (InputFeatures) before the
+    network's class, so that the file needs nothing but torch."""
+    used = dict.fromkeys(analysis.nodes[nid].type for nid in live if analysis.nodes[nid].type in CUSTOM)
+    if not used:
+        return header
+    sources = "".join(custom_source(t) + "\n\n" for t in used)
+    return header.replace(f"\nclass {cls}(nn.Module):", f"\n{sources}class {cls}(nn.Module):", 1)
 
 
 def _kind(analysis: Analysis, nid: str) -> str:
@@ -90,13 +99,14 @@ def _wrap(text: str) -> str:
 def _constructor_line(analysis: Analysis, nid: str, name: str) -> str:
     info = analysis.nodes[nid]
     spec = registry.get(info.type)
-    args = constructor_args(getattr(nn, spec.type), spec.torch_kwargs(info.resolved, info.input_shapes))
-    line = f"        self.{name} = nn.{spec.type}({', '.join(args)})\n"
+    args = constructor_args(module_class(spec.type), spec.torch_kwargs(info.resolved, info.input_shapes))
+    prefix = "" if spec.type in CUSTOM else "nn."
+    line = f"        self.{name} = {prefix}{spec.type}({', '.join(args)})\n"
     if len(line) <= CODE_WIDTH + 1 or not args:
         return line
     body = textwrap.fill(", ".join(args) + ",", CODE_WIDTH, initial_indent=" " * 12,
                          subsequent_indent=" " * 12, break_long_words=False)
-    return f"        self.{name} = nn.{spec.type}(\n{body}\n        )\n"
+    return f"        self.{name} = {prefix}{spec.type}(\n{body}\n        )\n"
 
 
 def constructor_args(cls: type, kwargs: dict) -> list[str]:

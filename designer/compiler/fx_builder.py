@@ -84,7 +84,9 @@ def design_names(analysis: Analysis) -> dict[str, str]:
 
 def build_module(spec, resolved: dict, input_shapes) -> nn.Module:
     """The torch.nn module for one layer, with inferred sizes filled in."""
-    cls = getattr(nn, spec.type)
+    from .custom_modules import module_class
+
+    cls = module_class(spec.type)
     return cls(**spec.torch_kwargs(resolved, input_shapes))
 
 

@@ -102,6 +102,12 @@ class MainWindow(QMainWindow):
         from .training_panel import install_training  # Training docks and the Run menu
 
         self.training = install_training(self)
+        from .playground import install_playground  # the Playground dock for 2-D data
+
+        self.playground = install_playground(self)
+        from .lessons import install_lessons  # the Lessons dock
+
+        self.lessons = install_lessons(self)
 
     def _build_pane_bar(self) -> None:
         """Status-bar buttons that open the collapsed bottom panels (see dock_layout)."""
@@ -404,6 +410,7 @@ class MainWindow(QMainWindow):
         self.autosaver.clean_exit()
         self.file_guard.release()
         self.training.shutdown()  # stop a run and join the worker
+        self.lessons.shutdown()
         event.accept()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import activation, conv, dense, endpoints, merge, normalization, pooling
+from . import activation, conv, dense, endpoints, features, merge, normalization, pooling
 from .spec import LayerSpec
 
 #: Palette order of categories, each with its colour (categories drive colours, like Netron).
@@ -78,5 +78,6 @@ for _spec in (
     merge.ADD,
     merge.MULTIPLY,
     merge.CONCAT,
+    features.INPUT_FEATURES,
 ):
     register(_spec)

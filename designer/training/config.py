@@ -78,6 +78,8 @@ class TrainingConfig:
     ``patience`` > 0 stops after that many epochs without a validation-loss gain of more than
     ``min_delta``.
     ``snapshot_every`` > 0 adds first-layer weight snapshots every that many steps.
+    ``l1`` > 0 adds l1 · Σ|w| over the weights (not the biases) to the loss that is minimised
+    (the reported loss stays the data loss); ``weight_decay`` is the L2 counterpart.
     """
 
     data: DataConfig = field(default_factory=DataConfig)
@@ -86,6 +88,7 @@ class TrainingConfig:
     optimizer: str = "adam"
     lr: float = 1e-3
     weight_decay: float = 0.0
+    l1: float = 0.0
     momentum: float = 0.9
     betas: tuple[float, float] = (0.9, 0.999)
     schedule: Schedule = field(default_factory=Schedule)
@@ -110,6 +113,7 @@ class TrainingConfig:
         _need(_real(self.lr) and self.lr > 0, "lr must be more than 0", self.lr)
         _need(_real(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be 0 or more",
               self.weight_decay)
+        _need(_real(self.l1) and self.l1 >= 0, "l1 must be 0 or more", self.l1)
         _need(_real(self.momentum) and 0 <= self.momentum < 1, "momentum must be in [0, 1)",
               self.momentum)
         _need(isinstance(self.betas, tuple) and len(self.betas) == 2

@@ -223,18 +223,24 @@ class Runner:
         with self._autocast():
             out = s.model(x)
             loss = s.objective.loss(out, y)
+        total = loss + self._l1_penalty() if self.cfg.l1 else loss
         if s.scaler is not None:
-            s.scaler.scale(loss).backward()
+            s.scaler.scale(total).backward()
             s.scaler.step(s.optimizer)
             s.scaler.update()
         else:
-            loss.backward()
+            total.backward()
             s.optimizer.step()
         self._pending.append((loss.detach(), out.detach(), y))
         self._n_acc += len(y)
         if len(self._pending) >= FOLD:
             self._fold()
         return loss
+
+    def _l1_penalty(self) -> torch.Tensor:
+        """l1 · Σ|w| over the weights (parameters of 2 or more dimensions; biases are free)."""
+        weights = [p for p in self.s.model.parameters() if p.dim() > 1 and p.requires_grad]
+        return self.cfg.l1 * sum(w.abs().sum() for w in weights)
 
     def _fold(self) -> None:
         """Add the pending steps' loss × batch size and correct counts to the device sums."""

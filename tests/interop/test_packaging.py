@@ -1,5 +1,6 @@
 """``python -m designer`` is the ``designer`` command, and the wheel carries the examples,
-the resources (icon, desktop entry, AppStream metainfo) and the training-script runtime."""
+the resources (icon, desktop entry, AppStream metainfo), the lessons and the training-script
+runtime."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_python_m_designer_is_the_command():
 
 def test_wheel_contents(tmp_path):
     source = tmp_path / "src"
-    for name in ("designer", "examples", "resources"):
+    for name in ("designer", "examples", "resources", "lessons"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("setup.py", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
@@ -41,6 +42,8 @@ def test_wheel_contents(tmp_path):
                      "io.designer.Designer.metainfo.xml"):
         assert f"designer/_resources/{resource}" in names
     assert "designer/compiler/train_runtime.py" in names
+    for lesson in (ROOT / "lessons").glob("*.md"):
+        assert f"designer/_lessons/{lesson.name}" in names
     entry = zipfile.ZipFile(wheel).read(f"designer-{designer.__version__}.dist-info/entry_points.txt")
     scripts = configparser.ConfigParser()
     scripts.read_string(entry.decode())

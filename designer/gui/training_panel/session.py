@@ -69,6 +69,8 @@ class TrainingSession(QObject, DesignRuns):
         self._cache: tuple[dict, TrainingConfig] | None = None
         self._shown = self.config  # the settings the forms show
         self._shape = structure(to_dict(document.graph))
+        #: Callables (design dict) -> a probe or None, asked for each run (the Playground's).
+        self.probe_factories: list = []
         self._connect()
 
     def _connect(self) -> None:
@@ -228,9 +230,10 @@ class TrainingSession(QObject, DesignRuns):
         run.status, run.message = "starting", ""
         self.progress = Progress()
         hook = self._attach_viewers(run)
+        probes = [hook] if hook else []
+        probes += [p for p in (make(run.design) for make in self.probe_factories) if p is not None]
         self.worker.start_training(copy.deepcopy(run.design), config,
-                                   checkpoint_dir=str(run.folder), probes=[hook] if hook else [],
-                                   **options)
+                                   checkpoint_dir=str(run.folder), probes=probes, **options)
         self.run_changed.emit(run)
         self._record_started(run)
         self.message_changed.emit("", "")

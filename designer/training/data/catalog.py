@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import files, synthetic
+from . import files, synthetic, textures
 from .base import IMAGE, VECTOR, Dataset, DatasetError, DatasetInfo, Option, RawData
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
@@ -44,6 +44,17 @@ def _shapes_load(o: dict, target) -> RawData:
     return RawData(_shapes_info(o), torch.from_numpy(x), torch.from_numpy(y))
 
 
+# --------------------------------------------------------------------------- textures
+def _textures_info(o: dict) -> DatasetInfo:
+    return DatasetInfo("textures", IMAGE, (3, o["size"], o["size"]), textures.TEXTURES,
+                       samples=o["samples"])
+
+
+def _textures_load(o: dict, target) -> RawData:
+    x, y = textures.make_textures(o["samples"], o["size"], o["noise"], o["seed"])
+    return RawData(_textures_info(o), torch.from_numpy(x), torch.from_numpy(y))
+
+
 # --------------------------------------------------------------------------- 2-D toy sets
 def _toy(name: str) -> Dataset:
     def info(o: dict) -> DatasetInfo:
@@ -80,6 +91,11 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
              Option("kinds", synthetic.SHAPES, "list", choices=synthetic.SHAPES),
              Option("noise", 0.02, "float", 0, 1), Option("seed", 0, "int", 0, 2**31)),
             _shapes_info, _shapes_load),
+    Dataset("textures", "Textures", "generated coloured textures (stripes, dots, rings, ...), "
+            "10 classes, RGB; spatial structure matters",
+            (Option("size", 32, "int", 8, 256), Option("samples", 3000, "int", 10, 1e7),
+             Option("noise", 0.05, "float", 0, 1), Option("seed", 0, "int", 0, 2**31)),
+            _textures_info, _textures_load),
     *(_toy(name) for name in synthetic.TOY_SETS),
     _torchvision("mnist", "MNIST"),
     _torchvision("fashion_mnist", "Fashion-MNIST"),

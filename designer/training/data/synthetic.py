@@ -2,7 +2,8 @@
 
 ``shapes``: circles, squares, triangles, crosses, rings and stars at random position, size,
 rotation and colour, anti-aliased by 2× supersampling, grey or RGB, any size.
-Toy sets in the spirit of the TensorFlow Playground: circle, xor, gaussians and spiral,
+Toy sets in the spirit of the TensorFlow Playground: circle, xor, gaussians, spiral and
+two moons,
 two classes of 2-D points with Gaussian noise.
 """
 
@@ -18,6 +19,7 @@ TOY_SETS = {
     "xor": ("same sign", "opposite sign"),
     "gaussians": ("blob A", "blob B"),
     "spiral": ("arm A", "arm B"),
+    "moons": ("upper moon", "lower moon"),
 }
 
 _SQRT3 = math.sqrt(3.0)
@@ -130,4 +132,14 @@ def _toy_spiral(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
     return np.stack([t * np.sin(angle), t * np.cos(angle)], axis=1)
 
 
-_TOY = {"circle": _toy_circle, "xor": _toy_xor, "gaussians": _toy_gaussians, "spiral": _toy_spiral}
+def _toy_moons(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
+    """Two interleaved half circles (scikit-learn's two moons), centred and scaled to ±1."""
+    angle = rng.uniform(0.0, math.pi, labels.size)
+    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    lower = np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
+    points = np.where(labels[:, None] == 0, upper, lower)
+    return (points - np.array([0.5, 0.25])) / 1.5
+
+
+_TOY = {"circle": _toy_circle, "xor": _toy_xor, "gaussians": _toy_gaussians, "spiral": _toy_spiral,
+        "moons": _toy_moons}

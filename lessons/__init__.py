@@ -1,0 +1,1 @@
+"""Bundled lesson files (Markdown with TOML front-matter), shipped as designer._lessons."""
