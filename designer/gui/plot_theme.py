@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
@@ -95,5 +96,8 @@ def restyle_all(dark: bool | None = None) -> None:
     if app is None:
         return
     for widget in app.allWidgets():
-        if isinstance(widget, pg.GraphicsView):
+        # Only views in a shown window: a closed window's views may be half torn down (their
+        # scene cleared by pyqtgraph's close), and a figure restyles itself when drawn again.
+        if (isinstance(widget, pg.GraphicsView) and shiboken6.isValid(widget)
+                and widget.window().isVisible()):
             restyle(widget, dark)

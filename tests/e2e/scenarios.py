@@ -175,7 +175,7 @@ def views_follow(d: Driver) -> None:
     chosen = d.choose_in_popup("Filters")
     d.click(d.at(w.pane_bar.look_inside))
     d.wait(lambda: chosen, "Look inside → Filters chosen")
-    filters = w.viewers.views["dock_filters"]
+    filters = w.viewers.view("dock_filters")
     d.wait(lambda: filters.weight is not None and filters.node_id == "conv1" and filters.weight.shape[0] == 16,
            "the Filters view shows Digits CNN's conv1 (16 filters), not LeNet-5's (6)", timeout=30)
     d.shot("views-follow")

@@ -77,7 +77,7 @@ def test_show_in_the_window_opens_the_summary_or_the_explorer(lessons, lenet_win
     assert lenet_window.document.graph.name == "VGG-16"
     lessons.open_lesson(find_lesson("convolution-arithmetic"))
     assert lessons.show_in_window()
-    arithmetic = lenet_window.viewers.views["dock_convolution"].arithmetic
+    arithmetic = lenet_window.viewers.view("dock_convolution").arithmetic
     assert np.array_equal(arithmetic.image, LECTURE_IMAGE)
     lessons.open_lesson(find_lesson("dropout"))
     assert not lessons.show_button.isVisible()

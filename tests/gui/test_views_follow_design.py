@@ -39,8 +39,8 @@ def configure(session, **changes):
 
 def filters_of(window, qtbot, node="conv1"):
     """Bring the Filters dock to the front and wait until it has drawn ``node``."""
-    view = window.viewers.views["dock_filters"]
-    window.viewers.show("dock_filters")
+    window.viewers.show("dock_filters")  # built when first shown
+    view = window.viewers.view("dock_filters")
     qtbot.waitUntil(lambda: view.on_screen(), timeout=10_000)
     qtbot.waitUntil(lambda: view.weight is not None and view.node_id == node and not view.waiting,
                     timeout=RUN_S)
@@ -95,7 +95,7 @@ def test_views_follow_train_edit_revert_open_new_and_restart(window, qtbot, tmp_
     view = filters_of(window, qtbot)
     assert view.weight.shape == (8, 1, 5, 5)
     assert window.training.session.runs == [] and window.training.curves.list.count() == 0
-    activations = window.viewers.views["dock_activations"]
+    activations = window.viewers.view("dock_activations")
     assert "Eight filters" in activations.header_text
 
     # A new design: no convolution, nothing of the previous design left drawn.

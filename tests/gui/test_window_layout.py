@@ -140,7 +140,7 @@ def test_explorer_padding_scrolls_instead_of_resizing_the_window(make_window, qt
     settle(qtbot)
     dock = window.docks["dock_convolution"]
     before = (dock.size(), window.view.size(), window.size())
-    arithmetic = window.viewers.views["dock_convolution"].arithmetic
+    arithmetic = window.viewers.view("dock_convolution").arithmetic
     arithmetic.size.setValue(12)
     arithmetic.padding.setValue(3)
     settle(qtbot)

@@ -51,11 +51,13 @@ def test_a_run_says_how_many_threads_it_uses():
     assert torch.get_num_threads() == before
 
 
-def test_headless_thread_choice_uses_every_idle_core():
-    from designer.training.devices import auto_threads, thread_choice
+def test_headless_thread_choice_uses_every_idle_core(monkeypatch):
+    from designer.training import devices
 
-    cores = auto_threads()
-    assert thread_choice(load=1.0)[0] == cores  # only this process is busy: every core
-    threads, why = thread_choice(load=cores + 10.0)  # a machine busy with other work
+    cores = 4  # whatever this machine has (and whatever torch was set to by earlier tests)
+    monkeypatch.setattr(devices, "auto_threads", lambda: cores)
+    assert devices.thread_choice(load=1.0)[0] == cores  # only this process is busy: every core
+    assert devices.thread_choice(load=2.0)[0] == cores - 1  # one core busy with other work
+    threads, why = devices.thread_choice(load=cores + 10.0)  # a machine busy with other work
     assert threads == 1 and "busy" in why
-    assert str(cores) in thread_choice(load=0.0)[1]
+    assert str(cores) in devices.thread_choice(load=0.0)[1]

@@ -285,6 +285,6 @@ def test_a_viewer_is_built_when_its_dock_is_first_shown(qtbot, tmp_path):
     assert "dock_filters" not in viewers.views  # tabbed behind the summary: not built yet
     viewers.show("dock_filters")
     view = viewers.views["dock_filters"]
-    assert isinstance(view, FiltersView) and viewers.docks["dock_filters"].widget() is view
+    assert isinstance(view, FiltersView) and viewers.docks["dock_filters"].widget().widget() is view  # inside its scroll area
     assert viewers.view("dock_filters") is view  # built once
     viewers.session.shutdown()
