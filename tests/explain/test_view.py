@@ -49,7 +49,7 @@ def test_switching_the_method_draws_each_explanation(qtbot, view):
     v = view()
     assert v.data["method"] == "attributions" and set(v.data["maps"]) == {"saliency", "ig", "guided", "gradcam"}
     assert v.layer.count() > 1 and v.target.count() == 11  # "predicted" + ten digits
-    assert "Attribution maps of sample 0" in v.status.text() and "initial random weights" in v.status.text()
+    assert "Attribution maps of sample 0" in v.status.text() and "initial weights" in v.status.text()
     assert v.patch.isHidden() and v.epsilon.isHidden()
     assert choose(qtbot, v, "occlusion")["probability"].ndim == 2 and v.patch.isVisible()
     assert len(choose(qtbot, v, "counterfactual")["cams"]) == 3

@@ -109,7 +109,9 @@ def test_views_follow_train_edit_revert_open_new_and_restart(window, qtbot, tmp_
     assert [r.name for r in runs] == ["Run 1"] and len(runs[0].epochs) == 1 and len(runs[0].steps) >= 1
     assert viewers.subject.kind == "run" and "after 1 epoch" in viewers.subject.text()
 
-    # Restart: a new window with the same runs folder lists the run again.
+    # Restart: the window closes, a new one with the same runs folder lists the run again.
+    window.document.undo_stack.setClean()
+    assert window.close()
     again = MainWindow(settings=Settings.at(tmp_path / "s2.ini"), recovery_store=RecoveryStore(tmp_path / "r2"))
     qtbot.addWidget(again)
     again.training.session.checkpoint_root = window.training.session.checkpoint_root

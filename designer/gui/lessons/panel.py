@@ -273,10 +273,10 @@ class LessonsPanel(QWidget):
             return False
         if lesson.show == "explorer":
             viewers = getattr(window, "viewers", None)
-            if viewers is None or "dock_convolution" not in viewers.views:
+            if viewers is None or "dock_convolution" not in viewers.docks:
                 return False
-            viewers.views["dock_convolution"].arithmetic.load_lecture_example()
-            viewers.show("dock_convolution")
+            viewers.show("dock_convolution")  # builds the explorer if it was never shown
+            viewers.view("dock_convolution").arithmetic.load_lecture_example()
             return True
         run = lesson.runs[0]
         if run.design:

@@ -160,7 +160,8 @@ class TrainingPanel(QWidget):
         self.show_message(f"Training did not start. {text}", "error")
         self.adapt_button.setVisible(self._can_adapt())
         self.message.setStyleSheet(_banner_style("error", flash=True))
-        QTimer.singleShot(FLASH_MS, lambda: self.message.setStyleSheet(_banner_style("error")))
+        # The label as context: the timer is dropped if the panel is gone before it fires.
+        QTimer.singleShot(FLASH_MS, self.message, lambda: self.message.setStyleSheet(_banner_style("error")))
 
     def _can_adapt(self) -> bool:
         fit = self.session.fit
