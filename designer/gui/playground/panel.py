@@ -115,7 +115,7 @@ class PlaygroundPanel(QWidget):
             f"playground-{key}", **changes))
         c.activation_chosen.connect(lambda t: self._push(lambda g: set_activation(g, t)))
         c.features_changed.connect(lambda chosen: self._push(lambda g: set_features(g, chosen)))
-        c.frequency_changed.connect(lambda f: self._push(lambda g: set_features(g, {}, f)))
+        c.frequency_changed.connect(self._on_controls_frequency_changed)
         c.preset_chosen.connect(self.load_preset)
         c.show_test_toggled.connect(self.view.set_show_test)
         self.units.unit_clicked.connect(self.enlarge)
@@ -137,6 +137,12 @@ class PlaygroundPanel(QWidget):
             return False
         self.message.setText("")
         return self.document.push(edit)
+
+    def _on_controls_frequency_changed(self, frequency: float) -> None:
+        if features_node(self.document.graph) is None:
+            self.message.setText("The frequency is that of sin x₁ and sin x₂: switch one of them on first.")
+            return
+        self._push(lambda g: set_features(g, {}, frequency))
 
     def _on_controls_data_changed(self, name: str, noise: float, test_fraction: float) -> None:
         data = self.session.config.data
