@@ -1,0 +1,78 @@
+"""The few torch modules that torch.nn lacks and the catalog needs ("designer:Name" in a
+LayerSpec's ``torch_class``). Each is plain torch, so the Python export copies its source
+into the generated file and that file still depends on torch alone.
+
+The learnable-tensor layers keep their tensor under ``weight`` with the original model's full
+shape, so an imported model's state_dict loads by name.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class StochasticDepth(nn.Module):
+    """Drops whole residual branches while training (torchvision.ops.StochasticDepth)."""
+
+    def __init__(self, p: float = 0.1, mode: str = "row"):
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = 1.0 - self.p
+        size = [x.shape[0]] + [1] * (x.ndim - 1) if self.mode == "row" else [1] * x.ndim
+        noise = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(keep)
+        if keep > 0.0:
+            noise.div_(keep)
+        return x * noise
+
+    def extra_repr(self):
+        return f"p={self.p}, mode={self.mode!r}"
+
+
+class LayerScale(nn.Module):
+    """Multiplies by a learned tensor (ConvNeXt's layer scale)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(shape))
+
+    def forward(self, x):
+        return x * self.weight
+
+
+class PositionEmbedding(nn.Module):
+    """Adds a learned tensor (a transformer's position embedding)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(shape).normal_(std=0.02))
+
+    def forward(self, x):
+        return x + self.weight
+
+
+class ClassToken(nn.Module):
+    """Puts learned tokens in front of a batch of token sequences (N×T×D → N×(tokens+T)×D)."""
+
+    def __init__(self, tokens: int, features: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1, tokens, features))
+
+    def forward(self, x):
+        return torch.cat([self.weight.expand(x.shape[0], -1, -1), x], dim=1)
+
+
+class SelfAttention(nn.MultiheadAttention):
+    """nn.MultiheadAttention applied to one tensor (queries = keys = values), batch first;
+    returns the attended values only. Same parameters, and names, as nn.MultiheadAttention."""
+
+    def forward(self, x):
+        return super().forward(x, x, x, need_weights=False)[0]
+
+
+CLASSES = {cls.__name__: cls for cls in (StochasticDepth, LayerScale, PositionEmbedding,
+                                          ClassToken, SelfAttention)}

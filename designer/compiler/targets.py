@@ -1,0 +1,124 @@
+"""What a catalog entry compiles to, resolved from the plain strings the pure catalog holds:
+module classes ("designer:Name", "package.module.Class", or torch.nn's class named like the
+type), call targets ("torch.permute", "F.pad", "Tensor.reshape", "getitem") and the
+constructor arguments of an opaque ModuleCall (JSON values, with classes and functions
+written {"__callable__": "package.module.name"} and functools.partial objects
+{"__partial__": "package.module.name", "kwargs": {...}}).
+
+The fx builder and the Python export both read from here, so a catalog entry drives both.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import operator
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import modules as designer_modules
+
+
+class TargetError(ValueError):
+    """A class or callable named by a design cannot be found; the message says which."""
+
+
+def locate(path: str) -> Any:
+    """The object at a dotted import path ("torchvision.ops.StochasticDepth")."""
+    module_name, _, attr = path.rpartition(".")
+    parts = [attr]
+    while module_name:
+        try:
+            obj = importlib.import_module(module_name)
+        except ImportError:
+            module_name, _, head = module_name.rpartition(".")
+            parts.insert(0, head)
+            continue
+        try:
+            for part in parts:
+                obj = getattr(obj, part)
+        except AttributeError:
+            break
+        return obj
+    raise TargetError(f"cannot find {path}: install the package that defines it, or import "
+                      f"the model again")
+
+
+def module_class(spec) -> type:
+    """The torch.nn.Module class of a "module" catalog entry."""
+    name = spec.torch_class
+    if name is None:
+        return getattr(nn, spec.type)
+    if name.startswith("designer:"):
+        return designer_modules.CLASSES[name.partition(":")[2]]
+    return locate(name)
+
+
+def call_target(target: str) -> tuple[str, Any]:
+    """("call_function" or "call_method", the fx target) for a catalog call target."""
+    space, _, name = target.partition(".")
+    if target == "getitem":
+        return "call_function", operator.getitem
+    if space == "Tensor":
+        return "call_method", name
+    if space == "F":
+        return "call_function", getattr(F, name)
+    if space == "torch":
+        return "call_function", getattr(torch, name)
+    raise TargetError(f"unknown call target {target!r}")
+
+
+# --------------------------------------------------------------------------- opaque modules
+def decode(value: Any) -> Any:
+    """A stored constructor argument as the Python value it stands for."""
+    if isinstance(value, dict):
+        if "__callable__" in value:
+            return locate(value["__callable__"])
+        if "__partial__" in value:
+            return functools.partial(locate(value["__partial__"]), **decode(value.get("kwargs", {})))
+        if "__tuple__" in value:
+            return tuple(decode(v) for v in value["__tuple__"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def encode(value: Any) -> Any:
+    """A constructor argument as a JSON value (the inverse of decode); TypeError if it has none."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, functools.partial) and not value.args:
+        return {"__partial__": dotted(value.func), "kwargs": encode(dict(value.keywords))}
+    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+        return {"__callable__": dotted(value)}
+    raise TypeError(f"{type(value).__name__} value {value!r:.60} cannot be written in a design")
+
+
+def dotted(obj: Any) -> str:
+    """The import path of a class or function; TypeError for a local or anonymous one."""
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
+    if not module or not qualname or "<" in qualname or module == "__main__":
+        raise TypeError(f"{obj!r:.60} has no import path")
+    if locate(f"{module}.{qualname}") is not obj:
+        raise TypeError(f"{module}.{qualname} does not name {obj!r:.60}")
+    return f"{module}.{qualname}"
+
+
+def opaque_module(params: dict) -> nn.Module:
+    """The module a ModuleCall node keeps, rebuilt from its class and constructor arguments."""
+    cls = locate(params["module"])
+    try:
+        return cls(**decode(params.get("kwargs", {})))
+    except Exception as exc:  # the user's class: report whatever it raised
+        raise TargetError(f"{params['module']}(**{params.get('kwargs')}) raised "
+                          f"{type(exc).__name__}: {exc}") from None
