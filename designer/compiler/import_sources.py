@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
+from .import_opaque import recording_constructors
 from .importer import ModelImportError
 
 #: Constructor options per torchvision model, with why: the design is the inference network.
@@ -55,7 +57,8 @@ def _torchvision(name: str) -> tuple[nn.Module, str, list[str]]:
     notes = [f"{name}: {why}"] if why else []
     if name.startswith("densenet"):
         options = {"memory_efficient": False}
-    model = torchvision.models.get_model(name, weights=None, **options)
+    with recording_constructors():
+        model = torchvision.models.get_model(name, weights=None, **options)
     return model, f"torchvision.models.{name}", notes
 
 
@@ -70,7 +73,8 @@ def _callable(where: str, attr: str, source: str) -> tuple[nn.Module, str, list[
         if not callable(obj):
             raise ModelImportError(f"{source} is neither a torch.nn.Module nor a callable")
         try:
-            obj = obj()
+            with recording_constructors():
+                obj = obj()
         except Exception as exc:  # user code: report whatever it raised
             raise ModelImportError(f"calling {source}() raised {type(exc).__name__}: {exc}") from None
     if not isinstance(obj, nn.Module):
@@ -93,6 +97,8 @@ def _load_module(where: str):
             del sys.modules[name]
             raise ModelImportError(f"running {where} raised {type(exc).__name__}: {exc}") from None
         return module
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # `designer import mymod:build` finds ./mymod.py
     try:
         return importlib.import_module(where)
     except ImportError as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import operator
 from dataclasses import dataclass, field
 
 import torch
@@ -26,28 +27,22 @@ from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
 from ..analysis import analyze
 from ..core.graph import Edge, Graph, Node
 from ..core.layout import apply_layout, layered_layout
-from .import_groups import build_groups, kind_of
+from . import import_zoo  # noqa: F401  (registers the modern zoo's table entries)
 from .import_calls import callable_name, convert_call
-from .import_ops import Context, Layer, Passthrough, Unsupported, class_name, convert_module
+from .import_groups import build_groups, kind_of
+from .import_opaque import OpaqueTracer, SubmoduleTraceError, opaque_params
+from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
+                         convert_module)
+from .import_report import UnsupportedOp, refusal, user_line
 
 DEFAULT_INPUT_SHAPE = (3, 224, 224)
 _BROKEN = object()  # the value of a node that could not be converted
+#: How many rounds of "keep the failing submodules whole and trace again" an import may take.
+MAX_OPAQUE_ROUNDS = 12
 
 
 class ModelImportError(ValueError):
     """A model that cannot be imported; the message says what went wrong and what to do."""
-
-
-@dataclass(frozen=True)
-class UnsupportedOp:
-    """One operation with no exact Designer equivalent: what it is, where, and why."""
-
-    what: str
-    where: str
-    why: str
-
-    def __str__(self) -> str:
-        return f"{self.what} {self.where}: {self.why}" if self.where else f"{self.what}: {self.why}"
 
 
 class UnsupportedModelError(ModelImportError):
@@ -55,14 +50,7 @@ class UnsupportedModelError(ModelImportError):
 
     def __init__(self, model: str, ops: list[UnsupportedOp]) -> None:
         self.ops = list(ops)
-        counts: dict[str, int] = {}
-        for op in self.ops:
-            key = op.what.split(" '")[0]
-            counts[key] = counts.get(key, 0) + 1
-        summary = ", ".join(f"{what} ×{n}" if n > 1 else what for what, n in counts.items())
-        lines = "\n".join(f"  - {op}" for op in self.ops)
-        super().__init__(f"{model} cannot be imported: {len(self.ops)} operation(s) have no "
-                         f"exact Designer equivalent ({summary}):\n{lines}")
+        super().__init__(refusal(model, self.ops))
 
 
 @dataclass
@@ -89,7 +77,7 @@ def import_model(source: str, input_shape=DEFAULT_INPUT_SHAPE, name: str | None 
     """Import ``torchvision:NAME``, ``package.module:callable`` or ``file.py:callable``."""
     from .import_sources import load_source
 
-    model, label, notes = load_source(source)
+    model, label, notes = load_source(source)  # records each module's constructor arguments
     result = import_module(model, input_shape, name or label.rsplit(".", 1)[-1], f"Imported from {label}.")
     result.notes[:0] = notes
     return result
@@ -105,10 +93,7 @@ def import_module(module: nn.Module, input_shape=DEFAULT_INPUT_SHAPE, name: str 
     was_training = module.training
     module.eval()
     try:
-        traced = _trace(module, label)
-        shapes = _propagate(traced, shape, label)
-        converter = _Converter(module, traced, Context(shapes))
-        converter.run()
+        converter = _convert_keeping_opaque(module, shape, label)
     finally:
         module.train(was_training)
     if converter.problems:
@@ -120,6 +105,11 @@ def import_module(module: nn.Module, input_shape=DEFAULT_INPUT_SHAPE, name: str 
     apply_layout(graph, layered_layout(graph))
     result = ImportResult(graph, module, converter.sources, converter.traced_shapes)
     result.notes.extend(_verify(result, label))
+    opaque = [n.id for n in graph if n.type == "ModuleCall"]
+    if opaque:
+        result.notes.append(f"{len(opaque)} module(s) kept whole as opaque Module call nodes "
+                            f"(fx cannot see through them): {', '.join(opaque[:6])}"
+                            + (f" and {len(opaque) - 6} more" if len(opaque) > 6 else ""))
     return result
 
 
@@ -135,11 +125,64 @@ def _check_shape(input_shape) -> tuple[int, ...]:
     return shape
 
 
-def _trace(module: nn.Module, label: str) -> fx.GraphModule:
-    tracer = fx.Tracer()
-    tracer.record_stack_traces = True
+def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> "_Converter":
+    """Trace and convert; submodules that fx cannot trace, or whose operations have no catalog
+    equivalent, are kept whole (opaque ModuleCall nodes) and the model is traced again."""
+    opaque: set[str] = set()
+    refused: dict[str, str] = {}
+    converter = None
+    for _ in range(MAX_OPAQUE_ROUNDS):
+        try:
+            traced = _trace(module, label, opaque)
+        except SubmoduleTraceError as exc:
+            if not _keep_whole(module, [exc.path], opaque, refused):
+                raise ModelImportError(f"torch.fx cannot trace {label}'s '{exc.path}': {exc}. Models "
+                                       f"whose forward() branches on tensor values or sizes cannot "
+                                       f"be imported") from None
+            continue
+        shapes, defaults = _propagate(traced, shape, label)
+        converter = _Converter(module, traced, Context(shapes), opaque, defaults)
+        converter.run()
+        for path, why in converter.failed_opaque.items():
+            opaque.discard(path)
+            refused[path] = why
+        if not converter.problems:
+            break
+        if not _keep_whole(module, [p.scope for p in converter.problems], opaque, refused):
+            break
+    return converter
+
+
+def _keep_whole(module: nn.Module, scopes: list[str], opaque: set[str], refused: dict[str, str]) -> bool:
+    """Mark, for each scope, the innermost module around it that can be rebuilt from its
+    constructor arguments as opaque; False when no new module could be marked."""
+    from .import_opaque import constructor_kwargs
+
+    added = False
+    for scope in dict.fromkeys(scopes):
+        chain = [scope.rsplit(".", i)[0] for i in range(scope.count(".") + 1)] if scope else []
+        for path in chain:
+            if path in refused:
+                continue
+            if path in opaque:
+                break
+            try:
+                constructor_kwargs(module.get_submodule(path))
+            except Unsupported as exc:
+                refused[path] = str(exc)
+                continue
+            opaque.add(path)
+            added = True
+            break
+    return added
+
+
+def _trace(module: nn.Module, label: str, opaque: set[str] = frozenset()) -> fx.GraphModule:
+    tracer = OpaqueTracer(set(opaque))
     try:
-        graph = tracer.trace(module)
+        graph = tracer.trace(module, concrete_args=_defaulted_arguments(module) or None)
+    except SubmoduleTraceError:
+        raise
     except Exception as exc:  # fx raises TraceError, TypeError, RuntimeError, ... from user code
         raise ModelImportError(
             f"torch.fx cannot trace {label}: {type(exc).__name__}: {exc}. Models whose forward() "
@@ -147,15 +190,31 @@ def _trace(module: nn.Module, label: str) -> fx.GraphModule:
     return fx.GraphModule(tracer.root, graph, label)
 
 
-def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str) -> dict[fx.Node, tuple]:
-    """Run the traced model once on a batch of 2 and record every tensor's shape."""
-    inputs = [n.name for n in traced.graph.nodes if n.op == "placeholder"]
+def _defaulted_arguments(module: nn.Module) -> dict:
+    """forward()'s arguments after the first that have defaults: they keep them."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in params[1:]
+            if p.default is not p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str):
+    """Run the traced model once on a batch of 2 and record every tensor's shape; also the
+    placeholders that stand for defaulted arguments (and their values)."""
+    defaults = _defaulted_arguments(traced)
+    placeholders = [n for n in traced.graph.nodes if n.op == "placeholder"]
+    inputs = [n.name for n in placeholders if not _is_default_placeholder(n, defaults)]
     if len(inputs) != 1:
         raise ModelImportError(f"{label}.forward() takes {len(inputs)} inputs "
                                f"({', '.join(inputs) or 'none'}); a design has one input")
+    extra = {n: defaults[_default_name(n, defaults)] for n in placeholders if n.name not in inputs}
     try:
         with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints
-            ShapeProp(traced).propagate(torch.zeros((2, *shape)))
+            ShapeProp(traced).propagate(torch.zeros((2, *shape)), *extra.values())
     except Exception as exc:
         raise ModelImportError(
             f"{label} does not run on input {list(shape)}: {type(exc).__name__}: {exc}; "
@@ -165,7 +224,18 @@ def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str) -> di
         meta = node.meta.get("tensor_meta")
         if isinstance(meta, TensorMetadata):
             shapes[node] = tuple(meta.shape)
-    return shapes
+    return shapes, set(extra)
+
+
+def _default_name(node: fx.Node, defaults: dict) -> str | None:
+    for name in defaults:
+        if node.target == name or node.target.startswith(f"{name}_"):
+            return name
+    return None
+
+
+def _is_default_placeholder(node: fx.Node, defaults: dict) -> bool:
+    return _default_name(node, defaults) is not None
 
 
 def _describe(description: str, shape: tuple[int, ...]) -> str:
@@ -177,14 +247,18 @@ def _describe(description: str, shape: tuple[int, ...]) -> str:
 class _Converter:
     """Walks the traced graph once, building design nodes and collecting what is unsupported."""
 
-    def __init__(self, root: nn.Module, traced: fx.GraphModule, ctx: Context) -> None:
+    def __init__(self, root: nn.Module, traced: fx.GraphModule, ctx: Context,
+                 opaque: set[str] = frozenset(), defaults: set = frozenset()) -> None:
         self.root, self.traced, self.ctx = root, traced, ctx
+        self.opaque, self.defaults = opaque, defaults
         self.graph = Graph()
-        self.values: dict[fx.Node, object] = {}
+        self.values = ctx.values
         self.order = {node: i for i, node in enumerate(traced.graph.nodes)}
         self.reserved = {path for path, _ in root.named_modules() if path}
         self.calls: dict[str, int] = {}
         self.problems: list[UnsupportedOp] = []
+        self.failed_opaque: dict[str, str] = {}
+        self.notes: list[str] = []
         self.scopes: dict[str, str] = {}
         self.sources: dict[str, str] = {}
         self.traced_shapes: dict[str, tuple[int, ...]] = {}
@@ -194,7 +268,11 @@ class _Converter:
             try:
                 self._convert(node)
             except Unsupported as exc:
-                self.problems.append(UnsupportedOp(self._what(node), self._where(node), str(exc)))
+                line = "" if node.op == "call_module" else user_line(node.stack_trace)
+                scope = node.target if node.op == "call_module" else _scope(node)
+                kind = kind_of(type(self.root.get_submodule(scope))) if scope else ""
+                self.problems.append(UnsupportedOp(self._what(node), self._where(node), str(exc),
+                                                   scope, kind, line))
                 self.values[node] = _BROKEN
 
     def _convert(self, node: fx.Node) -> None:
@@ -203,16 +281,24 @@ class _Converter:
         elif node.op == "output":
             self._output(node)
         elif node.op == "get_attr":
-            raise Unsupported("the model reads this parameter or buffer directly instead of "
-                              "through a torch.nn layer")
+            self._attribute(node)
         elif node.op == "call_module":
             self._module(node)
         else:
             self._call(node)
 
     def _input(self, node: fx.Node) -> None:
+        if node in self.defaults:
+            return  # a defaulted argument of forward(): it keeps its default
         shape = list(self.ctx.shape(node)[1:])
         self.values[node] = self._add(self._unique("input"), "Input", {"shape": shape}, [], "", node)
+
+    def _attribute(self, node: fx.Node) -> None:
+        """A parameter or buffer read directly: its users decide what it becomes."""
+        shape = self.ctx.shapes.get(node)
+        if shape is None:
+            return  # a constant that is not a tensor
+        self.values[node] = ParamRef(node.target, tuple(shape))
 
     def _output(self, node: fx.Node) -> None:
         result = node.args[0]
@@ -228,7 +314,13 @@ class _Converter:
         if count > 1 and any(True for _ in module.parameters()):
             raise Unsupported(f"this module is called {count} times, sharing its weights; "
                               f"each design layer has weights of its own")
-        layer = convert_module(module, node, self.ctx)
+        if isinstance(module, nn.MultiheadAttention):
+            self.values[node] = import_zoo.attention_pieces(module, node, self.ctx)
+            return
+        if node.target in self.opaque:
+            layer = self._opaque(module, node)
+        else:
+            layer = convert_module(module, node, self.ctx)
         self._check_in_place(node, layer)
         if self._broken(node, layer.inputs):
             return
@@ -238,13 +330,32 @@ class _Converter:
         self.values[node] = self._add(nid, layer.type, layer.params, layer.inputs, scope, node)
         self.sources[nid] = node.target
 
+    def _opaque(self, module: nn.Module, node: fx.Node) -> Layer:
+        if len(node.args) != 1 or node.kwargs or self.ctx.shape(node.args[0]) is None:
+            why = "kept whole, it is called with other than one tensor"
+        elif self.ctx.shape(node) is None:
+            why = "kept whole, it returns other than one tensor"
+        else:
+            try:
+                params = opaque_params(module, self.ctx.shape(node.args[0])[1:], self.ctx.shape(node)[1:])
+                return Layer("ModuleCall", params, [node.args[0]])
+            except Unsupported as exc:
+                why = f"kept whole, {exc}"
+        self.failed_opaque[node.target] = why
+        raise Unsupported(why)
+
     def _call(self, node: fx.Node) -> None:
-        meta = node.meta.get("tensor_meta")
-        if node not in self.ctx.shapes:
-            if meta is not None:  # a tuple or list of tensors
+        if node not in self.ctx.shapes and node.target not in _SEVERAL:
+            if node.meta.get("tensor_meta") is not None:  # a tuple or list of tensors
                 raise Unsupported("it returns several tensors; a design layer returns one")
-            return  # a size or other number: only flattening reshapes may use it
+            return  # a size or other number: only reshapes may use it
+        if any(self.values.get(a) is _BROKEN for a in node.all_input_nodes):
+            self.values[node] = _BROKEN
+            return
         converted = convert_call(node, self.ctx)
+        if isinstance(converted, (Pieces, ParamRef)):
+            self.values[node] = converted
+            return
         if isinstance(converted, Passthrough):
             self.values[node] = self.values.get(converted.input, _BROKEN)
             return
@@ -252,9 +363,18 @@ class _Converter:
         if self._broken(node, converted.inputs):
             return
         scope = _scope(node)
-        base = f"{scope}.{converted.stem}" if scope else converted.stem
-        nid = self._unique(base)
-        self.values[node] = self._add(nid, converted.type, converted.params, converted.inputs, scope, node)
+        value = None
+        for layer in [converted, *converted.then]:
+            base = f"{scope}.{layer.stem}" if scope else layer.stem
+            if layer.id:
+                nid = layer.id if layer.id not in self.graph.nodes else self._unique(layer.id)
+                self.reserved.discard(nid)
+                self.sources[nid] = layer.id
+            else:
+                nid = self._unique(base)
+            inputs = layer.inputs if value is None else [_Placed(value)]
+            value = self._add(nid, layer.type, layer.params, inputs, scope, node)
+        self.values[node] = value
 
     # ------------------------------------------------------------------- helpers
     def _check_in_place(self, node: fx.Node, layer: Layer) -> None:
@@ -284,7 +404,8 @@ class _Converter:
     def _add(self, nid, layer_type, params, inputs, scope, node) -> str:
         self.graph.add_node(Node(nid, layer_type, params))
         for port, source in enumerate(inputs):
-            self.graph.add_edge(Edge(self.values[source], nid, port))
+            src = source.id if isinstance(source, _Placed) else self.values[source]
+            self.graph.add_edge(Edge(src, nid, port))
         if layer_type not in ("Input", "Output"):
             self.scopes[nid] = scope
         if node is not None:
@@ -307,10 +428,21 @@ class _Converter:
         scope = _scope(node)
         if scope:
             parts.append(f"in '{scope}' ({kind_of(type(self.root.get_submodule(scope)))})")
-        line = _user_line(node.stack_trace)
+        line = user_line(node.stack_trace)
         if line:
             parts.append(f"at {line}")
         return " ".join(parts) or "in the model's forward()"
+
+
+#: Calls whose result is several tensors that indexing then picks from (import_zoo.Pieces).
+_SEVERAL = {"chunk", "split", "unbind", torch.chunk, torch.split, torch.unbind}
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """An input that is already a design node (the previous layer of a chain)."""
+
+    id: str
 
 
 def _scope(node: fx.Node) -> str:
@@ -319,24 +451,15 @@ def _scope(node: fx.Node) -> str:
     return list(stack.values())[-1][0] if stack else ""
 
 
-def _user_line(stack_trace: str | None) -> str:
-    """The model's own source line of a traced call ("torchvision/models/resnet.py:102: ...")."""
-    if not stack_trace:
-        return ""
-    lines = stack_trace.strip().splitlines()
-    found = ""
-    for i, line in enumerate(lines):
-        text = line.strip()
-        if not text.startswith("File "):
-            continue
-        path = text.split('"')[1] if '"' in text else ""
-        if "/torch/fx/" in path or path.endswith("torch/nn/modules/module.py"):
-            continue
-        number = text.split(", line ")[-1].split(",")[0]
-        code = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        short = path.split("site-packages/")[-1]
-        found = f"{short}:{number} ({code})" if code else f"{short}:{number}"
-    return found
+def _tensors_at(model: nn.Module, path: str) -> list:
+    """The parameters of the module at ``path``, or the one parameter that ``path`` names."""
+    try:
+        return list(model.get_submodule(path).parameters())
+    except AttributeError:
+        try:
+            return [model.get_parameter(path)]
+        except AttributeError:
+            return []
 
 
 def _verify(result: ImportResult, label: str) -> list[str]:
@@ -348,8 +471,7 @@ def _verify(result: ImportResult, label: str) -> list[str]:
         if info.ok and info.output_shape != traced and result.graph.node(nid).type != "Output":
             problems.append(f"{nid}: Designer computes shape {list(info.output_shape)} where "
                             f"PyTorch gives {list(traced)}")
-    used = {id(p): p for path in set(result.sources.values())
-            for p in result.model.get_submodule(path).parameters()}
+    used = {id(p): p for path in set(result.sources.values()) for p in _tensors_at(result.model, path)}
     expected = sum(p.numel() for p in used.values())
     if not problems and analysis.total_params != expected:
         problems.append(f"the design has {analysis.total_params:,} parameters where the layers "

@@ -124,6 +124,13 @@ def _compiled_name(key: str, expected, design_names: dict[str, str]) -> str:
     node_id, _, local = key.rpartition(".")
     if node_id in design_names:
         return f"{design_names[node_id]}.{local}"
+    if key in design_names:  # a tensor used directly (layer scale, class token): its node's weight
+        return f"{design_names[key]}.weight"
+    parts = key.split(".")
+    for cut in range(len(parts) - 2, 0, -1):  # a module kept whole: its path is the node id
+        node_id = ".".join(parts[:cut])
+        if node_id in design_names:
+            return f"{design_names[node_id]}.{'.'.join(parts[cut:])}"
     return key
 
 
