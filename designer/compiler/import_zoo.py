@@ -213,8 +213,15 @@ def _index(source: fx.Node, index: tuple, ctx: Context) -> Layer | Passthrough:
 
 
 # --------------------------------------------------------------------------- model tensors
+_NORM_TENSORS = ("weight", "bias", "running_mean", "running_var")
+
+
 def _owner(*refs: ParamRef | None) -> str:
     """The module path that owns the given parameters (weight and bias of one module)."""
+    for r in refs:
+        if r is not None and r.target.rpartition(".")[2] not in _NORM_TENSORS:
+            raise Unsupported(f"it reads the tensor '{r.target}'; the layer's weights must be named "
+                              f"{', '.join(_NORM_TENSORS)} to load by name")
     owners = {r.target.rpartition(".")[0] for r in refs if r is not None}
     if len(owners) != 1 or "" in owners:
         raise Unsupported("its weights belong to different modules")

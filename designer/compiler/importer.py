@@ -136,9 +136,11 @@ def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> "_Converter
             traced = _trace(module, label, opaque)
         except SubmoduleTraceError as exc:
             if not _keep_whole(module, [exc.path], opaque, refused):
+                why = refused.get(exc.path, "")
                 raise ModelImportError(f"torch.fx cannot trace {label}'s '{exc.path}': {exc}. Models "
                                        f"whose forward() branches on tensor values or sizes cannot "
-                                       f"be imported") from None
+                                       f"be imported" + (f"; it cannot be kept whole either: {why}"
+                                                         if why else "")) from None
             continue
         shapes, defaults = _propagate(traced, shape, label)
         converter = _Converter(module, traced, Context(shapes), opaque, defaults)
@@ -271,7 +273,10 @@ class _Converter:
                 line = "" if node.op == "call_module" else user_line(node.stack_trace)
                 scope = node.target if node.op == "call_module" else _scope(node)
                 kind = kind_of(type(self.root.get_submodule(scope))) if scope else ""
-                self.problems.append(UnsupportedOp(self._what(node), self._where(node), str(exc),
+                refs = [self.values[a] for a in node.all_input_nodes if isinstance(self.values.get(a), ParamRef)]
+                why = str(exc) + "".join(f"; it reads the model's tensor '{r.target}' "
+                                         f"({'×'.join(map(str, r.shape))}) directly" for r in refs)
+                self.problems.append(UnsupportedOp(self._what(node), self._where(node), why,
                                                    scope, kind, line))
                 self.values[node] = _BROKEN
 
