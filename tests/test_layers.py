@@ -329,6 +329,13 @@ ZOO = [
     ok("Pad", {"pad": [2, 1, 0, 1], "mode": "reflect"}, M, (3, 9, 11)),
     bad("Pad", {"pad": [2, 1], "mode": "reflect"}, M, "give 4 numbers, got 2"),
     bad("Pad", {"pad": [1, 1, 1]}, M, "must be (before, after) pairs"),
+    ok("Interpolate", {}, (3, 7, 9), (3, 14, 18)),
+    ok("Interpolate", {"scale_factor": 1.5}, (3, 7, 9), (3, 10, 13)),
+    ok("Interpolate", {"scale_factor": 0.5, "mode": "bilinear"}, (3, 7, 9), (3, 3, 4)),
+    ok("Interpolate", {"size": [4, 5], "scale_factor": 0.0, "mode": "bicubic", "align_corners": True},
+       (3, 7, 9), (3, 4, 5)),
+    bad("Interpolate", {"size": [4, 5]}, M, "not both", torch_fails=False),
+    bad("Interpolate", {}, (5, 8), "resizes feature maps C×H×W", torch_fails=False),  # 1-D in torch
     ok("ModuleCall", {"module": "torch.nn.Linear", "kwargs": {"in_features": 8, "out_features": 3},
                       "input_shape": [5, 8], "output_shape": [5, 3], "parameters": 27, "macs": 120},
        T, (5, 3), 27, 120),
@@ -438,6 +445,7 @@ RAW_CALLS = {
     "Select": lambda p, xs: torch.select(xs[0], p["dim"], p["index"]),
     "Pad": lambda p, xs: torch.nn.functional.pad(xs[0], p["pad"], p["mode"], p["value"]),
     "MatMul": lambda p, xs: torch.matmul(*xs),
+    "Interpolate": lambda p, xs: torch.nn.functional.interpolate(xs[0], scale_factor=p["scale_factor"]),
     "ScaledDotProductAttention": lambda p, xs: torch.nn.functional.scaled_dot_product_attention(*xs),
 }
 

@@ -96,6 +96,26 @@ def _pad(node: fx.Node, ctx: Context) -> Layer:
     return Layer("Pad", finish("Pad", params), [ctx.tensor(b["input"], "input")], stem="pad")
 
 
+def _interpolate(node: fx.Node, ctx: Context) -> Layer:
+    names = ("input", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor",
+             "antialias")
+    b = bind(node, names, {"size": None, "scale_factor": None, "mode": "nearest", "align_corners": None,
+                           "recompute_scale_factor": None, "antialias": False})
+    if b["recompute_scale_factor"] or b["antialias"]:
+        raise Unsupported("recompute_scale_factor and antialias are not supported")
+    size, scale = b["size"], b["scale_factor"]
+    if isinstance(size, int):
+        size = [size, size]
+    if isinstance(scale, (tuple, list)):
+        if len(set(scale)) != 1:
+            raise Unsupported(f"scale_factor {scale} differs per axis")
+        scale = scale[0]
+    params = {"size": list(size or []), "scale_factor": float(scale or 0.0), "mode": b["mode"],
+              "align_corners": bool(b["align_corners"])}
+    return Layer("Interpolate", finish("Interpolate", params), [ctx.tensor(b["input"], "input")],
+                 stem="interpolate")
+
+
 def _matmul(node: fx.Node, ctx: Context) -> Layer:
     b = bind(node, ("input", "other"), {}, tensors=2)
     a, other = ctx.tensor(b["input"], "input"), ctx.tensor(b["other"], "other input")
@@ -381,6 +401,7 @@ def _register() -> None:
     METHODS["expand"] = _expand
     FUNCTIONS[F.softmax] = _softmax
     FUNCTIONS[F.pad] = _pad
+    FUNCTIONS[F.interpolate] = _interpolate
     FUNCTIONS[operator.matmul] = _matmul
     FUNCTIONS[F.scaled_dot_product_attention] = _sdpa
     FUNCTIONS[F.layer_norm] = _layer_norm

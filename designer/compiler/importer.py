@@ -369,7 +369,8 @@ class _Converter:
             return
         scope = _scope(node)
         value = None
-        for layer in [converted, *converted.then]:
+        chain = [converted, *converted.then]
+        for layer in chain:
             base = f"{scope}.{layer.stem}" if scope else layer.stem
             if layer.id:
                 nid = layer.id if layer.id not in self.graph.nodes else self._unique(layer.id)
@@ -378,7 +379,8 @@ class _Converter:
             else:
                 nid = self._unique(base)
             inputs = layer.inputs if value is None else [_Placed(value)]
-            value = self._add(nid, layer.type, layer.params, inputs, scope, node)
+            traced = node if layer is chain[-1] else None  # the traced shape is the chain's result
+            value = self._add(nid, layer.type, layer.params, inputs, scope, traced)
         self.values[node] = value
 
     # ------------------------------------------------------------------- helpers

@@ -351,3 +351,47 @@ SDPA = LayerSpec(
                              {k: v for k, v in (("is_causal", p["is_causal"]),
                                                 ("scale", p["scale"] or None)) if v}),
 )
+
+
+# --------------------------------------------------------------------------- Interpolate
+_LINEAR_MODES = ("bilinear", "bicubic")
+
+
+def _interpolate_shape(p: Params, shapes: list[Shape]) -> Shape:
+    shape = shapes[0]
+    if len(shape) != 3:
+        raise ShapeError(f"Interpolate resizes feature maps C×H×W, received {fmt_shape(shape)}")
+    if bool(p["size"]) == bool(p["scale_factor"]):
+        raise ShapeError("Interpolate: give either size [H, W] or a scale_factor above 0, not both")
+    if p["size"]:
+        if len(p["size"]) != 2 or min(p["size"]) < 1:
+            raise ShapeError(f"Interpolate: size {list(p['size'])} must be [height, width]")
+        return (shape[0], *p["size"])
+    h, w = (int(n * p["scale_factor"]) for n in shape[1:])
+    if min(h, w) < 1:
+        raise ShapeError(f"Interpolate: scale {p['scale_factor']:g} leaves nothing of {fmt_shape(shape)}")
+    return (shape[0], h, w)
+
+
+def _interpolate_call(p: Params, shapes: list[Shape]) -> tuple[str, tuple, dict]:
+    kwargs = {"size": tuple(p["size"])} if p["size"] else {"scale_factor": p["scale_factor"]}
+    kwargs["mode"] = p["mode"]
+    if p["mode"] in _LINEAR_MODES:
+        kwargs["align_corners"] = p["align_corners"]
+    return "F.interpolate", (), kwargs
+
+
+INTERPOLATE = LayerSpec(
+    type="Interpolate",
+    category="tensor",
+    doc="Resizes a feature map to size [H, W] or by scale_factor (upsampling, F.interpolate).",
+    shape=_interpolate_shape,
+    params=(Param("size", "dims", [], doc="output [height, width]; empty to use scale_factor"),
+            Param("scale_factor", "float", 2.0, minimum=0.0, doc="0 when size is given"),
+            Param("mode", "choice", "nearest", choices=("nearest", "nearest-exact", "bilinear",
+                                                         "bicubic", "area")),
+            Param("align_corners", "bool", False, doc="bilinear/bicubic only")),
+    torch_kind="call",
+    torch_call=_interpolate_call,
+    label=lambda p: ("→" + "×".join(map(str, p["size"]))) if p["size"] else f"×{p['scale_factor']:g}",
+)

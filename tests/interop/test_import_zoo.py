@@ -128,6 +128,10 @@ def test_modern_blocks_import_exactly_and_export(tmp_path):
     exported.load_state_dict(compiled.state_dict())
     with torch.no_grad():
         assert torch.equal(exported(x), compiled(x))
+    from designer.compiler.onnx_export import export_onnx, onnxruntime_difference
+
+    export_onnx(graph, tmp_path / "tiny.onnx", compiled)
+    assert onnxruntime_difference(tmp_path / "tiny.onnx", compiled, (3, 8, 8)) <= 1e-5
 
 
 def test_untraceable_submodule_becomes_an_opaque_module_call():
@@ -179,3 +183,33 @@ def test_torchvision_zoo_round_trip(name):
     result = import_model(f"torchvision:{name}", (3, 64, 64))
     assert not any(n.type == "ModuleCall" for n in result.graph)
     _same_outputs(result, (3, 64, 64))
+
+
+class Ops(nn.Module):
+    """Functional tensor operations, each mapped to its catalog layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, padding=1)
+
+    def forward(self, x):
+        x = F.interpolate(self.conv(x), scale_factor=2, mode="bilinear", align_corners=False)
+        x = F.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
+        a, b, c = torch.split(x, [2, 2, 2], dim=1)
+        q = a.flatten(2).transpose(1, 2)  # tokens × 2
+        k = b.flatten(2).transpose(1, 2)
+        v = c.flatten(2).transpose(1, 2)
+        attn = F.scaled_dot_product_attention(q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1)).squeeze(1)
+        scores = torch.matmul(attn.transpose(1, 2), v)  # 2 × 2
+        first, second = scores.unbind(1)
+        return first * second.amax(-1, keepdim=True) + x.mean((2, 3))[:, :2]
+
+
+def test_functional_tensor_operations_import_exactly():
+    torch.manual_seed(0)
+    result = import_module(Ops(), (3, 4, 4))
+    types = {n.type for n in result.graph}
+    assert {"Interpolate", "Pad", "Slice", "Flatten", "Transpose", "Unsqueeze", "Squeeze",
+            "ScaledDotProductAttention", "MatMul", "Select", "Amax", "Mean"} <= types
+    assert "ModuleCall" not in types
+    _same_outputs(result, (3, 4, 4))
