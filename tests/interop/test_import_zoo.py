@@ -152,11 +152,11 @@ def test_untraceable_submodule_becomes_an_opaque_module_call():
 
 def test_every_catalog_type_compiles_exports_and_imports():
     """A type without a compile, export or import path fails here (not silently as `*`)."""
-    from designer.compiler import import_calls, import_ops, import_zoo  # noqa: F401
+    from designer.compiler import import_calls, import_ops, import_pieces, import_zoo  # noqa: F401
     from designer.compiler.targets import call_target, module_class
 
     imported = {t for t, _ in import_ops.MODULES.values()}
-    sources = "".join(open(m.__file__).read() for m in (import_calls, import_zoo))
+    sources = "".join(open(m.__file__).read() for m in (import_calls, import_zoo, import_pieces))
     for spec in all_specs():
         if spec.torch_kind == "module":
             assert module_class(spec) is not None
