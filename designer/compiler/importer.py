@@ -72,11 +72,13 @@ class ImportResult:
 
 
 # --------------------------------------------------------------------------- public API
-def import_model(source: str, input_shape=DEFAULT_INPUT_SHAPE, name: str | None = None) -> ImportResult:
-    """Import ``torchvision:NAME``, ``package.module:callable`` or ``file.py:callable``."""
+def import_model(source: str, input_shape=DEFAULT_INPUT_SHAPE, name: str | None = None,
+                 pretrained: bool = False) -> ImportResult:
+    """Import ``torchvision:NAME``, ``package.module:callable`` or ``file.py:callable``
+    (``pretrained``: torchvision's weights from the local torch hub cache, never downloaded)."""
     from .import_sources import load_source
 
-    model, label, notes = load_source(source)  # records each module's constructor arguments
+    model, label, notes = load_source(source, pretrained)  # records each module's constructor arguments
     result = import_module(model, input_shape, name or label.rsplit(".", 1)[-1], f"Imported from {label}.")
     result.notes[:0] = notes
     return result
