@@ -23,6 +23,7 @@ from .data import DataBundle, DatasetError, describe_dataset, load_dataset
 from .devices import DeviceError, memory_report, pick_device
 from .events import Note
 from .fit import check_fit, loss_of
+from . import transfer
 from .optim import Objective, build_optimizer, make_objective
 
 
@@ -148,7 +149,15 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
         model = compile_design(graph, analysis).to(device)
     except CompileError as exc:
         raise SetupError("design", str(exc)) from None
-    optimizer = build_optimizer(model.parameters(), config)
+    try:
+        params, summary = transfer.apply(model, graph, config)
+    except transfer.TransferError as exc:
+        raise SetupError("config", str(exc)) from None
+    if not params:
+        raise SetupError("config", "every layer is frozen: nothing would train; unfreeze some")
+    if config.freeze or config.lr_multipliers:
+        notes.append(Note(summary))
+    optimizer = build_optimizer(params, config)
     width = analysis.output_shape[0]
     objective = make_objective(loss_of(graph, analysis), info.task, width, config.label_smoothing)
     amp_dtype, scaler = _amp(device, config, analysis, notes)
