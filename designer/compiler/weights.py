@@ -118,6 +118,11 @@ def match_state_dict(module: fx.GraphModule, state: Mapping[str, torch.Tensor]) 
     return {name: renamed[name] for name in expected}
 
 
+def compiled_name(key: str, expected, design_names: dict[str, str]) -> str:
+    """The compiled module's name for a state_dict key in any naming it accepts."""
+    return _compiled_name(key, expected, design_names)
+
+
 def _compiled_name(key: str, expected, design_names: dict[str, str]) -> str:
     if key in expected:
         return key

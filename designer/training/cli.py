@@ -69,6 +69,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     run.add_argument("--checkpoint-dir", help="write best.pt and last.pt here")
     run.add_argument("--resume", metavar="CHECKPOINT", help="resume a run exactly")
+    run.add_argument("--weights", metavar="FILE",
+                     help="start from these (pretrained) weights, a state_dict .pt/.safetensors; "
+                          "layers whose size differs, such as a replaced head, start fresh")
     run.add_argument("--continue-from", metavar="CHECKPOINT",
                      help="start from a checkpoint's weights with these settings")
     run.add_argument("--adapt", action="store_true",
@@ -293,7 +296,7 @@ def _drive(graph, config: TrainingConfig, args, progress: Progress) -> list:
     events = []
     try:
         for ev in train(graph, config, control, checkpoint_dir=args.checkpoint_dir,
-                        resume_from=args.resume, continue_from=args.continue_from,
+                        resume_from=args.resume, continue_from=args.continue_from or args.weights,
                         report_interval_s=0.1):
             if isinstance(ev, StepMetrics):
                 progress.step(ev)

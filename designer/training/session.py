@@ -188,6 +188,15 @@ def _restore(session: Session, data: dict, path) -> None:
                               f"step {st.step}"))
 
 
+def _start_from_weights(session: Session, path) -> None:
+    from ..compiler.weights import WeightsError
+
+    try:
+        session.notes.append(Note(transfer.load_pretrained(session.model, path)))
+    except WeightsError as exc:
+        raise SetupError("config", str(exc)) from None
+
+
 def _continue(session: Session, path) -> None:
     """Continue with new settings: the checkpoint's weights (and optimiser state when the
     optimiser is the same), a fresh schedule and step count."""
@@ -195,7 +204,10 @@ def _continue(session: Session, path) -> None:
         data = ckpt.load_checkpoint(path)
         session.model.load_state_dict(data["model"])
     except ckpt.CheckpointError as exc:
-        raise SetupError("config", str(exc)) from None
+        if "is not a Designer checkpoint" not in str(exc) and not str(path).endswith(".safetensors"):
+            raise SetupError("config", str(exc)) from None
+        _start_from_weights(session, path)  # a plain state_dict: pretrained weights
+        return
     except RuntimeError as exc:
         raise SetupError("config", f"the weights in {path} do not fit this design (a layer's size "
                                    f"changed?)", details=str(exc)) from None

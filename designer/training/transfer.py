@@ -65,6 +65,35 @@ def apply(model: nn.Module, graph: Graph, config) -> tuple[list[dict], str]:
     return param_groups, summary
 
 
+def load_pretrained(model: nn.Module, path) -> str:
+    """Start from the weights in a state_dict file (in the design's naming or the original
+    model's, as weights.match_state_dict reads them); tensors whose shape differs (a replaced
+    head) keep their fresh initialisation. Returns a note saying which."""
+    from ..compiler.weights import WeightsError, compiled_name, read_state_dict
+
+    state = read_state_dict(path)
+    if state and all(k.startswith("module.") for k in state):
+        state = {k[len("module."):]: v for k, v in state.items()}
+    own = model.state_dict()
+    names = getattr(model, "design_names", {})
+    fitting = {}
+    for key, tensor in state.items():
+        name = compiled_name(key, own, names)
+        if name in own and own[name].shape == tensor.shape:
+            fitting[name] = tensor
+    if not fitting:
+        raise WeightsError(f"none of the tensors in {path} fits the design")
+    with torch.no_grad():
+        model.load_state_dict({**own, **fitting})
+    fresh = sorted({k.rsplit(".", 1)[0] for k in own
+                    if k not in fitting and not k.endswith("num_batches_tracked")})
+    note = f"started from the weights in {path} ({len(fitting)} tensors)"
+    if fresh:
+        note += (f"; freshly initialised: {', '.join(fresh[:4])}{' ...' if len(fresh) > 4 else ''} "
+                 f"(new or resized layers, e.g. a replaced head)")
+    return note
+
+
 def _stay_in_eval(module: nn.Module, mode: bool = True) -> nn.Module:
     return nn.Module.train(module, False)
 

@@ -4,6 +4,7 @@ frozen BatchNorm keeps its statistics, and the command line's --freeze-until doe
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from designer.core.builder import DesignBuilder
@@ -70,3 +71,46 @@ def test_cli_freeze_until(tmp_path, capsys):
     assert code == 0
     code = main(["train", str(path), "--dataset", "gaussians", "--epochs", "1", "--freeze-until", "nope"])
     assert code != 0 and "no such node" in capsys.readouterr().err
+
+
+def _image_folder(root, classes=("cat", "dog", "fox"), per_class=6, size=20):
+    from PIL import Image
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for i, name in enumerate(classes):
+        (root / name).mkdir(parents=True)
+        for j in range(per_class):
+            pixels = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
+            pixels[..., i] = 255  # each class leans to one colour
+            Image.fromarray(pixels).save(root / name / f"{j}.png")
+
+
+@pytest.mark.slow
+def test_fine_tune_an_imported_resnet18_from_the_cli(tmp_path, capsys):
+    """Import → "pretrained" weights from a file → adapt the head to 3 classes → freeze the
+    backbone → train: the backbone's weights are the file's, bit for bit."""
+    import torchvision
+
+    from designer.cli import main
+    from designer.compiler.weights import read_state_dict
+
+    torch.manual_seed(0)
+    pretrained = tmp_path / "resnet18_pretrained.pt"
+    torch.save(torchvision.models.resnet18().state_dict(), pretrained)  # stands in for real weights
+    design = tmp_path / "r18.json"
+    assert main(["import", "torchvision:resnet18", "-o", str(design), "--input-shape", "3", "32", "32"]) == 0
+    data = tmp_path / "pets"
+    _image_folder(data)
+    out = tmp_path / "run"
+    code = main(["train", str(design), "--dataset", "imagefolder", "--data-path", str(data), "--adapt",
+                 "--weights", str(pretrained), "--freeze-until", "avgpool", "--epochs", "1",
+                 "--batch-size", "8", "--device", "cpu", "--checkpoint-dir", str(out)])
+    text = capsys.readouterr()
+    assert code == 0, text.err
+    assert "started from the weights" in text.out + text.err and "fc" in text.out + text.err
+    trained = torch.load(out / "last.pt", weights_only=False)["model"]
+    original = read_state_dict(pretrained)
+    assert torch.equal(trained["layer4_1_conv2.weight"], original["layer4.1.conv2.weight"])
+    assert torch.equal(trained["bn1.running_mean"], original["bn1.running_mean"])  # frozen BN kept
+    assert trained["fc.weight"].shape == (3, 512)
