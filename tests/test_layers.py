@@ -273,6 +273,8 @@ ZOO = [
     ok("StochasticDepth", {"p": 0.5, "mode": "batch"}, T, T),
     ok("LayerScale", {"shape": [3, 1, 1]}, M, M, 3),
     ok("LayerScale", {"shape": [8]}, T, T, 8),
+    ok("LayerScale", {"shape": [8], "view": [1, 8, 1, 1]}, (8, 4, 4), (8, 4, 4), 8),  # timm's gamma.reshape
+    bad("LayerScale", {"shape": [8], "view": [1, 4, 1, 1]}, (8, 4, 4), "must hold the 8 values", torch_fails=False),
     bad("LayerScale", {"shape": [4, 1, 1]}, M, "its 4×1×1 tensor does not broadcast over N×3×8×8"),
     bad("LayerScale", {"shape": [2, 1, 1, 1, 1]}, M, "has more axes than the batch", torch_fails=False),
     ok("PositionEmbedding", {"shape": [1, 5, 8]}, T, T, 40),

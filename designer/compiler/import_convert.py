@@ -55,7 +55,14 @@ class Converter:
                                          f"({'×'.join(map(str, r.shape))}) directly" for r in refs)
                 self.problems.append(UnsupportedOp(self._what(node), self._where(node), why,
                                                    scope, kind, line))
-                self.values[node] = BROKEN
+                self.values[node] = self._stand_in(node, scope)
+
+    def _stand_in(self, node: fx.Node, scope: str):
+        """A placeholder for an unsupported operation's result, so that the rest of the model
+        is still converted and every problem found in one pass (the design is discarded)."""
+        if node not in self.ctx.shapes or node.op == "output":
+            return BROKEN
+        return self._add(self._unique("unsupported"), "Identity", {}, [], scope, None)
 
     def _convert(self, node: fx.Node) -> None:
         if node.op == "placeholder":
@@ -113,7 +120,7 @@ class Converter:
         self.sources[nid] = node.target
 
     def _opaque(self, module: nn.Module, node: fx.Node) -> Layer:
-        if len(node.args) != 1 or node.kwargs or self.ctx.shape(node.args[0]) is None:
+        if len(node.args) != 1 or not _defaults_only(module, node.kwargs) or self.ctx.shape(node.args[0]) is None:
             why = "kept whole, it is called with other than one tensor"
         elif self.ctx.shape(node) is None:
             why = "kept whole, it returns other than one tensor"
@@ -132,7 +139,7 @@ class Converter:
                 raise Unsupported("it returns several tensors; a design layer returns one")
             return  # a size or other number: only reshapes may use it
         if any(self.values.get(a) is BROKEN for a in node.all_input_nodes):
-            self.values[node] = BROKEN
+            self.values[node] = self._stand_in(node, _scope(node))
             return
         converted = convert_call(node, self.ctx)
         if isinstance(converted, (Pieces, ParamRef)):
@@ -172,7 +179,7 @@ class Converter:
     def _broken(self, node: fx.Node, inputs: list[fx.Node]) -> bool:
         """True when an input failed to convert (already reported), so this node is skipped."""
         if any(self.values.get(i, BROKEN) is BROKEN for i in inputs):
-            self.values[node] = BROKEN
+            self.values[node] = self._stand_in(node, _scope(node))
             return True
         return False
 
@@ -240,3 +247,19 @@ def _scope(node: fx.Node) -> str:
     """The path of the module whose forward() made this call ("" for the model itself)."""
     stack = node.meta.get("nn_module_stack") or {}
     return list(stack.values())[-1][0] if stack else ""
+
+
+def _defaults_only(module: nn.Module, kwargs: dict) -> bool:
+    """True when every keyword argument of a module call is the forward() default (timm's
+    ``attn(x, attn_mask=None)``): the call means the same without them."""
+    import inspect
+
+    if not kwargs:
+        return True
+    try:
+        params = inspect.signature(module.forward).parameters
+    except (TypeError, ValueError):
+        return False
+    return all(k in params and not isinstance(v, fx.Node) and params[k].default is v or
+               (k in params and params[k].default == v and not isinstance(v, fx.Node))
+               for k, v in kwargs.items())

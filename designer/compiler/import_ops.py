@@ -57,6 +57,8 @@ class ParamRef:
     target: str
     shape: tuple[int, ...]
     expanded: bool = False
+    #: The shape it was viewed as (x.view / reshape of the parameter), if it was.
+    view: tuple[int, ...] = ()
 
 
 @dataclass

@@ -38,7 +38,10 @@ def _per_sample(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------- reshaping
-def _reshape(node: fx.Node, ctx: Context) -> Layer:
+def _reshape(node: fx.Node, ctx: Context) -> Layer | ParamRef:
+    ref = ctx.param(node.args[0] if node.args else None)
+    if ref is not None and not ref.expanded and not ref.view:  # a parameter viewed for broadcasting
+        return ParamRef(ref.target, ref.shape, view=tuple(ctx.shapes[node]))
     source = _input(node, ctx)
     dims = _dims_args(node) or list(node.kwargs.get("shape", node.kwargs.get("size", ())))
     in_shape, out = ctx.shape(source), ctx.shape(node)
@@ -157,6 +160,16 @@ def _owner(*refs: ParamRef | None) -> str:
     return owners.pop()
 
 
+def _linear_fn(node: fx.Node, ctx: Context) -> Layer:
+    """F.linear(x, self.weight, self.bias) of a module's own weights: a Linear layer."""
+    b = bind(node, ("input", "weight", "bias"), {"bias": None}, tensors=3)
+    weight, bias = ctx.param(b["weight"]), ctx.param(b["bias"])
+    if weight is None or (b["bias"] is not None and bias is None):
+        raise Unsupported("its weights are computed while the model runs")
+    params = finish("Linear", {"out_features": weight.shape[0], "bias": bias is not None})
+    return Layer("Linear", params, [ctx.tensor(b["input"], "input")], id=_owner(weight, bias), stem="linear")
+
+
 def _layer_norm(node: fx.Node, ctx: Context) -> Layer:
     b = bind(node, ("input", "normalized_shape", "weight", "bias", "eps"),
              {"weight": None, "bias": None, "eps": 1e-5}, tensors=4)
@@ -207,13 +220,17 @@ def _with_tensor(layer_type: str, base):
             return base(node, ctx)
         ref = refs[0] or refs[1]
         x = args[1] if refs[0] else args[0]
-        params = finish(layer_type, {"shape": list(ref.shape)})
+        if ref.expanded:
+            raise Unsupported("it combines an expanded model tensor")
+        params = finish(layer_type, {"shape": list(ref.shape), "view": list(ref.view)})
         return Layer(layer_type, params, [ctx.tensor(x, "input")], in_place_name(node), id=ref.target)
     return convert
 
 
 def _expand(node: fx.Node, ctx: Context) -> ParamRef:
     ref = ctx.param(node.args[0])
+    if ref is not None and ref.view:
+        raise Unsupported("it expands a viewed model tensor")
     if ref is None or len(ref.shape) != 3 or ref.shape[0] != 1:
         raise Unsupported("it expands a tensor over the batch; only a class token (1×T×D) is supported")
     return ParamRef(ref.target, ref.shape, expanded=True)
@@ -314,6 +331,7 @@ def _register() -> None:
     FUNCTIONS[operator.matmul] = _matmul
     FUNCTIONS[F.scaled_dot_product_attention] = _sdpa
     FUNCTIONS[F.layer_norm] = _layer_norm
+    FUNCTIONS[F.linear] = _linear_fn
     FUNCTIONS[F.batch_norm] = _batch_norm
     FUNCTIONS[F.group_norm] = _group_norm
     FUNCTIONS[operator.getitem] = getitem

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from dataclasses import dataclass, field
 
 import torch
@@ -106,12 +107,23 @@ def import_module(module: nn.Module, input_shape=DEFAULT_INPUT_SHAPE, name: str 
     apply_layout(graph, layered_layout(graph))
     result = ImportResult(graph, module, converter.sources, converter.traced_shapes)
     result.notes.extend(_verify(result, label))
-    opaque = [n.id for n in graph if n.type == "ModuleCall"]
-    if opaque:
-        result.notes.append(f"{len(opaque)} module(s) kept whole as opaque Module call nodes "
-                            f"(fx cannot see through them): {', '.join(opaque[:6])}"
-                            + (f" and {len(opaque) - 6} more" if len(opaque) > 6 else ""))
+    result.notes.extend(_opaque_notes(graph, converter.opaque))
     return result
+
+
+def _opaque_notes(graph: Graph, reasons: dict[str, str]) -> list[str]:
+    """One note per reason for keeping modules whole: which modules, and why."""
+    by_reason: dict[str, list[str]] = {}
+    for node in graph:
+        if node.type == "ModuleCall":
+            why = re.sub(r"\([^()]*\)|'[^']*'", "", reasons.get(node.id, "")).strip()
+            by_reason.setdefault(why, []).append(node.id)
+    notes = []
+    for why, ids in by_reason.items():
+        shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+        notes.append(f"{len(ids)} module(s) kept whole as opaque Module call nodes ({shown})"
+                     + (f": {why}" if why else ""))
+    return notes
 
 
 # --------------------------------------------------------------------------- steps
@@ -129,14 +141,14 @@ def _check_shape(input_shape) -> tuple[int, ...]:
 def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> Converter:
     """Trace and convert; submodules that fx cannot trace, or whose operations have no catalog
     equivalent, are kept whole (opaque ModuleCall nodes) and the model is traced again."""
-    opaque: set[str] = set()
+    opaque: dict[str, str] = {}  # module path -> why it is kept whole
     refused: dict[str, str] = {}
     converter = None
     for _ in range(MAX_OPAQUE_ROUNDS):
         try:
             traced = _trace(module, label, opaque)
         except SubmoduleTraceError as exc:
-            if not _keep_whole(module, [exc.path], opaque, refused):
+            if not _keep_whole(module, [(exc.path, f"fx cannot trace it ({exc})")], opaque, refused):
                 why = refused.get(exc.path, "")
                 raise ModelImportError(f"torch.fx cannot trace {label}'s '{exc.path}': {exc}. Models "
                                        f"whose forward() branches on tensor values or sizes cannot "
@@ -147,22 +159,24 @@ def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> Converter:
         converter = Converter(module, traced, Context(shapes), opaque, defaults)
         converter.run()
         for path, why in converter.failed_opaque.items():
-            opaque.discard(path)
+            opaque.pop(path, None)
             refused[path] = why
         if not converter.problems:
             break
-        if not _keep_whole(module, [p.scope for p in converter.problems], opaque, refused):
+        causes = [(p.scope, f"{p.what.split(' ')[0]} {p.why.split(';')[0]}") for p in converter.problems]
+        if not _keep_whole(module, causes, opaque, refused):
             break
     return converter
 
 
-def _keep_whole(module: nn.Module, scopes: list[str], opaque: set[str], refused: dict[str, str]) -> bool:
-    """Mark, for each scope, the innermost module around it that can be rebuilt from its
-    constructor arguments as opaque; False when no new module could be marked."""
+def _keep_whole(module: nn.Module, causes: list[tuple[str, str]], opaque: dict[str, str],
+                refused: dict[str, str]) -> bool:
+    """Mark, for each (scope, reason), the innermost module around the scope that can be
+    rebuilt from its constructor arguments as opaque; False when none could be marked."""
     from .import_opaque import constructor_kwargs
 
     added = False
-    for scope in dict.fromkeys(scopes):
+    for scope, reason in dict(causes).items():
         chain = [scope.rsplit(".", i)[0] for i in range(scope.count(".") + 1)] if scope else []
         for path in chain:
             if path in refused:
@@ -174,7 +188,7 @@ def _keep_whole(module: nn.Module, scopes: list[str], opaque: set[str], refused:
             except Unsupported as exc:
                 refused[path] = str(exc)
                 continue
-            opaque.add(path)
+            opaque[path] = reason[:160]
             added = True
             break
     return added

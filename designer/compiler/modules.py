@@ -34,25 +34,27 @@ class StochasticDepth(nn.Module):
 
 
 class LayerScale(nn.Module):
-    """Multiplies by a learned tensor (ConvNeXt's layer scale)."""
+    """Multiplies by a learned tensor (ConvNeXt's layer scale), viewed as ``view`` if given."""
 
-    def __init__(self, shape):
+    def __init__(self, shape, view=()):
         super().__init__()
         self.weight = nn.Parameter(torch.ones(shape))
+        self.view = tuple(view)
 
     def forward(self, x):
-        return x * self.weight
+        return x * (self.weight.view(self.view) if self.view else self.weight)
 
 
 class PositionEmbedding(nn.Module):
-    """Adds a learned tensor (a transformer's position embedding)."""
+    """Adds a learned tensor (a transformer's position embedding), viewed as ``view`` if given."""
 
-    def __init__(self, shape):
+    def __init__(self, shape, view=()):
         super().__init__()
         self.weight = nn.Parameter(torch.empty(shape).normal_(std=0.02))
+        self.view = tuple(view)
 
     def forward(self, x):
-        return x + self.weight
+        return x + (self.weight.view(self.view) if self.view else self.weight)
 
 
 class ClassToken(nn.Module):

@@ -108,11 +108,21 @@ def _broadcasts_into(layer: str, tensor: tuple[int, ...], shape: Shape) -> None:
                              f"{fmt_shape(('N',) + tuple(shape))}; each axis must be 1 or match")
 
 
+def _viewed(name: str, p: Params) -> tuple[int, ...]:
+    """The tensor's shape as it is combined: ``view`` when given (same number of values)."""
+    if not p["shape"] or any(d < 1 for d in p["shape"]):
+        raise ShapeError(f"{name}: shape {list(p['shape'])} must be positive sizes")
+    if not p["view"]:
+        return tuple(p["shape"])
+    if any(d < 1 for d in p["view"]) or prod(p["view"]) != prod(p["shape"]):
+        raise ShapeError(f"{name}: view {list(p['view'])} must hold the {prod(p['shape'])} values "
+                         f"of its {fmt_shape(p['shape'])} tensor")
+    return tuple(p["view"])
+
+
 def _tensor_layer(name: str, doc: str, default: list[int], cls: str) -> LayerSpec:
     def rule(p: Params, shapes: list[Shape]) -> Shape:
-        if not p["shape"] or any(d < 1 for d in p["shape"]):
-            raise ShapeError(f"{name}: shape {list(p['shape'])} must be positive sizes")
-        _broadcasts_into(name, p["shape"], shapes[0])
+        _broadcasts_into(name, _viewed(name, p), shapes[0])
         return shapes[0]
 
     return LayerSpec(
@@ -120,10 +130,11 @@ def _tensor_layer(name: str, doc: str, default: list[int], cls: str) -> LayerSpe
         category="dense",
         doc=doc,
         shape=rule,
-        params=(Param("shape", "dims", default, doc="the full shape of the learned tensor"),),
+        params=(Param("shape", "dims", default, doc="the full shape of the learned tensor"),
+                Param("view", "dims", [], doc="the shape it is viewed as when applied (empty: as is)")),
         count_params=lambda p, s, o: prod(p["shape"]),
         torch_class=f"designer:{cls}",
-        torch_kwargs=lambda p, s: {"shape": tuple(p["shape"])},
+        torch_kwargs=lambda p, s: {"shape": tuple(p["shape"]), "view": tuple(p["view"])},
         label=lambda p: fmt_shape(p["shape"]),
     )
 
