@@ -64,7 +64,9 @@ def _permute(node: fx.Node, ctx: Context) -> Layer:
 
 
 def _transpose(node: fx.Node, ctx: Context) -> Layer:
-    b = bind(node, ("input", "dim0", "dim1"), {})
+    names = ("input", "axis0", "axis1") if "axis0" in node.kwargs else ("input", "dim0", "dim1")
+    b = bind(node, names, {})
+    b["dim0"], b["dim1"] = b[names[1]], b[names[2]]
     source = ctx.tensor(b["input"], "input")
     rank = len(ctx.shape(source))
     if 0 in (b["dim0"] % rank, b["dim1"] % rank):
@@ -324,6 +326,9 @@ def _register() -> None:
                      ("split", _pieces(_split_bounds)), ("unbind", _pieces(_unbind_bounds))):
         METHODS[name] = fn
         FUNCTIONS[getattr(torch, name)] = fn
+    for alias in ("swapaxes", "swapdims"):
+        METHODS[alias] = _transpose
+        FUNCTIONS[getattr(torch, alias)] = _transpose
     METHODS["expand"] = _expand
     FUNCTIONS[F.softmax] = _softmax
     FUNCTIONS[F.pad] = _pad

@@ -116,7 +116,7 @@ def _opaque_notes(graph: Graph, reasons: dict[str, str]) -> list[str]:
     by_reason: dict[str, list[str]] = {}
     for node in graph:
         if node.type == "ModuleCall":
-            why = re.sub(r"\([^()]*\)|'[^']*'", "", reasons.get(node.id, "")).strip()
+            why = re.sub(r"\([^()]*\)|'[^']*'| on [^:]*:", "", reasons.get(node.id, "")).strip()
             by_reason.setdefault(why, []).append(node.id)
     notes = []
     for why, ids in by_reason.items():
