@@ -213,3 +213,18 @@ def test_functional_tensor_operations_import_exactly():
             "ScaledDotProductAttention", "MatMul", "Select", "Amax", "Mean"} <= types
     assert "ModuleCall" not in types
     _same_outputs(result, (3, 4, 4))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["convnext_atto", "mobilenetv3_small_050"])
+def test_timm_models_import_exactly(name):
+    """timm's functional norms, reshaped layer scales and F.linear heads map to catalog layers."""
+    timm = pytest.importorskip("timm")
+    from designer.compiler.import_opaque import recording_constructors
+
+    torch.manual_seed(0)
+    with recording_constructors():
+        model = timm.create_model(name, pretrained=False)
+    result = import_module(model, (3, 64, 64), name)
+    assert not any(n.type == "ModuleCall" for n in result.graph)
+    _same_outputs(result, (3, 64, 64))
