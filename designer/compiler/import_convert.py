@@ -260,6 +260,10 @@ def _defaults_only(module: nn.Module, kwargs: dict) -> bool:
         params = inspect.signature(module.forward).parameters
     except (TypeError, ValueError):
         return False
-    return all(k in params and not isinstance(v, fx.Node) and params[k].default is v or
-               (k in params and params[k].default == v and not isinstance(v, fx.Node))
-               for k, v in kwargs.items())
+    for key, value in kwargs.items():
+        if key not in params or isinstance(value, fx.Node):
+            return False
+        default = params[key].default
+        if default is not value and not (type(default) is type(value) and default == value):
+            return False
+    return True
