@@ -23,7 +23,7 @@ from ..analysis import Analysis, analyze
 from ..analysis.issues import error
 from ..core.graph import Graph
 from ..layers import registry
-from .targets import call_target, module_class, opaque_module
+from .targets import TargetError, call_target, module_class, opaque_module
 
 
 class CompileError(ValueError):
@@ -122,7 +122,11 @@ def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphMo
         elif spec.torch_kind == "call":
             values[nid] = _call(fx_graph, spec, info, args, name)
         else:
-            root.add_module(name, build_module(spec, info.resolved, info.input_shapes))
+            try:
+                layer = build_module(spec, info.resolved, info.input_shapes)
+            except TargetError as exc:  # an opaque module whose class cannot be rebuilt here
+                raise CompileError([error("module-call", f"{info.type} {nid}: {exc}", nid)]) from None
+            root.add_module(name, layer)
             values[nid] = fx_graph.create_node("call_module", name, tuple(args), {}, name=name)
     fx_graph.output(result)
     fx_graph.on_generate_code(lambda previous: _drop_free_statements)
