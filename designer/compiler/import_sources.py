@@ -30,6 +30,10 @@ TORCHVISION_OPTIONS: dict[str, tuple[dict[str, Any], str]] = {
 def load_source(source: str, pretrained: bool = False) -> tuple[nn.Module, str, list[str]]:
     """The model named by ``source``, a label for it, and notes about how it was built;
     ``pretrained`` loads torchvision's default weights from the local torch hub cache."""
+    if source.endswith(".onnx"):
+        from .import_onnx import load_onnx
+
+        return load_onnx(source)
     kind, sep, name = source.partition(":")
     if not sep or not kind or not name:
         raise ModelImportError(f"cannot tell where to import {source!r} from; write "

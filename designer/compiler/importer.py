@@ -69,18 +69,37 @@ class ImportResult:
         """Load the original model's weights into ``compiled`` (compile_design of the graph)."""
         from .weights import load_weights
 
-        load_weights(compiled, self.model.state_dict())
+        state = self.model.state_dict()
+        renamed = {nid: path for nid, path in self.sources.items() if nid != path}
+        if renamed:  # node ids that differ from the module path (an ONNX model's "conv1/Conv")
+            by_path = {path: nid for nid, path in renamed.items()}
+            state = {_rename(key, by_path): value for key, value in state.items()}
+        load_weights(compiled, state)
+
+
+def _rename(key: str, by_path: dict[str, str]) -> str:
+    owner, _, local = key.rpartition(".")
+    return f"{by_path[owner]}.{local}" if owner in by_path else key
 
 
 # --------------------------------------------------------------------------- public API
 def import_model(source: str, input_shape=DEFAULT_INPUT_SHAPE, name: str | None = None,
                  pretrained: bool = False) -> ImportResult:
-    """Import ``torchvision:NAME``, ``package.module:callable`` or ``file.py:callable``
-    (``pretrained``: torchvision's weights from the local torch hub cache, never downloaded)."""
+    """Import ``torchvision:NAME``, ``package.module:callable``, ``file.py:callable`` or
+    ``model.onnx`` (``pretrained``: torchvision's weights from the local torch hub cache,
+    never downloaded)."""
     from .import_sources import load_source
 
+    if source.endswith(".onnx"):
+        from .import_onnx import onnx_input_shape
+
+        input_shape = onnx_input_shape(source) or input_shape
     model, label, notes = load_source(source, pretrained)  # records each module's constructor arguments
     result = import_module(model, input_shape, name or label.rsplit(".", 1)[-1], f"Imported from {label}.")
+    if source.endswith(".onnx"):
+        from .import_onnx import tidy_ids
+
+        tidy_ids(result)
     result.notes[:0] = notes
     return result
 
