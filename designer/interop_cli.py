@@ -17,7 +17,10 @@ from .cli import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, UserError
 # --------------------------------------------------------------------------- import
 def add_import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="torchvision:NAME (e.g. torchvision:resnet18), "
-                                  "package.module:callable or path/to/file.py:callable")
+                                  "package.module:callable or path/to/file.py:callable. "
+                                  "Importing a module or file RUNS ITS CODE with your "
+                                  "permissions, as Python's import does: import only code "
+                                  "you trust")
     p.add_argument("-o", "--output", required=True, help="design file to write (.json)")
     p.add_argument("--input-shape", type=int, nargs="+", default=[3, 224, 224], metavar="N",
                    help="size of one input sample without the batch (default: 3 224 224)")

@@ -18,6 +18,7 @@ from ..core.graph import Graph
 from ..layers import registry
 from .export_parts import call_expression, opaque_constructor, preamble
 from .fx_builder import _check_compilable, _class_name, design_names, live_order
+from .source_text import docstring_text
 from .targets import module_class
 
 WIDTH = 90  # docstring text
@@ -68,8 +69,8 @@ def _header(graph: Graph, analysis: Analysis, cls: str, live: list[str]) -> str:
     description = _wrap(graph.description or "")
     shape = analysis.input_shape
     return _HEADER.format(
-        title=_docstring_text(_wrap(title)),
-        description=_docstring_text(description + "\n\n") if description else "",
+        title=docstring_text(_wrap(title)),
+        description=docstring_text(description + "\n\n") if description else "",
         input_shape="×".join(map(str, shape)) if shape else "several inputs",
         params=analysis.total_params,
         macs=analysis.total_macs,
@@ -87,9 +88,6 @@ def _wrap(text: str) -> str:
     )
 
 
-def _docstring_text(text: str) -> str:
-    """Text that can sit inside a triple-quoted string unchanged (backslashes, quotes)."""
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
 def _constructor_line(analysis: Analysis, nid: str, name: str) -> str:
@@ -102,7 +100,7 @@ def _constructor_line(analysis: Analysis, nid: str, name: str) -> str:
         cls_name = f"nn.{cls.__name__}" if spec.torch_class is None else cls.__name__
         args = constructor_args(cls, spec.torch_kwargs(info.resolved, info.input_shapes))
     line = f"        self.{name} = {cls_name}({', '.join(args)})\n"
-    if len(line) <= CODE_WIDTH + 1:
+    if len(line) <= CODE_WIDTH + 1 or not args:
         return line
     body = textwrap.fill(", ".join(args) + ",", CODE_WIDTH, initial_indent=" " * 12,
                          subsequent_indent=" " * 12, break_long_words=False)

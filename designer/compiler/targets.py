@@ -13,6 +13,9 @@ from __future__ import annotations
 import functools
 import importlib
 import operator
+import os
+import re
+import sys
 from typing import Any
 
 import torch
@@ -26,8 +29,31 @@ class TargetError(ValueError):
     """A class or callable named by a design cannot be found; the message says which."""
 
 
+#: Packages whose classes a design may name: importing them has no side effects to fear.
+#: Others must already be imported (the importing session built the model from them), or be
+#: listed in the DESIGNER_TRUSTED_MODULES environment variable (comma-separated).
+TRUSTED = ("torch", "torchvision", "timm", "onnx2torch", "designer")
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def check_path(path: Any) -> str:
+    """``path`` if it is a dotted Python name a design may import from; TargetError if not.
+    (A design file is data: it must not make Designer import arbitrary code, nor put
+    anything but a name into generated source.)"""
+    if not isinstance(path, str) or not _PATH.fullmatch(path):
+        raise TargetError(f"{path!r:.80} is not a dotted Python name such as torchvision.ops.StochasticDepth")
+    top = path.split(".")[0]
+    trusted = TRUSTED + tuple(p.strip() for p in os.environ.get("DESIGNER_TRUSTED_MODULES", "").split(",") if p.strip())
+    if top not in trusted and top not in sys.modules:
+        raise TargetError(f"the design names {path}, from the package {top!r}, which Designer does not "
+                          f"import on a design's say-so; if you trust it, set "
+                          f"DESIGNER_TRUSTED_MODULES={top}")
+    return path
+
+
 def locate(path: str) -> Any:
     """The object at a dotted import path ("torchvision.ops.StochasticDepth")."""
+    check_path(path)
     module_name, _, attr = path.rpartition(".")
     parts = [attr]
     while module_name:

@@ -22,6 +22,9 @@ from ..core import serialize
 from ..core.serialize import DesignFileError
 
 SOURCE_HINT = "torchvision:resnet18, package.module:callable or path/to/file.py:callable"
+#: Importing module:callable or file.py:callable runs that code, as Python's import does.
+CODE_RUNS_NOTE = ("Importing a module or a .py file runs its code with your permissions: "
+                  "import only code you trust.")
 
 
 def parse_shape(text: str) -> list[int]:
@@ -64,8 +67,10 @@ class ImportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("The model is traced once with torch in a separate process; "
-                                "weights are not downloaded.", self))
+        note = QLabel(CODE_RUNS_NOTE + " The model is traced once with torch in a separate "
+                      "process; weights are not downloaded.", self)
+        note.setWordWrap(True)
+        layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 

@@ -288,7 +288,7 @@ def test_shortcuts_work_but_never_steal_typing(window, qtbot):
 
     window.show()
     window.windowHandle().requestActivate()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=60_000)
     window.document.push(SetParams("fc1", {"out_features": 5}))
     window.view.setFocus()
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

@@ -48,7 +48,7 @@ def test_import_opens_the_model_as_a_new_design_without_torch_here(window, qtbot
     torch_before = "torch" in sys.modules
     importer = window.import_model(f"{tmp_path / 'tiny_model.py'}:make", [1, 8, 8])
     qtbot.waitUntil(lambda: not importer.running, timeout=120_000)
-    qtbot.waitUntil(lambda: any(n.type == "Conv2d" for n in window.document.graph), timeout=5_000)
+    qtbot.waitUntil(lambda: any(n.type == "Conv2d" for n in window.document.graph), timeout=60_000)
     assert window.errors == []
     analysis = window.document.refresh_now()
     assert analysis.valid and analysis.total_params == 4 * 9 + 4 + 144 * 10 + 10

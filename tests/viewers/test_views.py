@@ -215,6 +215,7 @@ def test_views_follow_a_real_run_on_a_background_thread(qtbot, session, tmp_path
     from PySide6.QtCore import QObject, Signal
 
     from designer.training import DataConfig, Finished, TrainingConfig, train
+    from designer.training.control import Control
 
     class Relay(QObject):
         event = Signal(object)
@@ -226,19 +227,25 @@ def test_views_follow_a_real_run_on_a_background_thread(qtbot, session, tmp_path
     relay.event.connect(s.handle_event)
     hook = ProbeHook(fraction=0.5, health_interval_s=0.2)  # a tiny run earns little budget at 10 %
     s.attach_training(hook)
-    config = TrainingConfig(data=DataConfig("digits", {"limit": 400}), epochs=2, batch_size=16,
+    # Long enough that no machine, however loaded, finishes before the live answer; stopped
+    # once it came (a stopped run still saves its last checkpoint and finishes).
+    config = TrainingConfig(data=DataConfig("digits", {"limit": 400}), epochs=500, batch_size=16,
                             device="cpu", snapshot_every=5)
     graph = s.document.graph.copy()
     finished = []
+    control = Control()
 
     def run():
-        for event in train(graph, config, probes=[hook], checkpoint_dir=tmp_path):
+        for event in train(graph, config, control, probes=[hook], checkpoint_dir=tmp_path):
             relay.event.emit(event)
             finished.extend([event] if isinstance(event, Finished) else [])
 
     worker = threading.Thread(target=run)
     worker.start()  # the view's pending request is answered by the hook between steps
     qtbot.waitUntil(lambda: "live, step" in view.status.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(s.history.snapshots) >= 3 and len(s.history.health) >= 1,
+                    timeout=WAIT_MS)
+    control.stop()
     qtbot.waitUntil(lambda: bool(finished) and not s.live, timeout=120_000)
     worker.join()
     assert len(s.history.snapshots) >= 3 and len(s.history.health) >= 1 and s.history.loss_check
