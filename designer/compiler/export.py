@@ -51,7 +51,7 @@ def python_source(graph: Graph, analysis: Analysis | None = None) -> str:
     live = live_order(analysis)
     cls = _class_name(graph.name)
     parts = [_header(graph, analysis, cls, live)]
-    parts += [_constructor_line(analysis, nid, names[nid]) for nid in live if _kind(analysis, nid) == "module"]
+    parts += [_constructor_line(analysis, nid, names[nid]) for nid in live if _kind(analysis, nid) in ("module", "opaque")]
     inputs = [names[nid] for nid in live if _kind(analysis, nid) == "input"]
     parts.append(f"\n    def forward(self, {', '.join(inputs)}):\n")
     parts += [_forward_line(graph, analysis, nid, names) for nid in live]

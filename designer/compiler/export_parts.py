@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import keyword
 
 from ..layers import registry
-from .targets import decode, locate, module_class
+from .targets import TargetError, check_path, decode, locate, module_class
 
 
 def preamble(infos) -> str:
@@ -23,7 +24,7 @@ def preamble(infos) -> str:
             imports.add("import torch.nn.functional as F")
         elif spec.torch_kind == "opaque":
             imports |= _imports(decode(info.resolved["kwargs"]))
-            module, _, name = info.resolved["module"].rpartition(".")
+            module, _, name = check_path(info.resolved["module"]).rpartition(".")
             imports.add(f"from {module} import {name}")
         elif spec.torch_kind == "module" and spec.torch_class is not None:
             cls = module_class(spec)
@@ -87,4 +88,7 @@ def opaque_constructor(params: dict) -> tuple[str, list[str]]:
     """(class name, keyword arguments) of an opaque ModuleCall, as code."""
     locate(params["module"])  # fails early, with a clear message, when it cannot be found
     kwargs = decode(params["kwargs"])
+    bad = [k for k in kwargs if not k.isidentifier() or keyword.iskeyword(k)]
+    if bad:
+        raise TargetError(f"{params['module']}: constructor argument {bad[0]!r:.40} is not a Python name")
     return params["module"].rpartition(".")[2], [f"{k}={code(v)}" for k, v in kwargs.items()]

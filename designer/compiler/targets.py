@@ -102,15 +102,25 @@ def decode(value: Any) -> Any:
     """A stored constructor argument as the Python value it stands for."""
     if isinstance(value, dict):
         if "__callable__" in value:
-            return locate(value["__callable__"])
+            return _safe_callable(value["__callable__"])
         if "__partial__" in value:
-            return functools.partial(locate(value["__partial__"]), **decode(value.get("kwargs", {})))
+            return functools.partial(_safe_callable(value["__partial__"]), **decode(value.get("kwargs", {})))
         if "__tuple__" in value:
             return tuple(decode(v) for v in value["__tuple__"])
         return {k: decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [decode(v) for v in value]
     return value
+
+
+def _safe_callable(path: str) -> Any:
+    """A class or function a module's constructor may receive: a torch.nn.Module class, or
+    anything from a trusted package (never os.system and the like)."""
+    obj = locate(path)
+    if isinstance(obj, type) and issubclass(obj, nn.Module) or path.split(".")[0] in TRUSTED:
+        return obj
+    raise TargetError(f"the design passes {path} to a module's constructor; only torch.nn.Module "
+                      f"classes and functions of {', '.join(TRUSTED)} are accepted")
 
 
 def encode(value: Any) -> Any:
@@ -143,6 +153,8 @@ def dotted(obj: Any) -> str:
 def opaque_module(params: dict) -> nn.Module:
     """The module a ModuleCall node keeps, rebuilt from its class and constructor arguments."""
     cls = locate(params["module"])
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise TargetError(f"{params['module']} is not a torch.nn.Module class")
     try:
         return cls(**decode(params.get("kwargs", {})))
     except Exception as exc:  # the user's class: report whatever it raised

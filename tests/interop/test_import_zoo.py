@@ -147,7 +147,10 @@ def test_untraceable_submodule_becomes_an_opaque_module_call():
     assert node.params["kwargs"] == {"channels": 4}  # as it was built
     assert node.params["output_shape"] == [4, 8, 8] and node.params["parameters"] == 20
     assert any("kept whole" in note for note in result.notes)
-    _same_outputs(result, (3, 8, 8))
+    graph, compiled, x = _same_outputs(result, (3, 8, 8))
+    source = python_source(graph)  # the class is imported by path in the exported code
+    assert "from test_import_zoo import SizeBranch" in source or "import SizeBranch" in source
+    assert "self.branch = SizeBranch(channels=4)" in source
 
 
 def test_every_catalog_type_compiles_exports_and_imports():
@@ -228,3 +231,32 @@ def test_timm_models_import_exactly(name):
     result = import_module(model, (3, 64, 64), name)
     assert not any(n.type == "ModuleCall" for n in result.graph)
     _same_outputs(result, (3, 64, 64))
+
+
+def test_a_design_cannot_make_designer_import_or_inject_code(monkeypatch):
+    """A Module call names a class by path: only trusted or already imported packages are
+    imported, and only Python names reach generated code."""
+    from designer.compiler.fx_builder import CompileError
+    from designer.compiler.targets import TargetError, check_path
+    from designer.core.builder import DesignBuilder
+
+    with pytest.raises(TargetError, match="DESIGNER_TRUSTED_MODULES"):
+        check_path("antigravity.fly")
+    with pytest.raises(TargetError, match="not a dotted Python name"):
+        check_path("os; import sys")
+    b = DesignBuilder("evil")
+    x = b.input([4])
+    x = b.add("ModuleCall", x, id="m", module="torch.nn.Linear", kwargs={"in_features": 4, "out_features": 2,
+                                                                       "bias=True); import os; (x": 1},
+              input_shape=[4], output_shape=[2], parameters=10)
+    b.output(x, loss="none")
+    graph = b.build(layout=False)
+    with pytest.raises((CompileError, TargetError)):
+        python_source(graph)
+    graph.node("m").params["module"] = "subprocess.Popen"  # imported already, but no nn.Module
+    with pytest.raises(CompileError, match="not a torch.nn.Module class"):
+        compile_design(graph)
+    graph.node("m").params.update(module="torch.nn.Linear", kwargs={"in_features": 4, "out_features": 2,
+                                                                    "device": {"__callable__": "os.system"}})
+    with pytest.raises(CompileError, match="only torch.nn.Module classes"):
+        compile_design(graph)
