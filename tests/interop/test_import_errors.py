@@ -167,3 +167,13 @@ def test_cli_import_reports_without_traceback(tmp_path, capsys):
     assert main(["import", "torchvision:squeezenet1_1", "-o", str(out),
                  "--input-shape", "3", "64", "64"]) == 0
     assert "Fire module" in out.read_text() and "wrote" in capsys.readouterr().out
+
+
+def test_module_callable_is_found_in_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "zoo_mymod.py").write_text("from torch import nn\n"
+                                           "def build():\n"
+                                           "    return nn.Sequential(nn.Flatten(), nn.Linear(12, 5))\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", str(tmp_path))])
+    result = import_model("zoo_mymod:build", (3, 2, 2))
+    assert [n.type for n in result.graph] == ["Input", "Flatten", "Linear", "Output"]
