@@ -36,7 +36,7 @@ FIXED = ("224", "240", "mixer", "levit", "swin", "vit", "deit", "coat", "pit", "
 def measure(name: str) -> str:
     import timm
 
-    size = 240 if "240" in name else 224 if any(k in name for k in FIXED) else 64
+    size = 240 if "240" in name else 224 if any(k in name for k in FIXED) else 96 if "inception" in name else 64
     start = time.perf_counter()
     try:
         with recording_constructors():

@@ -337,6 +337,9 @@ ZOO = [
     ok("Interpolate", {"size": [4, 5], "scale_factor": 0.0, "mode": "bicubic", "align_corners": True},
        (3, 7, 9), (3, 4, 5)),
     bad("Interpolate", {"size": [4, 5]}, M, "not both", torch_fails=False),
+    ok("ScalarOp", {}, M, M),
+    ok("ScalarOp", {"op": "truediv", "value": 2.0}, T, T),
+    ok("ScalarOp", {"op": "rsub", "value": 1.0}, T, T),
     bad("Interpolate", {}, (5, 8), "resizes feature maps C×H×W", torch_fails=False),  # 1-D in torch
     ok("ModuleCall", {"module": "torch.nn.Linear", "kwargs": {"in_features": 8, "out_features": 3},
                       "input_shape": [5, 8], "output_shape": [5, 3], "parameters": 27, "macs": 120},

@@ -77,8 +77,12 @@ def call_expression(spec, info, args: list[str]) -> str:
     if target == "getitem":
         (index,) = constants
         return f"{args[0]}[{', '.join(code(i) for i in index)}]"
-    rest = [code(c) for c in constants] + [f"{k}={code(v)}" for k, v in kwargs.items()]
     space, _, name = target.partition(".")
+    if space == "operator":
+        symbol = {"add": "+", "sub": "-", "mul": "*", "truediv": "/"}[name.lstrip("r")]
+        value = code(float(constants[0]))
+        return f"{value} {symbol} {args[0]}" if name.startswith("r") else f"{args[0]} {symbol} {value}"
+    rest = [code(c) for c in constants] + [f"{k}={code(v)}" for k, v in kwargs.items()]
     if space == "Tensor":
         return f"{args[0]}.{name}({', '.join(rest)})"
     return f"{target}({', '.join(args + rest)})"

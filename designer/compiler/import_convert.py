@@ -87,7 +87,11 @@ class Converter:
         shape = self.ctx.shapes.get(node)
         if shape is None:
             return  # a constant that is not a tensor
-        self.values[node] = ParamRef(node.target, tuple(shape))
+        try:
+            learnable = isinstance(self.root.get_parameter(node.target), nn.Parameter)
+        except AttributeError:  # a buffer, or a tensor constant fx made while tracing
+            learnable = False
+        self.values[node] = ParamRef(node.target, tuple(shape), learnable=learnable)
 
     def _output(self, node: fx.Node) -> None:
         result = node.args[0]

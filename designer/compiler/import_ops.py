@@ -59,6 +59,8 @@ class ParamRef:
     expanded: bool = False
     #: The shape it was viewed as (x.view / reshape of the parameter), if it was.
     view: tuple[int, ...] = ()
+    #: An nn.Parameter of the model (False: a buffer or a tensor constant).
+    learnable: bool = True
 
 
 @dataclass

@@ -41,7 +41,7 @@ def _per_sample(value: Any) -> str:
 def _reshape(node: fx.Node, ctx: Context) -> Layer | ParamRef:
     ref = ctx.param(node.args[0] if node.args else None)
     if ref is not None and not ref.expanded and not ref.view:  # a parameter viewed for broadcasting
-        return ParamRef(ref.target, ref.shape, view=tuple(ctx.shapes[node]))
+        return ParamRef(ref.target, ref.shape, view=tuple(ctx.shapes[node]), learnable=ref.learnable)
     source = _input(node, ctx)
     dims = _dims_args(node) or list(node.kwargs.get("shape", node.kwargs.get("size", ())))
     in_shape, out = ctx.shape(source), ctx.shape(node)
@@ -222,8 +222,9 @@ def _with_tensor(layer_type: str, base):
             return base(node, ctx)
         ref = refs[0] or refs[1]
         x = args[1] if refs[0] else args[0]
-        if ref.expanded:
-            raise Unsupported("it combines an expanded model tensor")
+        if ref.expanded or not ref.learnable:
+            raise Unsupported(f"it combines the tensor constant or buffer '{ref.target}' "
+                              f"({'×'.join(map(str, ref.shape))}); only learned parameters become layers")
         params = finish(layer_type, {"shape": list(ref.shape), "view": list(ref.view)})
         return Layer(layer_type, params, [ctx.tensor(x, "input")], in_place_name(node), id=ref.target)
     return convert
@@ -235,7 +236,7 @@ def _expand(node: fx.Node, ctx: Context) -> ParamRef:
         raise Unsupported("it expands a viewed model tensor")
     if ref is None or len(ref.shape) != 3 or ref.shape[0] != 1:
         raise Unsupported("it expands a tensor over the batch; only a class token (1×T×D) is supported")
-    return ParamRef(ref.target, ref.shape, expanded=True)
+    return ParamRef(ref.target, ref.shape, expanded=True, learnable=ref.learnable)
 
 
 def _cat(node: fx.Node, ctx: Context) -> Layer | Passthrough:
@@ -244,7 +245,8 @@ def _cat(node: fx.Node, ctx: Context) -> Layer | Passthrough:
     if items is None:
         raise Unsupported("it concatenates a value computed while the model runs")
     tokens = [ctx.param(t) for t in items]
-    if tokens[0] is not None and tokens[0].expanded and len(items) == 2 and b["dim"] == 1:
+    if tokens[0] is not None and tokens[0].expanded and tokens[0].learnable and len(items) == 2 \
+            and b["dim"] == 1:
         x = ctx.tensor(items[1], "input")
         return Layer("ClassToken", finish("ClassToken", {"tokens": tokens[0].shape[1]}), [x], id=tokens[0].target)
     tensors = [ctx.tensor(t, "input") for t in items]
@@ -256,11 +258,33 @@ def _cat(node: fx.Node, ctx: Context) -> Layer | Passthrough:
     return Layer("Concat", finish("Concat", {"dim": b["dim"]}), tensors, stem="cat")
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def scalar_op(op: str, fallback=None):
+    """x op c or c op x with a Python number c: a ScalarOp (else ``fallback``, or refused)."""
+    def convert(node: fx.Node, ctx: Context) -> Layer:
+        args = list(node.args[:2])
+        if len(node.args) == 2 and not node.kwargs and _number(args[0]) != _number(args[1]):
+            first_is_number = _number(args[0])
+            x, value = (args[1], args[0]) if first_is_number else (args[0], args[1])
+            name = f"r{op}" if first_is_number and op in ("sub", "truediv") else op
+            params = finish("ScalarOp", {"op": name, "value": float(value)})
+            return Layer("ScalarOp", params, [ctx.tensor(x, "input")], in_place_name(node), stem=op)
+        if fallback is not None:
+            return fallback(node, ctx)
+        raise Unsupported(f"it combines {len(node.args)} values that are not one tensor and one number")
+    return convert
+
+
 def _broadcast(layer_type: str, stem: str):
     """Add / Multiply of two tensors whose shapes broadcast per sample."""
     exact = _merge(layer_type, stem)
 
     def convert(node: fx.Node, ctx: Context) -> Layer:
+        if len(node.args) == 2 and not node.kwargs and _number(node.args[0]) != _number(node.args[1]):
+            return scalar_op("add" if layer_type == "Add" else "mul")(node, ctx)
         b = bind(node, ("input", "other", "alpha"), {"alpha": 1}, tensors=2)
         a, other = ctx.shape(b["input"]), ctx.shape(b["other"])
         if a is None or other is None or b["alpha"] != 1 or a == other:
@@ -342,6 +366,10 @@ def _register() -> None:
     FUNCTIONS[operator.getitem] = getitem
     for fn in (torch.cat, torch.concat, torch.concatenate):
         FUNCTIONS[fn] = _cat
+    for op in ("sub", "truediv"):
+        FUNCTIONS[getattr(operator, op)] = FUNCTIONS[getattr(operator, f"i{op}")] = scalar_op(op)
+    FUNCTIONS[torch.sub] = METHODS["sub"] = scalar_op("sub")
+    METHODS["div"] = METHODS["__truediv__"] = scalar_op("truediv")
     mul, add = _broadcast("Multiply", "mul"), _broadcast("Add", "add")
     for key, base, kind in (("mul", mul, "LayerScale"), ("add", add, "PositionEmbedding")):
         converter = _with_tensor(kind, base)

@@ -88,6 +88,10 @@ def call_target(target: str) -> tuple[str, Any]:
     space, _, name = target.partition(".")
     if target == "getitem":
         return "call_function", operator.getitem
+    if space == "operator":  # x + c, x / c; r-prefixed: the constant comes first
+        if name.startswith("r"):
+            return "call_function", _REVERSED[name]
+        return "call_function", getattr(operator, name)
     if space == "Tensor":
         return "call_method", name
     if space == "F":
@@ -95,6 +99,19 @@ def call_target(target: str) -> tuple[str, Any]:
     if space == "torch":
         return "call_function", getattr(torch, name)
     raise TargetError(f"unknown call target {target!r}")
+
+
+def rsub(x, c):
+    """c − x (the constant first), for ScalarOp."""
+    return c - x
+
+
+def rtruediv(x, c):
+    """c ÷ x (the constant first), for ScalarOp."""
+    return c / x
+
+
+_REVERSED = {"rsub": rsub, "rtruediv": rtruediv}
 
 
 # --------------------------------------------------------------------------- opaque modules

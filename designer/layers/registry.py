@@ -29,7 +29,7 @@ ZOO_SPECS = (
     transformer.MULTIHEAD_ATTENTION, tensor_ops.SDPA, tensor_ops.MATMUL,
     tensor_ops.RESHAPE, tensor_ops.PERMUTE, tensor_ops.TRANSPOSE, tensor_ops.UNSQUEEZE,
     tensor_ops.SQUEEZE, tensor_ops.MEAN, tensor_ops.AMAX, tensor_ops.SLICE, tensor_ops.SELECT,
-    tensor_ops.PAD, tensor_ops.INTERPOLATE, opaque.MODULE_CALL,
+    tensor_ops.PAD, tensor_ops.INTERPOLATE, tensor_ops.SCALAR_OP, opaque.MODULE_CALL,
 )
 
 

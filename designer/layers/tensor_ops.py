@@ -395,3 +395,21 @@ INTERPOLATE = LayerSpec(
     torch_call=_interpolate_call,
     label=lambda p: ("→" + "×".join(map(str, p["size"]))) if p["size"] else f"×{p['scale_factor']:g}",
 )
+
+
+# --------------------------------------------------------------------------- constants
+_ARITHMETIC = {"add": "+", "sub": "−", "mul": "×", "truediv": "÷", "rsub": "c −", "rtruediv": "c ÷"}
+
+SCALAR_OP = LayerSpec(
+    type="ScalarOp",
+    category="tensor",
+    doc="Combines every value with a constant: x + c, x − c, x × c, x ÷ c, c − x or c ÷ x "
+        "(a LeViT's (x + x_dist) / 2, attention's q × scale).",
+    shape=lambda p, s: s[0],
+    params=(Param("op", "choice", "mul", choices=tuple(_ARITHMETIC)),
+            Param("value", "float", 1.0, doc="the constant c")),
+    torch_kind="call",
+    torch_call=lambda p, s: (f"operator.{p['op']}", (p["value"],), {}),
+    label=lambda p: f"{_ARITHMETIC[p['op']]} {p['value']:g}" if not p["op"].startswith("r")
+    else f"{p['value']:g} {_ARITHMETIC[p['op']][2:]} x",
+)
