@@ -28,6 +28,9 @@ def add_import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", help="a state_dict (.pt/.pth/.safetensors) of the same model to "
                                      "check against the design and save in its naming")
     p.add_argument("--weights-out", help="where --weights is saved (default: OUTPUT with .pt)")
+    p.add_argument("--pretrained", action="store_true",
+                   help="torchvision models: load the default pretrained weights from the local "
+                        "torch hub cache (TORCH_HOME; never downloaded) and save them like --weights")
 
 
 def run_import(args) -> int:
@@ -35,7 +38,8 @@ def run_import(args) -> int:
     from .core.serialize import save
 
     try:
-        result = import_model(args.source, args.input_shape, args.name)
+        result = import_model(args.source, args.input_shape, args.name,
+                              getattr(args, "pretrained", False))
     except UnsupportedModelError as exc:
         raise UserError(str(exc), EXIT_INVALID) from None
     except ModelImportError as exc:
@@ -43,6 +47,8 @@ def run_import(args) -> int:
     graph = result.graph
     if args.weights:
         _import_weights(graph, Path(args.weights), args.weights_out or Path(args.output).with_suffix(".pt"))
+    elif getattr(args, "pretrained", False):
+        _save_pretrained(result, args.weights_out or Path(args.output).with_suffix(".pt"))
     _write(lambda: save(graph, args.output), args.output)
     layers = sum(1 for n in graph if n.type not in ("Input", "Output"))
     from .analysis import analyze
@@ -66,6 +72,16 @@ def _import_weights(graph, source: Path, out) -> None:
         raise UserError(f"{source}: {exc}", EXIT_INVALID) from None
     _write(lambda: save_state_dict(module.state_dict(), out), out)
     print(f"the weights in {source} fit the design; wrote {out}")
+
+
+def _save_pretrained(result, out) -> None:
+    from .compiler.fx_builder import compile_design
+    from .compiler.weights import save_state_dict
+
+    module = compile_design(result.graph)
+    result.copy_weights(module)
+    _write(lambda: save_state_dict(module.state_dict(), out), out)
+    print(f"saved the pretrained weights in the design's naming to {out}")
 
 
 def _write(action, path) -> None:

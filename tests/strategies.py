@@ -40,12 +40,12 @@ class Net:
         self.b = DesignBuilder(name)
         self.shapes: dict[str, tuple] = {}
 
-    def add(self, kind: str, inputs: list[str], shape: tuple, **params) -> str:
+    def add(self, kind: str, inputs: list[str], out_shape: tuple, /, **params) -> str:
         nid = self.draw(st.sampled_from(AWKWARD_IDS)) if self.draw(st.integers(0, 9)) == 0 else None
         if nid in self.b.graph.nodes or nid in self.b.graph.groups:
             nid = None
         nid = self.b.add(kind, *inputs, id=nid, **params)
-        self.shapes[nid] = tuple(shape)
+        self.shapes[nid] = tuple(out_shape)
         return nid
 
 
@@ -234,9 +234,42 @@ def head(net: Net, x: str) -> str:
     return dense_stack(net, x)
 
 
+def modern(net: Net, x: str) -> str:
+    """ConvNeXt / EfficientNet / transformer pieces on a C×H×W map, back to a C×H×W map."""
+    draw = net.draw
+    c, h, w = net.shapes[x]
+    kind = draw(st.sampled_from(["channels_last", "gate", "scale", "depth", "groups", "swap",
+                                 "reshape", "pad_slice"]))
+    if kind == "channels_last":  # ConvNeXt: permute, LayerNorm, Linear over channels, permute back
+        y = net.add("Permute", [x], (h, w, c), dims=[0, 2, 3, 1])
+        y = net.add("LayerNorm", [y], (h, w, c), eps=1e-6)
+        y = net.add("Linear", [y], (h, w, c), out_features=c)
+        return net.add("Permute", [y], (c, h, w), dims=[0, 3, 1, 2])
+    if kind == "gate":  # squeeze-and-excitation with a mean over the map and broadcasting
+        g = net.add("Mean", [x], (c, 1, 1), dims=[2, 3], keepdim=True)
+        g = net.add("Sigmoid", [g], (c, 1, 1))
+        return net.add(draw(st.sampled_from(["Multiply", "Add"])), [x, g], (c, h, w))
+    if kind == "scale":
+        return net.add("LayerScale", [x], (c, h, w), shape=[c, 1, 1])
+    if kind == "depth":
+        return net.add("StochasticDepth", [x], (c, h, w), p=draw(st.sampled_from([0.0, 0.2])))
+    if kind == "groups":
+        return net.add("GroupNorm", [x], (c, h, w), num_groups=draw(st.sampled_from([1, c])))
+    if kind == "swap":
+        y = net.add("Transpose", [x], (c, w, h), dim0=2, dim1=3)
+        return net.add("Transpose", [y], (c, h, w), dim0=-1, dim1=-2)
+    if kind == "reshape":
+        y = net.add("Reshape", [x], (c, h * w), shape=[c, -1])
+        return net.add("Reshape", [y], (c, h, w), shape=[c, h, w])
+    y = net.add("Pad", [x], (c, h + 2, w + 2), pad=[1, 1, 1, 1])
+    return net.add("Slice", [y], (c, h + 1, w + 2), dim=2, start=1)
+
+
 def feature_block(net: Net, x: str) -> str:
     draw = net.draw
-    block = draw(st.sampled_from(["conv", "conv", "pool", "pointwise", "merge", "adaptive"]))
+    block = draw(st.sampled_from(["conv", "conv", "pool", "pointwise", "merge", "adaptive", "modern"]))
+    if block == "modern":
+        return modern(net, x)
     if block == "conv":
         return conv(net, x)
     if block == "pool":
@@ -312,6 +345,10 @@ def plausible(param) -> st.SearchStrategy:
         "padding": st.sampled_from(["same", "valid"]) | small,
         "groups": st.sampled_from(["depthwise", 1, 2, 3, 4]),
         "shape": st.lists(st.integers(1, 9), min_size=1, max_size=3),
+        "dims": st.lists(st.integers(-4, 6), max_size=5),
+        "count": st.integers(0, 10**9),
+        "text": st.just(""),  # an opaque module call naming no module: an issue, not a crash
+        "mapping": st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 3), max_size=2),
     }[param.kind]
 
 

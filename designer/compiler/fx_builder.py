@@ -23,6 +23,7 @@ from ..analysis import Analysis, analyze
 from ..analysis.issues import error
 from ..core.graph import Graph
 from ..layers import registry
+from .targets import TargetError, call_target, module_class, opaque_module
 
 
 class CompileError(ValueError):
@@ -84,10 +85,17 @@ def design_names(analysis: Analysis) -> dict[str, str]:
 
 def build_module(spec, resolved: dict, input_shapes) -> nn.Module:
     """The torch.nn module for one layer, with inferred sizes filled in."""
-    from .custom_modules import module_class
-
-    cls = module_class(spec.type)
+    if spec.torch_kind == "opaque":
+        return opaque_module(resolved)
+    cls = module_class(spec)
     return cls(**spec.torch_kwargs(resolved, input_shapes))
+
+
+def _call(fx_graph: fx.Graph, spec, info, args: list[fx.Node], name: str) -> fx.Node:
+    """A catalog "call" entry as one call_function / call_method node."""
+    target, constants, kwargs = spec.torch_call(info.resolved, info.input_shapes)
+    op, fn = call_target(target)
+    return fx_graph.create_node(op, fn, (*args, *constants), dict(kwargs), name=name)
 
 
 def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphModule:
@@ -110,9 +118,15 @@ def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphMo
         elif spec.torch_kind == "output":
             result = args[0]
         elif spec.torch_kind == "function":
-            values[nid] = _merge(fx_graph, info.type, args, name, taken)
+            values[nid] = _merge(fx_graph, info.type, args, name, taken, info.resolved)
+        elif spec.torch_kind == "call":
+            values[nid] = _call(fx_graph, spec, info, args, name)
         else:
-            root.add_module(name, build_module(spec, info.resolved, info.input_shapes))
+            try:
+                layer = build_module(spec, info.resolved, info.input_shapes)
+            except TargetError as exc:  # an opaque module whose class cannot be rebuilt here
+                raise CompileError([error("module-call", f"{info.type} {nid}: {exc}", nid)]) from None
+            root.add_module(name, layer)
             values[nid] = fx_graph.create_node("call_module", name, tuple(args), {}, name=name)
     fx_graph.output(result)
     fx_graph.on_generate_code(lambda previous: _drop_free_statements)
@@ -130,10 +144,12 @@ def _check_compilable(analysis: Analysis) -> None:
                                   "and an Output, and connect them.")])
 
 
-def _merge(fx_graph: fx.Graph, kind: str, args: list[fx.Node], name: str, taken: set[str]) -> fx.Node:
+def _merge(fx_graph: fx.Graph, kind: str, args: list[fx.Node], name: str, taken: set[str],
+           params: dict | None = None) -> fx.Node:
     """Concat -> torch.cat([a, b], 1); Add / Multiply -> a + b (a chain for 3+ inputs)."""
     if kind == "Concat":
-        return fx_graph.create_node("call_function", torch.cat, (list(args), 1), {}, name=name)
+        dim = (params or {}).get("dim", 1)
+        return fx_graph.create_node("call_function", torch.cat, (list(args), dim), {}, name=name)
     op = operator.add if kind == "Add" else operator.mul
     node = args[0]
     for i, other in enumerate(args[1:], start=1):

@@ -58,8 +58,8 @@ def build_groups(scopes: dict[str, str], classes: dict[str, type]) -> dict[str, 
     first_seen = {path: i for i, path in enumerate(members)}
     kept: list[str] = []
     for path in sorted(members, key=lambda p: (p.count("."), first_seen[p])):
-        if len(members[path]) < 2:
-            continue
+        if len(members[path]) < 2 or path in scopes:
+            continue  # one node, or a path that is a node's own id (a functional norm's module)
         parent = _innermost(path, kept, strict=True)
         if parent is not None and members[parent] == members[path]:
             continue  # the same nodes as the block around it

@@ -34,6 +34,33 @@ class Layer:
     inputs: list[fx.Node]
     inplace: bool = False
     stem: str = ""
+    #: The node id to use (a module path, so the original's weights load by name).
+    id: str = ""
+    #: Layers applied after this one, in order (x[:, 0::2, 1::2] is two Slices).
+    then: list["Layer"] = field(default_factory=list)
+
+
+@dataclass
+class Pieces:
+    """An operation returning several tensors (chunk, split, unbind, attention's tuple); an
+    index into it (``getitem``) becomes the layer that computes that one piece."""
+
+    input: fx.Node
+    make: Callable[[int], "Layer"]
+    count: int
+
+
+@dataclass
+class ParamRef:
+    """A parameter or buffer of the model read directly in forward() (a get_attr node)."""
+
+    target: str
+    shape: tuple[int, ...]
+    expanded: bool = False
+    #: The shape it was viewed as (x.view / reshape of the parameter), if it was.
+    view: tuple[int, ...] = ()
+    #: An nn.Parameter of the model (False: a buffer or a tensor constant).
+    learnable: bool = True
 
 
 @dataclass
@@ -48,9 +75,18 @@ class Context:
     """What a converter may ask about the traced values: their shapes (with the batch)."""
 
     shapes: dict[fx.Node, tuple[int, ...]] = field(default_factory=dict)
+    #: The values the converter made so far (design node ids, ParamRef, Pieces markers).
+    values: dict[fx.Node, Any] = field(default_factory=dict)
 
     def shape(self, value: Any) -> tuple[int, ...] | None:
+        if isinstance(value, fx.Node) and isinstance(self.values.get(value), (ParamRef, Pieces)):
+            return None
         return self.shapes.get(value) if isinstance(value, fx.Node) else None
+
+    def param(self, value: Any) -> ParamRef | None:
+        """The model parameter ``value`` reads directly, if it is one."""
+        ref = self.values.get(value) if isinstance(value, fx.Node) else None
+        return ref if isinstance(ref, ParamRef) else None
 
     def tensor(self, value: Any, what: str) -> fx.Node:
         if self.shape(value) is None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
+from .import_opaque import recording_constructors
 from .importer import ModelImportError
 
 #: Constructor options per torchvision model, with why: the design is the inference network.
@@ -25,16 +27,55 @@ TORCHVISION_OPTIONS: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-def load_source(source: str) -> tuple[nn.Module, str, list[str]]:
-    """The model named by ``source``, a label for it, and notes about how it was built."""
+def load_source(source: str, pretrained: bool = False) -> tuple[nn.Module, str, list[str]]:
+    """The model named by ``source``, a label for it, and notes about how it was built;
+    ``pretrained`` loads torchvision's default weights from the local torch hub cache."""
+    if source.endswith(".onnx"):
+        from .import_onnx import load_onnx
+
+        return load_onnx(source)
     kind, sep, name = source.partition(":")
     if not sep or not kind or not name:
         raise ModelImportError(f"cannot tell where to import {source!r} from; write "
                                f"torchvision:NAME (e.g. torchvision:resnet18), "
                                f"package.module:callable or path/to/file.py:callable")
     if kind == "torchvision":
-        return _torchvision(name)
+        model, label, notes = _torchvision(name)
+        if pretrained:
+            notes.append(load_cached_weights(model, name))
+        return model, label, notes
+    if pretrained:
+        raise ModelImportError("--pretrained reads torchvision's weights; for other models give "
+                               "their state_dict with --weights FILE")
     return _callable(kind, name, source)
+
+
+def cached_weights_path(name: str) -> tuple[Path, str]:
+    """Where torch hub keeps torchvision's default weights for ``name``, and their URL."""
+    import torch
+    import torchvision
+
+    weights = torchvision.models.get_model_weights(name).DEFAULT
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name, weights.url
+
+
+def load_cached_weights(model: nn.Module, name: str) -> str:
+    """Load the pretrained weights from TORCH_HOME (never downloaded); a note says which."""
+    import torch
+
+    path, url = cached_weights_path(name)
+    if not path.is_file():
+        raise ModelImportError(
+            f"the pretrained weights of {name} are not in the torch hub cache ({path}); fetch "
+            f"them once with: python -c \"import torchvision; torchvision.models.get_model("
+            f"'{name}', weights='DEFAULT')\" (or download {url} to that folder)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except Exception as exc:  # a damaged or foreign file
+        raise ModelImportError(f"{path} does not hold {name}'s weights: {type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0]}") from None
+    return f"{name}: pretrained weights loaded from {path}"
 
 
 def torchvision_models() -> list[str]:
@@ -55,7 +96,8 @@ def _torchvision(name: str) -> tuple[nn.Module, str, list[str]]:
     notes = [f"{name}: {why}"] if why else []
     if name.startswith("densenet"):
         options = {"memory_efficient": False}
-    model = torchvision.models.get_model(name, weights=None, **options)
+    with recording_constructors():
+        model = torchvision.models.get_model(name, weights=None, **options)
     return model, f"torchvision.models.{name}", notes
 
 
@@ -70,7 +112,8 @@ def _callable(where: str, attr: str, source: str) -> tuple[nn.Module, str, list[
         if not callable(obj):
             raise ModelImportError(f"{source} is neither a torch.nn.Module nor a callable")
         try:
-            obj = obj()
+            with recording_constructors():
+                obj = obj()
         except Exception as exc:  # user code: report whatever it raised
             raise ModelImportError(f"calling {source}() raised {type(exc).__name__}: {exc}") from None
     if not isinstance(obj, nn.Module):
@@ -93,6 +136,8 @@ def _load_module(where: str):
             del sys.modules[name]
             raise ModelImportError(f"running {where} raised {type(exc).__name__}: {exc}") from None
         return module
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # `designer import mymod:build` finds ./mymod.py
     try:
         return importlib.import_module(where)
     except ImportError as exc:

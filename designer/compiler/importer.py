@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from dataclasses import dataclass, field
 
 import torch
@@ -24,30 +25,24 @@ from torch import nn
 from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
 
 from ..analysis import analyze
-from ..core.graph import Edge, Graph, Node
+from ..core.graph import Graph
 from ..core.layout import apply_layout, layered_layout
-from .import_groups import build_groups, kind_of
-from .import_calls import callable_name, convert_call
-from .import_ops import Context, Layer, Passthrough, Unsupported, class_name, convert_module
+from .import_convert import Converter
+from .import_groups import build_groups
+from .import_opaque import OpaqueTracer, SubmoduleTraceError
+from .import_ops import Context, Unsupported
+from .import_report import UnsupportedOp, refusal
+
+__all__ = ["ImportResult", "ModelImportError", "UnsupportedModelError", "UnsupportedOp",
+           "import_model", "import_module"]
 
 DEFAULT_INPUT_SHAPE = (3, 224, 224)
-_BROKEN = object()  # the value of a node that could not be converted
+#: How many rounds of "keep the failing submodules whole and trace again" an import may take.
+MAX_OPAQUE_ROUNDS = 12
 
 
 class ModelImportError(ValueError):
     """A model that cannot be imported; the message says what went wrong and what to do."""
-
-
-@dataclass(frozen=True)
-class UnsupportedOp:
-    """One operation with no exact Designer equivalent: what it is, where, and why."""
-
-    what: str
-    where: str
-    why: str
-
-    def __str__(self) -> str:
-        return f"{self.what} {self.where}: {self.why}" if self.where else f"{self.what}: {self.why}"
 
 
 class UnsupportedModelError(ModelImportError):
@@ -55,14 +50,7 @@ class UnsupportedModelError(ModelImportError):
 
     def __init__(self, model: str, ops: list[UnsupportedOp]) -> None:
         self.ops = list(ops)
-        counts: dict[str, int] = {}
-        for op in self.ops:
-            key = op.what.split(" '")[0]
-            counts[key] = counts.get(key, 0) + 1
-        summary = ", ".join(f"{what} ×{n}" if n > 1 else what for what, n in counts.items())
-        lines = "\n".join(f"  - {op}" for op in self.ops)
-        super().__init__(f"{model} cannot be imported: {len(self.ops)} operation(s) have no "
-                         f"exact Designer equivalent ({summary}):\n{lines}")
+        super().__init__(refusal(model, self.ops))
 
 
 @dataclass
@@ -81,16 +69,37 @@ class ImportResult:
         """Load the original model's weights into ``compiled`` (compile_design of the graph)."""
         from .weights import load_weights
 
-        load_weights(compiled, self.model.state_dict())
+        state = self.model.state_dict()
+        renamed = {nid: path for nid, path in self.sources.items() if nid != path}
+        if renamed:  # node ids that differ from the module path (an ONNX model's "conv1/Conv")
+            by_path = {path: nid for nid, path in renamed.items()}
+            state = {_rename(key, by_path): value for key, value in state.items()}
+        load_weights(compiled, state)
+
+
+def _rename(key: str, by_path: dict[str, str]) -> str:
+    owner, _, local = key.rpartition(".")
+    return f"{by_path[owner]}.{local}" if owner in by_path else key
 
 
 # --------------------------------------------------------------------------- public API
-def import_model(source: str, input_shape=DEFAULT_INPUT_SHAPE, name: str | None = None) -> ImportResult:
-    """Import ``torchvision:NAME``, ``package.module:callable`` or ``file.py:callable``."""
+def import_model(source: str, input_shape=DEFAULT_INPUT_SHAPE, name: str | None = None,
+                 pretrained: bool = False) -> ImportResult:
+    """Import ``torchvision:NAME``, ``package.module:callable``, ``file.py:callable`` or
+    ``model.onnx`` (``pretrained``: torchvision's weights from the local torch hub cache,
+    never downloaded)."""
     from .import_sources import load_source
 
-    model, label, notes = load_source(source)
+    if source.endswith(".onnx"):
+        from .import_onnx import onnx_input_shape
+
+        input_shape = onnx_input_shape(source) or input_shape
+    model, label, notes = load_source(source, pretrained)  # records each module's constructor arguments
     result = import_module(model, input_shape, name or label.rsplit(".", 1)[-1], f"Imported from {label}.")
+    if source.endswith(".onnx"):
+        from .import_onnx import tidy_ids
+
+        tidy_ids(result)
     result.notes[:0] = notes
     return result
 
@@ -105,10 +114,7 @@ def import_module(module: nn.Module, input_shape=DEFAULT_INPUT_SHAPE, name: str 
     was_training = module.training
     module.eval()
     try:
-        traced = _trace(module, label)
-        shapes = _propagate(traced, shape, label)
-        converter = _Converter(module, traced, Context(shapes))
-        converter.run()
+        converter = _convert_keeping_opaque(module, shape, label)
     finally:
         module.train(was_training)
     if converter.problems:
@@ -120,7 +126,23 @@ def import_module(module: nn.Module, input_shape=DEFAULT_INPUT_SHAPE, name: str 
     apply_layout(graph, layered_layout(graph))
     result = ImportResult(graph, module, converter.sources, converter.traced_shapes)
     result.notes.extend(_verify(result, label))
+    result.notes.extend(_opaque_notes(graph, converter.opaque))
     return result
+
+
+def _opaque_notes(graph: Graph, reasons: dict[str, str]) -> list[str]:
+    """One note per reason for keeping modules whole: which modules, and why."""
+    by_reason: dict[str, list[str]] = {}
+    for node in graph:
+        if node.type == "ModuleCall":
+            why = re.sub(r"\([^()]*\)|'[^']*'| on [^:]*:", "", reasons.get(node.id, "")).strip()
+            by_reason.setdefault(why, []).append(node.id)
+    notes = []
+    for why, ids in by_reason.items():
+        shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+        notes.append(f"{len(ids)} module(s) kept whole as opaque Module call nodes ({shown})"
+                     + (f": {why}" if why else ""))
+    return notes
 
 
 # --------------------------------------------------------------------------- steps
@@ -135,11 +157,68 @@ def _check_shape(input_shape) -> tuple[int, ...]:
     return shape
 
 
-def _trace(module: nn.Module, label: str) -> fx.GraphModule:
-    tracer = fx.Tracer()
-    tracer.record_stack_traces = True
+def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> Converter:
+    """Trace and convert; submodules that fx cannot trace, or whose operations have no catalog
+    equivalent, are kept whole (opaque ModuleCall nodes) and the model is traced again."""
+    opaque: dict[str, str] = {}  # module path -> why it is kept whole
+    refused: dict[str, str] = {}
+    converter = None
+    for _ in range(MAX_OPAQUE_ROUNDS):
+        try:
+            traced = _trace(module, label, opaque)
+        except SubmoduleTraceError as exc:
+            if not _keep_whole(module, [(exc.path, f"fx cannot trace it ({exc})")], opaque, refused):
+                why = refused.get(exc.path, "")
+                raise ModelImportError(f"torch.fx cannot trace {label}'s '{exc.path}': {exc}. Models "
+                                       f"whose forward() branches on tensor values or sizes cannot "
+                                       f"be imported" + (f"; it cannot be kept whole either: {why}"
+                                                         if why else "")) from None
+            continue
+        shapes, defaults = _propagate(traced, shape, label)
+        converter = Converter(module, traced, Context(shapes), opaque, defaults)
+        converter.run()
+        for path, why in converter.failed_opaque.items():
+            opaque.pop(path, None)
+            refused[path] = why
+        if not converter.problems:
+            break
+        causes = [(p.scope, f"{p.what.split(' ')[0]} {p.why.split(';')[0]}") for p in converter.problems]
+        if not _keep_whole(module, causes, opaque, refused):
+            break
+    return converter
+
+
+def _keep_whole(module: nn.Module, causes: list[tuple[str, str]], opaque: dict[str, str],
+                refused: dict[str, str]) -> bool:
+    """Mark, for each (scope, reason), the innermost module around the scope that can be
+    rebuilt from its constructor arguments as opaque; False when none could be marked."""
+    from .import_opaque import constructor_kwargs
+
+    added = False
+    for scope, reason in dict(causes).items():
+        chain = [scope.rsplit(".", i)[0] for i in range(scope.count(".") + 1)] if scope else []
+        for path in chain:
+            if path in refused:
+                continue
+            if path in opaque:
+                break
+            try:
+                constructor_kwargs(module.get_submodule(path))
+            except Unsupported as exc:
+                refused[path] = str(exc)
+                continue
+            opaque[path] = reason[:160]
+            added = True
+            break
+    return added
+
+
+def _trace(module: nn.Module, label: str, opaque: set[str] = frozenset()) -> fx.GraphModule:
+    tracer = OpaqueTracer(set(opaque))
     try:
-        graph = tracer.trace(module)
+        graph = tracer.trace(module, concrete_args=_defaulted_arguments(module) or None)
+    except SubmoduleTraceError:
+        raise
     except Exception as exc:  # fx raises TraceError, TypeError, RuntimeError, ... from user code
         raise ModelImportError(
             f"torch.fx cannot trace {label}: {type(exc).__name__}: {exc}. Models whose forward() "
@@ -147,15 +226,31 @@ def _trace(module: nn.Module, label: str) -> fx.GraphModule:
     return fx.GraphModule(tracer.root, graph, label)
 
 
-def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str) -> dict[fx.Node, tuple]:
-    """Run the traced model once on a batch of 2 and record every tensor's shape."""
-    inputs = [n.name for n in traced.graph.nodes if n.op == "placeholder"]
+def _defaulted_arguments(module: nn.Module) -> dict:
+    """forward()'s arguments after the first that have defaults: they keep them."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in params[1:]
+            if p.default is not p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str):
+    """Run the traced model once on a batch of 2 and record every tensor's shape; also the
+    placeholders that stand for defaulted arguments (and their values)."""
+    defaults = _defaulted_arguments(traced)
+    placeholders = [n for n in traced.graph.nodes if n.op == "placeholder"]
+    inputs = [n.name for n in placeholders if not _is_default_placeholder(n, defaults)]
     if len(inputs) != 1:
         raise ModelImportError(f"{label}.forward() takes {len(inputs)} inputs "
                                f"({', '.join(inputs) or 'none'}); a design has one input")
+    extra = {n: defaults[_default_name(n, defaults)] for n in placeholders if n.name not in inputs}
     try:
         with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints
-            ShapeProp(traced).propagate(torch.zeros((2, *shape)))
+            ShapeProp(traced).propagate(torch.zeros((2, *shape)), *extra.values())
     except Exception as exc:
         raise ModelImportError(
             f"{label} does not run on input {list(shape)}: {type(exc).__name__}: {exc}; "
@@ -165,7 +260,18 @@ def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str) -> di
         meta = node.meta.get("tensor_meta")
         if isinstance(meta, TensorMetadata):
             shapes[node] = tuple(meta.shape)
-    return shapes
+    return shapes, set(extra)
+
+
+def _default_name(node: fx.Node, defaults: dict) -> str | None:
+    for name in defaults:
+        if node.target == name or node.target.startswith(f"{name}_"):
+            return name
+    return None
+
+
+def _is_default_placeholder(node: fx.Node, defaults: dict) -> bool:
+    return _default_name(node, defaults) is not None
 
 
 def _describe(description: str, shape: tuple[int, ...]) -> str:
@@ -174,169 +280,15 @@ def _describe(description: str, shape: tuple[int, ...]) -> str:
 
 
 # --------------------------------------------------------------------------- conversion
-class _Converter:
-    """Walks the traced graph once, building design nodes and collecting what is unsupported."""
-
-    def __init__(self, root: nn.Module, traced: fx.GraphModule, ctx: Context) -> None:
-        self.root, self.traced, self.ctx = root, traced, ctx
-        self.graph = Graph()
-        self.values: dict[fx.Node, object] = {}
-        self.order = {node: i for i, node in enumerate(traced.graph.nodes)}
-        self.reserved = {path for path, _ in root.named_modules() if path}
-        self.calls: dict[str, int] = {}
-        self.problems: list[UnsupportedOp] = []
-        self.scopes: dict[str, str] = {}
-        self.sources: dict[str, str] = {}
-        self.traced_shapes: dict[str, tuple[int, ...]] = {}
-
-    def run(self) -> None:
-        for node in self.traced.graph.nodes:
-            try:
-                self._convert(node)
-            except Unsupported as exc:
-                self.problems.append(UnsupportedOp(self._what(node), self._where(node), str(exc)))
-                self.values[node] = _BROKEN
-
-    def _convert(self, node: fx.Node) -> None:
-        if node.op == "placeholder":
-            self._input(node)
-        elif node.op == "output":
-            self._output(node)
-        elif node.op == "get_attr":
-            raise Unsupported("the model reads this parameter or buffer directly instead of "
-                              "through a torch.nn layer")
-        elif node.op == "call_module":
-            self._module(node)
-        else:
-            self._call(node)
-
-    def _input(self, node: fx.Node) -> None:
-        shape = list(self.ctx.shape(node)[1:])
-        self.values[node] = self._add(self._unique("input"), "Input", {"shape": shape}, [], "", node)
-
-    def _output(self, node: fx.Node) -> None:
-        result = node.args[0]
-        if self.ctx.shape(result) is None:
-            raise Unsupported(f"the model returns {type(result).__name__} instead of one tensor")
-        if self.values.get(result, _BROKEN) is _BROKEN:
-            return
-        self._add(self._unique("output"), "Output", {}, [result], "", None)
-
-    def _module(self, node: fx.Node) -> None:
-        module = self.root.get_submodule(node.target)
-        count = self.calls[node.target] = self.calls.get(node.target, 0) + 1
-        if count > 1 and any(True for _ in module.parameters()):
-            raise Unsupported(f"this module is called {count} times, sharing its weights; "
-                              f"each design layer has weights of its own")
-        layer = convert_module(module, node, self.ctx)
-        self._check_in_place(node, layer)
-        if self._broken(node, layer.inputs):
-            return
-        nid = node.target if count == 1 else self._unique(node.target)
-        self.reserved.discard(nid)
-        scope = node.target.rpartition(".")[0]
-        self.values[node] = self._add(nid, layer.type, layer.params, layer.inputs, scope, node)
-        self.sources[nid] = node.target
-
-    def _call(self, node: fx.Node) -> None:
-        meta = node.meta.get("tensor_meta")
-        if node not in self.ctx.shapes:
-            if meta is not None:  # a tuple or list of tensors
-                raise Unsupported("it returns several tensors; a design layer returns one")
-            return  # a size or other number: only flattening reshapes may use it
-        converted = convert_call(node, self.ctx)
-        if isinstance(converted, Passthrough):
-            self.values[node] = self.values.get(converted.input, _BROKEN)
-            return
-        self._check_in_place(node, converted)
-        if self._broken(node, converted.inputs):
-            return
-        scope = _scope(node)
-        base = f"{scope}.{converted.stem}" if scope else converted.stem
-        nid = self._unique(base)
-        self.values[node] = self._add(nid, converted.type, converted.params, converted.inputs, scope, node)
-
-    # ------------------------------------------------------------------- helpers
-    def _check_in_place(self, node: fx.Node, layer: Layer) -> None:
-        if not layer.inplace:
-            return
-        later = [u.name for u in layer.inputs[0].users if self.order[u] > self.order[node]]
-        if later:
-            raise Unsupported(f"it works in place on a tensor that is used again afterwards "
-                              f"({', '.join(later)}); a design has no in-place layers")
-
-    def _broken(self, node: fx.Node, inputs: list[fx.Node]) -> bool:
-        """True when an input failed to convert (already reported), so this node is skipped."""
-        if any(self.values.get(i, _BROKEN) is _BROKEN for i in inputs):
-            self.values[node] = _BROKEN
-            return True
-        return False
-
-    def _unique(self, base: str) -> str:
-        taken = self.graph.nodes
-        if base not in taken and base not in self.reserved:
-            return base
-        n = 1
-        while f"{base}_{n}" in taken or f"{base}_{n}" in self.reserved:
-            n += 1
-        return f"{base}_{n}"
-
-    def _add(self, nid, layer_type, params, inputs, scope, node) -> str:
-        self.graph.add_node(Node(nid, layer_type, params))
-        for port, source in enumerate(inputs):
-            self.graph.add_edge(Edge(self.values[source], nid, port))
-        if layer_type not in ("Input", "Output"):
-            self.scopes[nid] = scope
-        if node is not None:
-            self.traced_shapes[nid] = self.ctx.shape(node)[1:]
-        return nid
-
-    def _what(self, node: fx.Node) -> str:
-        if node.op == "call_module":
-            return f"{class_name(type(self.root.get_submodule(node.target)))} '{node.target}'"
-        if node.op == "get_attr":
-            return f"'{node.target}'"
-        if node.op in ("placeholder", "output"):
-            return f"the model's {'input' if node.op == 'placeholder' else 'output'} '{node.name}'"
-        return callable_name(node.target)
-
-    def _where(self, node: fx.Node) -> str:
-        if node.op == "call_module":
-            return ""  # the module path says where
-        parts = []
-        scope = _scope(node)
-        if scope:
-            parts.append(f"in '{scope}' ({kind_of(type(self.root.get_submodule(scope)))})")
-        line = _user_line(node.stack_trace)
-        if line:
-            parts.append(f"at {line}")
-        return " ".join(parts) or "in the model's forward()"
-
-
-def _scope(node: fx.Node) -> str:
-    """The path of the module whose forward() made this call ("" for the model itself)."""
-    stack = node.meta.get("nn_module_stack") or {}
-    return list(stack.values())[-1][0] if stack else ""
-
-
-def _user_line(stack_trace: str | None) -> str:
-    """The model's own source line of a traced call ("torchvision/models/resnet.py:102: ...")."""
-    if not stack_trace:
-        return ""
-    lines = stack_trace.strip().splitlines()
-    found = ""
-    for i, line in enumerate(lines):
-        text = line.strip()
-        if not text.startswith("File "):
-            continue
-        path = text.split('"')[1] if '"' in text else ""
-        if "/torch/fx/" in path or path.endswith("torch/nn/modules/module.py"):
-            continue
-        number = text.split(", line ")[-1].split(",")[0]
-        code = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        short = path.split("site-packages/")[-1]
-        found = f"{short}:{number} ({code})" if code else f"{short}:{number}"
-    return found
+def _tensors_at(model: nn.Module, path: str) -> list:
+    """The parameters of the module at ``path``, or the one parameter that ``path`` names."""
+    try:
+        return list(model.get_submodule(path).parameters())
+    except AttributeError:
+        try:
+            return [model.get_parameter(path)]
+        except AttributeError:
+            return []
 
 
 def _verify(result: ImportResult, label: str) -> list[str]:
@@ -348,8 +300,7 @@ def _verify(result: ImportResult, label: str) -> list[str]:
         if info.ok and info.output_shape != traced and result.graph.node(nid).type != "Output":
             problems.append(f"{nid}: Designer computes shape {list(info.output_shape)} where "
                             f"PyTorch gives {list(traced)}")
-    used = {id(p): p for path in set(result.sources.values())
-            for p in result.model.get_submodule(path).parameters()}
+    used = {id(p): p for path in set(result.sources.values()) for p in _tensors_at(result.model, path)}
     expected = sum(p.numel() for p in used.values())
     if not problems and analysis.total_params != expected:
         problems.append(f"the design has {analysis.total_params:,} parameters where the layers "

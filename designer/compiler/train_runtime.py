@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
+from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
@@ -159,6 +160,26 @@ def make_optimizer(params, config):
     return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
 
 
+def _stay_in_eval(module, mode=True):
+    return nn.Module.train(module, False)
+
+
+def transfer_groups(model, config, lr):
+    """Freeze the layers in config["frozen_layers"] (their BatchNorms keep evaluating) and scale
+    the rates of config["layer_lr_multipliers"]; the optimiser's parameter groups."""
+    frozen, factors = set(config.get("frozen_layers", ())), config.get("layer_lr_multipliers", {})
+    groups = {}
+    for name, layer in model.named_children():
+        if name in frozen:
+            layer.requires_grad_(False)
+            for module in layer.modules():
+                if config.get("frozen_batchnorm_eval", True) and isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.train = _stay_in_eval.__get__(module)
+            continue
+        groups.setdefault(factors.get(name, 1.0), []).extend(p for p in layer.parameters() if p.requires_grad)
+    return [{"params": ps, "lr": lr * f, "lr_mult": f} for f, ps in groups.items() if ps]
+
+
 def lr_at(schedule, lr0, step, steps_per_epoch, epochs):
     """The learning rate of optimiser step ``step`` (warm-up, then the named schedule)."""
     warm = int(round(schedule["warmup_epochs"] * steps_per_epoch))
@@ -254,13 +275,13 @@ def train(build, config, args):
     train_loader = DataLoader(train_set, per_process, shuffle=sampler is None, sampler=sampler, generator=gen)
     val_share = torch.utils.data.Subset(val_set, range(rank, len(val_set), world))
     val_loader = DataLoader(val_share, per_process)
-    optimizer = make_optimizer(net.parameters(), {**config, "lr": args.lr})
+    optimizer = make_optimizer(transfer_groups(model, config, args.lr), {**config, "lr": args.lr})
     loss, steps = loss_fn(config, classes), [0]
 
     def schedule_step():
         lr = lr_at(config["schedule"], args.lr, steps[0], len(train_loader), args.epochs)
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_mult", 1.0)
         steps[0] += 1
 
     amp = device.type == "cuda" and config["mixed_precision"]

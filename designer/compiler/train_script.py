@@ -73,6 +73,23 @@ def training_script(graph: Graph, settings: dict[str, Any], file_name: str = "tr
     return source, notes
 
 
+def _transfer(graph: Graph, analysis, settings: dict[str, Any]) -> dict[str, Any]:
+    """The design's freeze and learning-rate settings by the script's attribute names."""
+    from ..core.freezing import TransferError, members
+    from .fx_builder import design_names
+
+    if not settings.get("freeze") and not settings.get("lr_multipliers"):
+        return {}
+    names = design_names(analysis)
+    try:
+        frozen = [names[n] for ident in settings.get("freeze", []) for n in members(graph, ident) if n in names]
+        factors = {names[n]: f for ident, f in settings.get("lr_multipliers", {}).items()
+                   for n in members(graph, ident) if n in names}
+    except TransferError as exc:
+        raise TrainScriptError(str(exc)) from None
+    return {"frozen_layers": sorted(set(frozen)), "layer_lr_multipliers": factors}
+
+
 def _number(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
@@ -95,5 +112,6 @@ def _config(graph: Graph, analysis, settings: dict[str, Any]) -> tuple[dict[str,
         notes.append(f"the design's augmentation ({names}) is not applied by this script")
     config = {"name": graph.name, "input_shape": list(analysis.input_shape), "loss": loss,
               "checkpoint": "checkpoint.pt", **settings, "data": data}
+    config.update(_transfer(graph, analysis, settings))
     config["device"] = config.get("device") if config.get("device") in ("cpu", "cuda") else "auto"
     return config, notes

@@ -131,12 +131,24 @@ def match_state_dict(module: fx.GraphModule, state: Mapping[str, torch.Tensor]) 
     return {name: renamed[name] for name in expected}
 
 
+def compiled_name(key: str, expected, design_names: dict[str, str]) -> str:
+    """The compiled module's name for a state_dict key in any naming it accepts."""
+    return _compiled_name(key, expected, design_names)
+
+
 def _compiled_name(key: str, expected, design_names: dict[str, str]) -> str:
     if key in expected:
         return key
     node_id, _, local = key.rpartition(".")
     if node_id in design_names:
         return f"{design_names[node_id]}.{local}"
+    if key in design_names:  # a tensor used directly (layer scale, class token): its node's weight
+        return f"{design_names[key]}.weight"
+    parts = key.split(".")
+    for cut in range(len(parts) - 2, 0, -1):  # a module kept whole: its path is the node id
+        node_id = ".".join(parts[:cut])
+        if node_id in design_names:
+            return f"{design_names[node_id]}.{'.'.join(parts[cut:])}"
     return key
 
 

@@ -59,6 +59,7 @@ INPUT_FEATURES = LayerSpec(
     ),
     global_field=lambda p, s: True,
     torch_kind="module",
+    torch_class="designer:InputFeatures",
     torch_kwargs=lambda p, s: {"features": chosen(p), "frequency": p["frequency"]},
     label=_label,
     explain=_explain,

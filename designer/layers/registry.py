@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import activation, conv, dense, endpoints, features, merge, normalization, pooling
+from . import (activation, conv, dense, endpoints, features, merge, normalization, opaque, pooling,
+               tensor_ops, transformer)
 from .spec import LayerSpec
 
 #: Palette order of categories, each with its colour (categories drive colours, like Netron).
@@ -15,10 +16,22 @@ CATEGORIES: dict[str, str] = {
     "normalisation": "#4e9a4b",
     "regularisation": "#a8a034",
     "merge": "#c2506a",
+    "attention": "#b0489b",
+    "tensor": "#8a7560",
     "utility": "#6f7d8c",
 }
 
 _REGISTRY: dict[str, LayerSpec] = {}
+
+#: The types that the modern model zoo needs (ConvNeXt, EfficientNet, ViT, Swin...).
+ZOO_SPECS = (
+    transformer.LAYER_NORM, transformer.GROUP_NORM, transformer.STOCHASTIC_DEPTH,
+    transformer.LAYER_SCALE, transformer.POSITION_EMBEDDING, transformer.CLASS_TOKEN,
+    transformer.MULTIHEAD_ATTENTION, tensor_ops.SDPA, tensor_ops.MATMUL,
+    tensor_ops.RESHAPE, tensor_ops.PERMUTE, tensor_ops.TRANSPOSE, tensor_ops.UNSQUEEZE,
+    tensor_ops.SQUEEZE, tensor_ops.MEAN, tensor_ops.AMAX, tensor_ops.SLICE, tensor_ops.SELECT,
+    tensor_ops.PAD, tensor_ops.INTERPOLATE, tensor_ops.SCALAR_OP, opaque.MODULE_CALL,
+)
 
 
 def register(spec: LayerSpec) -> LayerSpec:
@@ -79,5 +92,6 @@ for _spec in (
     merge.MULTIPLY,
     merge.CONCAT,
     features.INPUT_FEATURES,
+    *ZOO_SPECS,
 ):
     register(_spec)

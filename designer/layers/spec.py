@@ -35,7 +35,9 @@ class Param:
 
     kind is one of: int, float, bool, choice, pair (int or [h, w]), padding (pair or
     "same"/"valid"), groups (int or "depthwise"), shape (list of ints), optional_pair
-    (None or pair, e.g. a pool's stride), int_or_none.
+    (None or pair, e.g. a pool's stride), int_or_none, dims (a list of 0 to 8 whole numbers,
+    e.g. torch dims or a target shape), count (a large whole number ≥ 0), text (a string) and mapping (a JSON object: an opaque
+    module's constructor arguments).
     """
 
     name: str
@@ -81,6 +83,20 @@ class Param:
             return self._number(_as_int(self.name, value))
         if kind == "shape":
             return _as_shape(self.name, value)
+        if kind == "dims":
+            return _as_dims(self.name, value)
+        if kind == "count":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 62:
+                raise ParamError(f"{self.name} must be a whole number of at least 0, got {value!r}")
+            return value
+        if kind == "text":
+            if not isinstance(value, str):
+                raise ParamError(f"{self.name} must be text, got {value!r}")
+            return value
+        if kind == "mapping":
+            if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+                raise ParamError(f"{self.name} must be an object of named values, got {value!r}")
+            return value
         raise AssertionError(f"unknown parameter kind {kind!r}")
 
     def _number(self, value: float) -> Any:
@@ -156,6 +172,12 @@ def _as_shape(name: str, value: Any) -> tuple[int, ...]:
     return dims
 
 
+def _as_dims(name: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or len(value) > 8:
+        raise ParamError(f"{name} must be a list of up to 8 whole numbers, got {value!r}")
+    return tuple(_as_int(name, v) for v in value)
+
+
 def _zero(p: Params, shapes: list[Shape], out: Shape) -> int:
     return 0
 
@@ -188,8 +210,16 @@ class LayerSpec:
     window: Callable[[Params, list[Shape]], Window] | None = None
     #: True when each output value sees the whole input map (Flatten, Linear on maps).
     global_field: Callable[[Params, list[Shape]], bool] | None = None
-    #: "module" (torch.nn class named ``type``), "function" (merges), "input" or "output".
+    #: "module" (torch.nn class named ``type``, or ``torch_class``), "function" (merges),
+    #: "call" (``torch_call``: a torch function or Tensor method), "opaque" (a module kept by
+    #: import path, see layers/opaque.py), "input" or "output".
     torch_kind: str = "module"
+    #: For modules that torch.nn lacks: "designer:Name" (designer.compiler.modules) or a
+    #: dotted import path.
+    torch_class: str | None = None
+    #: For "call": (target, constant args after the inputs, keyword args). The target is
+    #: "torch.NAME", "F.NAME" (torch.nn.functional) or "Tensor.NAME" (a method).
+    torch_call: Callable[[Params, list[Shape]], tuple[str, tuple, dict]] | None = None
     torch_kwargs: Callable[[Params, list[Shape]], Params] | None = None
     inferred: Callable[[Params, list[Shape]], Params] | None = None
     label: Callable[[Params], str] | None = None

@@ -58,6 +58,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     opt.add_argument("--gamma", type=float, help="factor of each step-schedule drop")
     opt.add_argument("--warmup", type=float, help="warm-up epochs")
     opt.add_argument("--patience", type=int, help="early stopping after N epochs without progress")
+    opt.add_argument("--freeze-until", metavar="NODE",
+                     help="transfer learning: freeze every layer up to and including NODE")
+    opt.add_argument("--freeze", nargs="+", action="extend", metavar="ID",
+                     help="freeze these nodes or groups (their weights stay as they are)")
     run = p.add_argument_group("run")
     run.add_argument("--device", choices=DEVICES)
     run.add_argument("--seed", type=int)
@@ -70,6 +74,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="replace the checkpoints already in --checkpoint-dir")
     run.add_argument("--resume", metavar="CHECKPOINT", help="resume a run exactly (its settings; "
                      "--epochs may extend it)")
+    run.add_argument("--weights", metavar="FILE",
+                     help="start from these (pretrained) weights, a state_dict .pt/.safetensors; "
+                          "layers whose size differs, such as a replaced head, start fresh")
     run.add_argument("--continue-from", metavar="CHECKPOINT",
                      help="start from a checkpoint's weights with these settings")
     run.add_argument("--adapt", action="store_true",
@@ -140,10 +147,31 @@ def build_config(graph, args) -> TrainingConfig:
             changes["augment"] = tuple(parse_steps(args.augment))
         if args.no_amp:
             changes["mixed_precision"] = False
+        frozen = _frozen(graph, args)
+        if frozen is not None:
+            changes["freeze"] = frozen
         changes["data"] = _data_config(base.data, args)
         return replace(base, **changes)
     except (ConfigError, ScheduleError, AugmentError) as exc:
         raise CommandError(f"invalid setting: {exc}") from None
+
+
+def _frozen(graph, args) -> tuple[str, ...] | None:
+    """--freeze-until NODE and --freeze IDs as the config's freeze list (None: unchanged)."""
+    from ..analysis import analyze
+    from .transfer import TransferError, freeze_until, members
+
+    until, ids = getattr(args, "freeze_until", None), getattr(args, "freeze", None)
+    if until is None and not ids:
+        return None
+    try:
+        frozen = list(freeze_until(graph, analyze(graph).order, until)) if until else []
+        for ident in ids or []:
+            members(graph, ident)  # checks it exists
+            frozen.append(ident)
+    except TransferError as exc:
+        raise CommandError(str(exc)) from None
+    return tuple(dict.fromkeys(frozen))
 
 
 # --------------------------------------------------------------------------- design and fit
@@ -274,7 +302,7 @@ def _drive(graph, config: TrainingConfig, args, progress: Progress) -> list:
     events = []
     try:
         for ev in train(graph, config, control, checkpoint_dir=args.checkpoint_dir,
-                        resume_from=args.resume, continue_from=args.continue_from,
+                        resume_from=args.resume, continue_from=args.continue_from or args.weights,
                         epochs=args.epochs if args.resume else None,
                         report_interval_s=0.1):
             if isinstance(ev, StepMetrics):

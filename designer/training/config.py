@@ -80,6 +80,10 @@ class TrainingConfig:
     ``snapshot_every`` > 0 adds first-layer weight snapshots every that many steps.
     ``l1`` > 0 adds l1 · Σ|w| over the weights (not the biases) to the loss that is minimised
     (the reported loss stays the data loss); ``weight_decay`` is the L2 counterpart.
+    Transfer learning: ``freeze`` lists node or group ids whose weights stay as they are
+    (BatchNorm layers among them keep evaluation mode when ``frozen_batchnorm_eval``);
+    ``lr_multipliers`` scales the learning rate of some nodes or groups (discriminative
+    fine-tuning). See designer.training.transfer.
     """
 
     data: DataConfig = field(default_factory=DataConfig)
@@ -102,8 +106,18 @@ class TrainingConfig:
     workers: int = -1
     threads: int = 0
     snapshot_every: int = 0
+    freeze: tuple[str, ...] = ()
+    frozen_batchnorm_eval: bool = True
+    lr_multipliers: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _need(isinstance(self.freeze, tuple) and all(isinstance(i, str) for i in self.freeze),
+              "freeze must be a list of node or group ids", self.freeze)
+        _need(isinstance(self.frozen_batchnorm_eval, bool),
+              "frozen_batchnorm_eval must be true or false", self.frozen_batchnorm_eval)
+        _need(isinstance(self.lr_multipliers, dict) and all(
+            isinstance(k, str) and _real(v) and v >= 0 for k, v in self.lr_multipliers.items()),
+            "lr_multipliers must map node or group ids to numbers of at least 0", self.lr_multipliers)
         _need(_whole(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS,
               f"epochs must be 1 to {MAX_EPOCHS:,}", self.epochs)
         _need(_whole(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH,
@@ -149,8 +163,10 @@ class TrainingConfig:
                 value = value.to_dict()
             elif f.name == "augment":
                 value = [step.to_dict() for step in value]
-            elif f.name == "betas":
+            elif f.name in ("betas", "freeze"):
                 value = list(value)
+            elif f.name == "lr_multipliers":
+                value = dict(value)
             out[f.name] = value
         return out
 
@@ -170,6 +186,10 @@ class TrainingConfig:
             if "augment" in values:
                 _need(isinstance(values["augment"], list), "augment must be a list", values["augment"])
                 values["augment"] = tuple(AugmentStep.from_dict(a) for a in values["augment"])
+            if "freeze" in values:
+                _need(isinstance(values["freeze"], list), "freeze must be a list of node or group ids",
+                      values["freeze"])
+                values["freeze"] = tuple(values["freeze"])
             if "betas" in values:
                 _need(isinstance(values["betas"], list), "betas must be a list of two numbers",
                       values["betas"])

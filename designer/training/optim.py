@@ -32,8 +32,9 @@ def build_optimizer(params, cfg) -> torch.optim.Optimizer:
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Every group's rate, scaled by its ``lr_mult`` (discriminative fine-tuning) if it has one."""
     for group in optimizer.param_groups:
-        group["lr"] = lr
+        group["lr"] = lr * group.get("lr_mult", 1.0)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from .data_checks import note_level, one_class_problem
 from .devices import DeviceError, memory_report, pick_device
 from .events import Note
 from .fit import check_fit, loss_of
+from . import transfer
 from .optim import Objective, build_optimizer, make_objective
 
 
@@ -164,7 +165,15 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
         model = compile_design(graph, analysis).to(device)
     except CompileError as exc:
         raise SetupError("design", str(exc)) from None
-    optimizer = build_optimizer(model.parameters(), config)
+    try:
+        params, summary = transfer.apply(model, graph, config)
+    except transfer.TransferError as exc:
+        raise SetupError("config", str(exc)) from None
+    if not params:
+        raise SetupError("config", "every layer is frozen: nothing would train; unfreeze some")
+    if config.freeze or config.lr_multipliers:
+        notes.append(Note(summary))
+    optimizer = build_optimizer(params, config)
     width = analysis.output_shape[0]
     objective = make_objective(loss_of(graph, analysis), info.task, width, config.label_smoothing)
     amp_dtype, scaler = _amp(device, config, analysis, notes)
@@ -198,6 +207,15 @@ def _restore(session: Session, data: dict, path) -> None:
                               f"step {st.step}"))
 
 
+def _start_from_weights(session: Session, path) -> None:
+    from ..compiler.weights import WeightsError
+
+    try:
+        session.notes.append(Note(transfer.load_pretrained(session.model, path)))
+    except WeightsError as exc:
+        raise SetupError("config", str(exc)) from None
+
+
 def _continue(session: Session, path) -> None:
     """Continue with new settings: the checkpoint's weights (and optimiser state when the
     optimiser is the same), a fresh schedule and step count."""
@@ -205,7 +223,10 @@ def _continue(session: Session, path) -> None:
         data = ckpt.load_checkpoint(path)
         session.model.load_state_dict(data["model"])
     except ckpt.CheckpointError as exc:
-        raise SetupError("config", str(exc)) from None
+        if "is not a Designer checkpoint" not in str(exc) and not str(path).endswith(".safetensors"):
+            raise SetupError("config", str(exc)) from None
+        _start_from_weights(session, path)  # a plain state_dict: pretrained weights
+        return
     except RuntimeError as exc:
         raise SetupError("config", f"the weights in {path} do not fit this design (a layer's size "
                                    f"changed?)", details=str(exc)) from None

@@ -68,3 +68,30 @@ def test_unsupported_settings_are_named():
     bad.set_params("output", {"loss": "none"})
     with pytest.raises(TrainScriptError, match="no loss"):
         training_script(bad, TrainingConfig().to_dict())
+
+
+def test_script_honours_freezing(tmp_path):
+    """A frozen layer of the design keeps its initial weights in the script's training."""
+    import importlib.util
+
+    from designer.core.serialize import save
+
+    graph = load_design("digits_cnn")
+    graph.training = {"freeze": ["conv1", "conv2"], "lr_multipliers": {"fc1": 0.5}}
+    design = tmp_path / "frozen.json"
+    save(graph, design)
+    path = tmp_path / "train_frozen.py"
+    assert main(["export", str(design), "-f", "train-script", "-o", str(path)]) == 0
+    source = path.read_text()
+    assert "'frozen_layers': ['conv1', 'conv2']" in source and "'layer_lr_multipliers': {'fc1': 0.5}" in source
+    done = _run([sys.executable, path.name, "--epochs", "1", "--checkpoint", "f.pt"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    spec = importlib.util.spec_from_file_location("train_frozen", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    trained = torch.load(tmp_path / "f.pt", weights_only=False)["model"]
+    torch.manual_seed(module.CONFIG["seed"])
+    module.prepare_data(module.CONFIG, None)  # the script draws its split before building
+    initial = module.build().state_dict()
+    assert torch.equal(trained["conv1.weight"], initial["conv1.weight"])
+    assert not torch.equal(trained["fc2.weight"], initial["fc2.weight"])

@@ -13,6 +13,8 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView, QMenu
 
+from .freeze_menu import freeze_entries
+
 from .edge_item import EdgeItem
 from .fit import fit_zoom
 from .group_item import GroupFrameItem, GroupNodeItem
@@ -324,6 +326,7 @@ class GraphView(CanvasCommands, QGraphicsView):
         if isinstance(target, (GroupNodeItem, GroupFrameItem)):
             verb = "Expand" if isinstance(target, GroupNodeItem) else "Collapse"
             entries.append((f"{verb} block", lambda: self.toggle_group(target.group_id)))
+        entries += freeze_entries(self, target)
         entries += [(None, None), ("Auto layout", self.auto_layout), ("Fit to view", self.fit_to_view)]
         for text, slot in entries:
             if text is None:

@@ -414,3 +414,8 @@ def make_editor(param: Param, parent: QWidget | None = None) -> ParamEditor:
         return EDITORS[param.kind](param, parent)
     except KeyError:
         raise ValueError(f"no editor for parameter kind {param.kind!r} ({param.name})") from None
+
+
+from .param_editors_zoo import ZOO_EDITORS  # noqa: E402  (they build on ParamEditor above)
+
+EDITORS.update(ZOO_EDITORS)

@@ -1,0 +1,273 @@
+"""The importer's conversion pass: walks a traced model once, turning each fx node into a
+catalog node (or a marker: a parameter read directly, several results), and collects every
+operation without an exact equivalent as an UnsupportedOp located at the model's own line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.fx as fx
+from torch import nn
+
+from ..core.graph import Edge, Graph, Node
+from . import import_zoo
+from .import_calls import callable_name, convert_call
+from .import_groups import kind_of
+from .import_opaque import opaque_params
+from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
+                         convert_module)
+from .import_report import UnsupportedOp, user_line
+
+BROKEN = object()  # the value of a node that could not be converted
+
+
+class Converter:
+    """Walks the traced graph once, building design nodes and collecting what is unsupported."""
+
+    def __init__(self, root: nn.Module, traced: fx.GraphModule, ctx: Context,
+                 opaque: set[str] = frozenset(), defaults: set = frozenset()) -> None:
+        self.root, self.traced, self.ctx = root, traced, ctx
+        self.opaque, self.defaults = opaque, defaults
+        self.graph = Graph()
+        self.values = ctx.values
+        self.order = {node: i for i, node in enumerate(traced.graph.nodes)}
+        self.reserved = {path for path, _ in root.named_modules() if path}
+        self.calls: dict[str, int] = {}
+        self.problems: list[UnsupportedOp] = []
+        self.failed_opaque: dict[str, str] = {}
+        self.notes: list[str] = []
+        self.scopes: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+        self.traced_shapes: dict[str, tuple[int, ...]] = {}
+
+    def run(self) -> None:
+        for node in self.traced.graph.nodes:
+            try:
+                self._convert(node)
+            except Unsupported as exc:
+                line = "" if node.op == "call_module" else user_line(node.stack_trace)
+                scope = node.target if node.op == "call_module" else _scope(node)
+                kind = kind_of(type(self.root.get_submodule(scope))) if scope else ""
+                refs = [self.values[a] for a in node.all_input_nodes if isinstance(self.values.get(a), ParamRef)]
+                why = self._operands(node) + str(exc) + "".join(f"; it reads the model's tensor '{r.target}' "
+                                         f"({'×'.join(map(str, r.shape))}) directly" for r in refs)
+                self.problems.append(UnsupportedOp(self._what(node), self._where(node), why,
+                                                   scope, kind, line))
+                self.values[node] = self._stand_in(node, scope)
+
+    def _stand_in(self, node: fx.Node, scope: str):
+        """A placeholder for an unsupported operation's result, so that the rest of the model
+        is still converted and every problem found in one pass (the design is discarded)."""
+        if node not in self.ctx.shapes or node.op == "output":
+            return BROKEN
+        return self._add(self._unique("unsupported"), "Identity", {}, [], scope, None)
+
+    def _convert(self, node: fx.Node) -> None:
+        if node.op == "placeholder":
+            self._input(node)
+        elif node.op == "output":
+            self._output(node)
+        elif node.op == "get_attr":
+            self._attribute(node)
+        elif node.op == "call_module":
+            self._module(node)
+        else:
+            self._call(node)
+
+    def _input(self, node: fx.Node) -> None:
+        if node in self.defaults:
+            return  # a defaulted argument of forward(): it keeps its default
+        shape = list(self.ctx.shape(node)[1:])
+        self.values[node] = self._add(self._unique("input"), "Input", {"shape": shape}, [], "", node)
+
+    def _attribute(self, node: fx.Node) -> None:
+        """A parameter or buffer read directly: its users decide what it becomes."""
+        shape = self.ctx.shapes.get(node)
+        if shape is None:
+            return  # a constant that is not a tensor
+        try:
+            learnable = isinstance(self.root.get_parameter(node.target), nn.Parameter)
+        except AttributeError:  # a buffer, or a tensor constant fx made while tracing
+            learnable = False
+        self.values[node] = ParamRef(node.target, tuple(shape), learnable=learnable)
+
+    def _output(self, node: fx.Node) -> None:
+        result = node.args[0]
+        if self.ctx.shape(result) is None:
+            raise Unsupported(f"the model returns {type(result).__name__} instead of one tensor")
+        if self.values.get(result, BROKEN) is BROKEN:
+            return
+        self._add(self._unique("output"), "Output", {}, [result], "", None)
+
+    def _module(self, node: fx.Node) -> None:
+        module = self.root.get_submodule(node.target)
+        count = self.calls[node.target] = self.calls.get(node.target, 0) + 1
+        if count > 1 and any(True for _ in module.parameters()):
+            raise Unsupported(f"this module is called {count} times, sharing its weights; "
+                              f"each design layer has weights of its own")
+        if isinstance(module, nn.MultiheadAttention):
+            self.values[node] = import_zoo.attention_pieces(module, node, self.ctx)
+            return
+        if node.target in self.opaque:
+            layer = self._opaque(module, node)
+        else:
+            layer = convert_module(module, node, self.ctx)
+        self._check_in_place(node, layer)
+        if self._broken(node, layer.inputs):
+            return
+        nid = node.target if count == 1 else self._unique(node.target)
+        self.reserved.discard(nid)
+        scope = node.target.rpartition(".")[0]
+        self.values[node] = self._add(nid, layer.type, layer.params, layer.inputs, scope, node)
+        self.sources[nid] = node.target
+
+    def _opaque(self, module: nn.Module, node: fx.Node) -> Layer:
+        if len(node.args) != 1 or not _defaults_only(module, node.kwargs) or self.ctx.shape(node.args[0]) is None:
+            why = "kept whole, it is called with other than one tensor"
+        elif self.ctx.shape(node) is None:
+            why = "kept whole, it returns other than one tensor"
+        else:
+            try:
+                params = opaque_params(module, self.ctx.shape(node.args[0])[1:], self.ctx.shape(node)[1:])
+                return Layer("ModuleCall", params, [node.args[0]])
+            except Unsupported as exc:
+                why = f"kept whole, {exc}"
+        self.failed_opaque[node.target] = why
+        raise Unsupported(why)
+
+    def _call(self, node: fx.Node) -> None:
+        if node not in self.ctx.shapes and node.target not in _SEVERAL:
+            if node.meta.get("tensor_meta") is not None:  # a tuple or list of tensors
+                raise Unsupported("it returns several tensors; a design layer returns one")
+            return  # a size or other number: only reshapes may use it
+        if any(self.values.get(a) is BROKEN for a in node.all_input_nodes):
+            self.values[node] = self._stand_in(node, _scope(node))
+            return
+        converted = convert_call(node, self.ctx)
+        if isinstance(converted, (Pieces, ParamRef)):
+            self.values[node] = converted
+            return
+        if isinstance(converted, Passthrough):
+            self.values[node] = self.values.get(converted.input, BROKEN)
+            return
+        self._check_in_place(node, converted)
+        if self._broken(node, converted.inputs):
+            return
+        scope = _scope(node)
+        value = None
+        chain = [converted, *converted.then]
+        for layer in chain:
+            base = f"{scope}.{layer.stem}" if scope else layer.stem
+            if layer.id:
+                nid = layer.id if layer.id not in self.graph.nodes else self._unique(layer.id)
+                self.reserved.discard(nid)
+                self.sources[nid] = layer.id
+            else:
+                nid = self._unique(base)
+            inputs = layer.inputs if value is None else [_Placed(value)]
+            traced = node if layer is chain[-1] else None  # the traced shape is the chain's result
+            value = self._add(nid, layer.type, layer.params, inputs, scope, traced)
+        self.values[node] = value
+
+    # ------------------------------------------------------------------- helpers
+    def _check_in_place(self, node: fx.Node, layer: Layer) -> None:
+        if not layer.inplace:
+            return
+        later = [u.name for u in layer.inputs[0].users if self.order[u] > self.order[node]]
+        if later:
+            raise Unsupported(f"it works in place on a tensor that is used again afterwards "
+                              f"({', '.join(later)}); a design has no in-place layers")
+
+    def _broken(self, node: fx.Node, inputs: list[fx.Node]) -> bool:
+        """True when an input failed to convert (already reported), so this node is skipped."""
+        if any(self.values.get(i, BROKEN) is BROKEN for i in inputs):
+            self.values[node] = self._stand_in(node, _scope(node))
+            return True
+        return False
+
+    def _unique(self, base: str) -> str:
+        taken = self.graph.nodes
+        if base not in taken and base not in self.reserved:
+            return base
+        n = 1
+        while f"{base}_{n}" in taken or f"{base}_{n}" in self.reserved:
+            n += 1
+        return f"{base}_{n}"
+
+    def _add(self, nid, layer_type, params, inputs, scope, node) -> str:
+        self.graph.add_node(Node(nid, layer_type, params))
+        for port, source in enumerate(inputs):
+            src = source.id if isinstance(source, _Placed) else self.values[source]
+            self.graph.add_edge(Edge(src, nid, port))
+        if layer_type not in ("Input", "Output"):
+            self.scopes[nid] = scope
+        if node is not None:
+            self.traced_shapes[nid] = self.ctx.shape(node)[1:]
+        return nid
+
+    def _what(self, node: fx.Node) -> str:
+        if node.op == "call_module":
+            return f"{class_name(type(self.root.get_submodule(node.target)))} '{node.target}'"
+        if node.op == "get_attr":
+            return f"'{node.target}'"
+        if node.op in ("placeholder", "output"):
+            return f"the model's {'input' if node.op == 'placeholder' else 'output'} '{node.name}'"
+        return callable_name(node.target)
+
+    def _operands(self, node: fx.Node) -> str:
+        """"on 4×8×8: " — the per-sample shapes of the tensors an unsupported call receives."""
+        if node.op == "call_module":
+            return ""
+        shapes = [self.ctx.shape(a) for a in node.all_input_nodes if self.ctx.shape(a) is not None]
+        return "on " + " and ".join("×".join(map(str, s[1:])) or "scalar" for s in shapes) + ": " if shapes else ""
+
+    def _where(self, node: fx.Node) -> str:
+        if node.op == "call_module":
+            return ""  # the module path says where
+        parts = []
+        scope = _scope(node)
+        if scope:
+            parts.append(f"in '{scope}' ({kind_of(type(self.root.get_submodule(scope)))})")
+        line = user_line(node.stack_trace)
+        if line:
+            parts.append(f"at {line}")
+        return " ".join(parts) or "in the model's forward()"
+
+
+#: Calls whose result is several tensors that indexing then picks from (import_zoo.Pieces).
+_SEVERAL = {"chunk", "split", "unbind", torch.chunk, torch.split, torch.unbind}
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """An input that is already a design node (the previous layer of a chain)."""
+
+    id: str
+
+
+def _scope(node: fx.Node) -> str:
+    """The path of the module whose forward() made this call ("" for the model itself)."""
+    stack = node.meta.get("nn_module_stack") or {}
+    return list(stack.values())[-1][0] if stack else ""
+
+
+def _defaults_only(module: nn.Module, kwargs: dict) -> bool:
+    """True when every keyword argument of a module call is the forward() default (timm's
+    ``attn(x, attn_mask=None)``): the call means the same without them."""
+    import inspect
+
+    if not kwargs:
+        return True
+    try:
+        params = inspect.signature(module.forward).parameters
+    except (TypeError, ValueError):
+        return False
+    for key, value in kwargs.items():
+        if key not in params or isinstance(value, fx.Node):
+            return False
+        default = params[key].default
+        if default is not value and not (type(default) is type(value) and default == value):
+            return False
+    return True

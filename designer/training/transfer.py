@@ -1,0 +1,106 @@
+"""Transfer learning on a compiled design: freeze nodes or groups, scale the learning rate of
+others, and say how many parameters train.
+
+Frozen parameters get ``requires_grad = False`` and are left out of the optimiser, so their
+values stay bit for bit what they were; BatchNorm layers among them can keep evaluation mode
+(running statistics unchanged) while the rest trains. Learning-rate multipliers become
+optimiser parameter groups carrying ``lr_mult``, which ``optim.set_lr`` honours at every step
+of every schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..core.freezing import TransferError, freeze_until, members  # noqa: F401  (re-exported)
+from ..core.graph import Graph
+
+
+@dataclass(frozen=True)
+class TransferPlan:
+    """Which nodes are frozen and each trainable node's learning-rate multiplier."""
+
+    frozen: frozenset[str]
+    multipliers: dict[str, float]
+
+
+def plan(graph: Graph, freeze, multipliers: dict[str, float]) -> TransferPlan:
+    frozen = frozenset(nid for ident in freeze for nid in members(graph, ident))
+    scaled: dict[str, float] = {}
+    for ident, factor in multipliers.items():
+        for nid in members(graph, ident):
+            scaled[nid] = float(factor)
+    return TransferPlan(frozen, scaled)
+
+
+def apply(model: nn.Module, graph: Graph, config) -> tuple[list[dict], str]:
+    """Freeze ``model`` (a compiled design) as ``config`` says; returns the optimiser's
+    parameter groups and a one-line summary of trainable and frozen parameters."""
+    names = getattr(model, "design_names", {})
+    the_plan = plan(graph, config.freeze, config.lr_multipliers)
+    frozen_count = 0
+    groups: dict[float, list[torch.Tensor]] = {}
+    for nid, name in names.items():
+        layer = getattr(model, name, None)
+        if not isinstance(layer, nn.Module):
+            continue
+        if nid in the_plan.frozen:
+            for p in layer.parameters():
+                p.requires_grad_(False)
+                frozen_count += p.numel()
+            if config.frozen_batchnorm_eval:
+                _keep_evaluating(layer)
+            continue
+        factor = the_plan.multipliers.get(nid, 1.0)
+        groups.setdefault(factor, []).extend(p for p in layer.parameters() if p.requires_grad)
+    trainable = sum(p.numel() for ps in groups.values() for p in ps)
+    param_groups = [{"params": ps, "lr": config.lr * f, "lr_mult": f} for f, ps in groups.items() if ps]
+    summary = (f"transfer learning: {trainable:,} parameters train, {frozen_count:,} are frozen "
+               f"({len(the_plan.frozen)} node(s))")
+    if the_plan.multipliers:
+        summary += f"; learning-rate multipliers on {len(the_plan.multipliers)} node(s)"
+    return param_groups, summary
+
+
+def load_pretrained(model: nn.Module, path) -> str:
+    """Start from the weights in a state_dict file (in the design's naming or the original
+    model's, as weights.match_state_dict reads them); tensors whose shape differs (a replaced
+    head) keep their fresh initialisation. Returns a note saying which."""
+    from ..compiler.weights import WeightsError, compiled_name, read_state_dict
+
+    state = read_state_dict(path)
+    if state and all(k.startswith("module.") for k in state):
+        state = {k[len("module."):]: v for k, v in state.items()}
+    own = model.state_dict()
+    names = getattr(model, "design_names", {})
+    fitting = {}
+    for key, tensor in state.items():
+        name = compiled_name(key, own, names)
+        if name in own and own[name].shape == tensor.shape:
+            fitting[name] = tensor
+    if not fitting:
+        raise WeightsError(f"none of the tensors in {path} fits the design")
+    with torch.no_grad():
+        model.load_state_dict({**own, **fitting})
+    fresh = sorted({k.rsplit(".", 1)[0] for k in own
+                    if k not in fitting and not k.endswith("num_batches_tracked")})
+    note = f"started from the weights in {path} ({len(fitting)} tensors)"
+    if fresh:
+        note += (f"; freshly initialised: {', '.join(fresh[:4])}{' ...' if len(fresh) > 4 else ''} "
+                 f"(new or resized layers, e.g. a replaced head)")
+    return note
+
+
+def _stay_in_eval(module: nn.Module, mode: bool = True) -> nn.Module:
+    return nn.Module.train(module, False)
+
+
+def _keep_evaluating(layer: nn.Module) -> None:
+    """A frozen BatchNorm keeps its running statistics: model.train() leaves it evaluating."""
+    for module in layer.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.train = _stay_in_eval.__get__(module)
+            module.eval()
