@@ -145,7 +145,8 @@ def test_concat_of_different_spatial_sizes():
 def test_add_of_different_shapes():
     a = _two_branches("Add", [("Conv2d", {"out_channels": 4, "kernel_size": 1})], [("ReLU", {})])
     (issue,) = a.errors
-    assert issue.message.startswith("Add merge needs inputs of the same shape: input 0 is 4×8×8 but "
+    assert issue.message.startswith("Add merge needs inputs of the same shape, or of size 1 on the axes "
+                                    "where they differ: input 0 is 4×8×8 but "
                                     "input 1 is 3×8×8")
     assert "1×1 Conv2d" in issue.message
 

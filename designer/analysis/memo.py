@@ -46,11 +46,23 @@ def params_key(layer_type: str, params: dict) -> tuple:
     compare equal to a cached ``1``) while the entry lives."""
     slot = (layer_type, id(params))
     hit = _key_cache.get(slot)
-    if hit is not None and hit[0] is params and hit[1] == params:
+    if hit is not None and hit[0] is params and _same(hit[1], params):
         return hit[2]
     key = _freeze(params)
     _remember(_key_cache, slot, (params, _copy_params(params), key))
     return key
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same types throughout (``0`` is not ``0.0``, ``True`` is not ``1``:
+    messages and shapes differ between them)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
 
 
 def _copy_params(params: dict) -> dict:

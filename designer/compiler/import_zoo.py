@@ -330,6 +330,10 @@ def attention_pieces(module: nn.MultiheadAttention, node: fx.Node, ctx: Context)
 
 
 def _register() -> None:
+    from .modules import InputFeatures  # a design's own module class, e.g. from a Python export
+
+    MODULES[InputFeatures] = ("InputFeatures", lambda m, s: {**{name: name in m.features for name in m.ALL},
+                                                             "frequency": m.frequency})
     MODULES[nn.LayerNorm] = ("LayerNorm", _layer_norm_module)
     MODULES[nn.GroupNorm] = ("GroupNorm", lambda m, s: {"num_groups": m.num_groups, "eps": float(m.eps),
                                                         "affine": m.affine})
