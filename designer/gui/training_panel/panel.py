@@ -20,7 +20,7 @@ from .hyperparams import OptimiserForm, RunForm
 from .messages import fit_text
 from ..theme import level_colour
 
-COLOURS = {"info": "#1b5e20", "warning": "#b35900", "error": "#c62828"}
+COLOURS = {"info": "#1b5e20", "warning": "#975a00", "error": "#c62828"}  # ≥ 4.5:1 on white
 DARK_COLOURS = {"info": "#81c784", "warning": "#ffb74d", "error": "#ef9a9a"}
 BANNER = {"error": "#fdecea", "warning": "#fff4e5"}  # background of an error/warning banner
 FLASH_MS = 700

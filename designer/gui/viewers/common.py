@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBo
                                QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from ...training.probes import ProbeResult
+from ..theme import level_colour
 from .figure import Figure
 
 CONV_TYPES = ("Conv2d", "Conv1d", "ConvTranspose2d")
@@ -159,8 +160,7 @@ class ViewerBase(QWidget):
     def _show_subject(self, *_args) -> None:
         subject = self.session.subject
         self.header.setText(f"Showing: {self.subject_text(subject)}")
-        dark = self.palette().window().color().lightness() < 128
-        self.header.setStyleSheet(f"color: {'#ffb74d' if dark else '#b35900'};" if subject.stale else "")
+        self.header.setStyleSheet(f"color: {level_colour('warning')};" if subject.stale else "")  # WCAG AA
         self.header.setToolTip("What this view shows: the design on the canvas and which weights "
                                "(View → Look Inside chooses a checkpoint or the initial weights)")
 
