@@ -46,10 +46,12 @@ class SummaryModel(QAbstractTableModel):
         self.rows: list[SummaryRow] = []
         self._cells: list[tuple[str, ...]] = []
         self._index: dict[str, int] = {}
+        self._longest = [0] * len(COLUMNS)  # characters of the longest cell per column
 
-    def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> None:
+    def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> bool:
         """New rows; when the layers are the same (a parameter edit) only the cells change,
-        so the table keeps its scroll position and selection."""
+        so the table keeps its scroll position and selection. True when the rows changed or
+        a cell became longer than any before in its column (the columns may need widening)."""
         rows = summary_rows(analysis, groups)
         if [r.id for r in rows] == [r.id for r in self.rows]:
             old_rows, old_cells = self.rows, self._cells
@@ -60,12 +62,23 @@ class SummaryModel(QAbstractTableModel):
             self.rows, self._cells = rows, cells
             for first, last in _runs(changed):
                 self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
-            return
+            return self._measure(cells[i] for i in changed)
         cells = [_cells(r) for r in rows]
         self.beginResetModel()
         self.rows, self._cells = rows, cells
         self._index = {r.id: i for i, r in enumerate(rows)}
         self.endResetModel()
+        self._measure(cells)
+        return True
+
+    def _measure(self, cells) -> bool:
+        grew = False
+        longest = self._longest
+        for row in cells:
+            for c, text in enumerate(row):
+                if len(text) > longest[c]:
+                    longest[c], grew = len(text), True
+        return grew
 
     def row_of(self, node_id: str) -> int:
         return self._index.get(node_id, -1)
@@ -184,8 +197,8 @@ class SummaryPanel(QWidget):
         self._on_document_analysis_changed(document.analysis)
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
-        self.model.set_analysis(analysis, self.document.graph.groups)
-        if self.model.rowCount() and not self._sized:  # once per event-loop turn at most
+        wider = self.model.set_analysis(analysis, self.document.graph.groups)
+        if wider and self.model.rowCount() and not self._sized:  # once per event-loop turn at most
             self._sized = True
             QTimer.singleShot(0, self._size_columns)
         self._show_totals(analysis)
