@@ -8,6 +8,8 @@ kills the process or a C++ allocator aborts.
 
 from __future__ import annotations
 
+import os
+
 
 class NotEnoughMemory(ValueError):
     """The estimated memory of an operation exceeds what is available."""
@@ -26,7 +28,11 @@ def available_ram() -> int:
         import psutil  # optional: macOS and Windows
 
         return int(psutil.virtual_memory().available)
-    except Exception:  # psutil missing or unsupported platform: unknown
+    except Exception:  # psutil missing or unsupported platform
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
         return 0
 
 

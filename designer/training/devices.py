@@ -15,6 +15,7 @@ from typing import Iterator
 import torch
 
 from ..analysis import Analysis
+from ..core.memory_check import available_ram  # noqa: F401 (also this module's API)
 
 
 class DeviceError(ValueError):
@@ -83,27 +84,6 @@ def cpu_threads(device: torch.device, wanted: int = 0) -> Iterator[int]:
         yield torch.get_num_threads()
     finally:
         torch.set_num_threads(before)
-
-
-def available_ram() -> int:
-    """Bytes of RAM available to a new allocation (MemAvailable on Linux)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import psutil  # optional: macOS and Windows
-
-        return int(psutil.virtual_memory().available)
-    except ImportError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 0
 
 
 def free_memory(device: torch.device) -> int:
