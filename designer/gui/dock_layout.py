@@ -30,6 +30,7 @@ STATE_VERSION = 2  # bump when the default arrangement changes: older saved stat
 CANVAS_SHARE = 0.55  # the least share of the window's area the canvas gets by default
 BOTTOM_SHARE = 0.36  # height of the bottom panels (of the window's) when first opened
 MIN_BOTTOM = 160  # a bottom pane opened smaller than this is given BOTTOM_SHARE
+MIN_SIDE = 130  # the narrowest a side panel (Layers, Inspector) gets: its names stay readable
 
 
 def side_widths(window_width: int) -> tuple[int, int]:
@@ -73,6 +74,8 @@ class DockLayout:
         self.areas[dock.objectName()] = area
         if area in (Area.BottomDockWidgetArea, Area.TopDockWidgetArea):
             dock.visibilityChanged.connect(lambda visible, d=dock: self._on_bottom_visibility(d, visible))
+        else:  # a side panel dragged (or restored) narrower than this is no longer usable
+            dock.setMinimumWidth(MIN_SIDE)
 
     def docks_in(self, area: Area) -> list[QDockWidget]:
         docks = self.window.docks

@@ -209,3 +209,28 @@ def test_a_panel_set_into_its_dock_later_scrolls_too(make_window):
     dock.setWidget(big)
     assert isinstance(dock.widget(), QScrollArea) and dock.widget().widget() is big
     assert dock.minimumSizeHint().width() < 400 and dock.minimumSizeHint().height() < 400
+
+
+def test_side_panels_cannot_be_squashed_below_readable(qtbot, tmp_path):
+    """A layout saved with a side panel dragged to a sliver is restored with it readable."""
+    from designer.gui.dock_layout import MIN_SIDE
+
+    def window_at(name):
+        w = MainWindow(settings=Settings.at(tmp_path / f"{name}.ini"),
+                       recovery_store=RecoveryStore(tmp_path / name))
+        qtbot.addWidget(w)
+        w.resize(800, 700)
+        w.show()
+        return w
+
+    first = window_at("first")
+    palette = first.docks["dock_palette"]
+    palette.setMinimumWidth(0)
+    palette.widget().setMinimumWidth(0)
+    first.resizeDocks([palette], [40], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: palette.width() < MIN_SIDE)
+    state = first.saveState()
+    second = window_at("second")
+    second.restoreState(state)
+    qtbot.waitUntil(lambda: second.docks["dock_palette"].isVisible())
+    assert second.docks["dock_palette"].width() >= MIN_SIDE

@@ -320,8 +320,7 @@ class ExplainView(ViewerBase):
     def describe(self, result) -> str:
         title = dict(METHODS)[result.data["method"]]
         where = self.session.source_text() + (f", step {result.step}" if result.step >= 0 else "")
-        design = self.document.graph.name or "design"
-        text = f"{title} of {result.data.get('subject', 'the input')} — {design}, {where}"
+        text = f"{title} of {result.data.get('subject', 'the input')} — {where}"  # where names the design
         if result.data.get("sentence"):
             text += f". Smallest ε found: {result.data['sentence']}"
         return text
