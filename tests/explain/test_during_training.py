@@ -15,10 +15,12 @@ def run(requests=()):
     import captum.attr  # noqa: F401 - as the view does, so that the import is not a training step
     import captum.robust  # noqa: F401
 
-    hook = ProbeHook(fraction=1.0, health=False)  # generous: test the plumbing, not the pacing
+    # Very generous (up to ten times the training time, a burst at most per step): this tests
+    # the plumbing, not the pacing, and must hold on a loaded machine.
+    hook = ProbeHook(fraction=10.0, health=False)
     for request in requests:
         hook.submit(request)
-    config = TrainingConfig(data=DataConfig("digits", {"limit": 320}), epochs=2, batch_size=32, device="cpu",
+    config = TrainingConfig(data=DataConfig("digits", {"limit": 320}), epochs=3, batch_size=32, device="cpu",
                             seed=3)
     events = list(train(load(find("digits_cnn")), config, probes=[hook]))
     assert isinstance(events[-1], Finished)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayou
 
 from .common import ViewerBase, conv_nodes
 from ..availability import set_available
-from .subject import plural
+from .subject import CHECKPOINT, RUN, plural
 from .figure import DIVERGING, INK, Figure, label_axis
 from .tiling import MAX_FILTER_COLS, MAX_FILTER_ROWS, MAX_RGB_FILTERS, FilterGrid, filter_grid
 from .common import CONV_TYPES
@@ -239,7 +239,10 @@ class FiltersView(ViewerBase):
         steps, losses = history.loss_curve()
         self.strip.set_history(steps, losses, [s.step for s in snaps])
         newest = snaps[-1]
-        if (self.strip.at_latest and self.layer.currentText() == newest.node_id and self.session.shows_run
+        # Snapshots that reach the view after the run has ended (queued behind it) do not
+        # replace the run's checkpoint, which the view then shows.
+        follows = self.session.shows_run and self.session.subject.kind not in (RUN, CHECKPOINT)
+        if (self.strip.at_latest and self.layer.currentText() == newest.node_id and follows
                 and newest.step > self._shown_step and self.on_screen()):  # hidden: refresh() on show
             self._show_snapshot(len(snaps) - 1)
 
