@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from .training import JOIN_TIMEOUT_S, Mailbox
+from .training import JOIN_TIMEOUT_S, ControlledThread, Mailbox
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class _Ended:
     error: str = ""
 
 
-class LessonWorker(QObject):
+class LessonWorker(ControlledThread, QObject):
     progress = Signal(int, int, str)
     finished = Signal(object)
     failed = Signal(str)
@@ -76,18 +76,6 @@ class LessonWorker(QObject):
             traceback.print_exc()  # for a bug report; the panel shows one sentence
             post(_Ended(error=f"the lesson stopped because of an unexpected error: "
                               f"{type(exc).__name__}: {exc}"))
-
-    def stop(self) -> None:
-        if self._control is not None:
-            self._control.stop()
-
-    def shutdown(self, timeout_s: float = JOIN_TIMEOUT_S) -> bool:
-        self.stop()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout_s)
-        self._mailbox.drain()
-        return thread is None or not thread.is_alive()
 
     def _on_mailbox_delivered(self, items: list) -> None:
         for item in items:

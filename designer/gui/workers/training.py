@@ -89,7 +89,30 @@ class JobEnded:
     error: str = ""
 
 
-class TrainingWorker(QObject):
+class ControlledThread:
+    """Stop and shutdown of a worker that runs one job at a time on ``_thread``, steered by a
+    ``Control`` and delivering through ``_mailbox`` (the training and lesson workers)."""
+
+    _thread: threading.Thread | None
+    _control: Control | None
+    _mailbox: Mailbox
+
+    def stop(self) -> None:
+        """Ask the job to end after its current step (a run saves last.pt and finishes)."""
+        if self._control is not None:
+            self._control.stop()
+
+    def shutdown(self, timeout_s: float = JOIN_TIMEOUT_S) -> bool:
+        """Stop and join the thread (closing the window); True if it ended in time."""
+        self.stop()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout_s)
+        self._mailbox.drain()
+        return thread is None or not thread.is_alive()
+
+
+class TrainingWorker(ControlledThread, QObject):
     """Runs a training run or an LR range test on a background thread, one at a time.
 
     ``events(list)`` carries a run's events in order (batched); ``job_ended(kind)`` follows
@@ -179,20 +202,6 @@ class TrainingWorker(QObject):
     def resume(self) -> None:
         if self._control is not None:
             self._control.resume()
-
-    def stop(self) -> None:
-        """Ask the job to end after its current step (a run saves last.pt and finishes)."""
-        if self._control is not None:
-            self._control.stop()
-
-    def shutdown(self, timeout_s: float = JOIN_TIMEOUT_S) -> bool:
-        """Stop and join the thread (closing the window); True if it ended in time."""
-        self.stop()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout_s)
-        self._mailbox.drain()
-        return thread is None or not thread.is_alive()
 
     # ----------------------------------------------------------------- delivery
     def _on_mailbox_delivered(self, items: list) -> None:
