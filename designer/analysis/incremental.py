@@ -79,7 +79,38 @@ def _reanalyze(graph: Graph, previous: Analysis, changed: list[str]) -> Analysis
     again.positions = position
     touched = dict.fromkeys(redone + [src for src, _ in softmax] + [src for src, _ in previous.softmax])
     again.redone = [n for n in touched if infos[n] is not previous.nodes[n]]
-    return finish(again)
+    again.base = previous.serial
+    finish(again)
+    _carry_totals(previous, again)
+    return again
+
+
+_SUMS = (("total_params", "params"), ("trainable_params", "trainable_params"), ("total_macs", "macs"))
+
+
+def _carry_totals(previous: Analysis, again: Analysis) -> None:
+    """The totals ``previous`` has already summed, carried over with the differences of the
+    redone nodes only (each sum visits every node: milliseconds per edit at 5,000 nodes)."""
+    known, new = previous.__dict__, again.__dict__  # where cached_property keeps its values
+    old_infos, infos, redone = previous.nodes, again.nodes, again.redone
+    if "analysed" in known:
+        new["analysed"] = known["analysed"] + sum(
+            (infos[n].output_shape is not None) - (old_infos[n].output_shape is not None) for n in redone)
+    if again.issues is previous.issues:
+        for name in ("errors", "warnings"):
+            if name in known:
+                new[name] = known[name]
+    if again.counted is not previous.counted:  # another set of nodes is counted: sum afresh
+        return
+    counted = [n for n in redone if n in again.counted]
+    for total, attr in _SUMS:
+        if total in known:
+            new[total] = known[total] + sum(
+                getattr(infos[n], attr) - getattr(old_infos[n], attr) for n in counted)
+    if "activation_bytes" in known:
+        new["activation_bytes"] = known["activation_bytes"] + sum(
+            infos[n].activation_bytes - old_infos[n].activation_bytes
+            for n in counted if infos[n].type != "Output")
 
 
 def _positions(analysis: Analysis) -> dict[str, int]:
