@@ -35,7 +35,44 @@ def test_problems_are_redrawn_only_when_they_change(qtbot):
     doc = _document()
     panel = ProblemsPanel(doc)
     qtbot.addWidget(panel)
-    first = panel.tree.topLevelItem(0)
+    signals = []
+    for name in ("modelReset", "rowsInserted", "rowsRemoved", "dataChanged"):
+        getattr(panel.model, name).connect(lambda *_a, name=name: signals.append(name))
     doc.push(SetParams("fc2", dict(doc.graph.nodes["fc2"].params, out_features=90)))
     doc.refresh_now()
-    assert panel.tree.topLevelItem(0) is first  # the same "No problems" row: nothing rebuilt
+    assert not signals  # the same "No problems" row: nothing redrawn
+    assert panel.model.index(0, 2).data().startswith("No problems")
+
+
+def test_problem_rows_change_in_place_and_come_and_go(qtbot):
+    """set_rows keeps the head and tail, changes the middle in place, inserts or removes the
+    rest: whatever the lists, the model ends up showing exactly the new rows."""
+    from designer.gui.panels.problems import ProblemsModel
+
+    model = ProblemsModel({True: None, False: None})
+
+    def row(n, text="m"):
+        return (True, f"n{n}", f"{text}{n}", "code", ())
+
+    cases = [
+        [row(1), row(2), row(3)],
+        [row(1), row(2, "x"), row(3)],  # one changed in place
+        [row(1), row(2, "x"), row(4), row(5), row(3)],  # two inserted
+        [row(5), row(3)],  # the head removed
+        [row(5)],
+        [],
+        [row(7), row(8)],
+    ]
+    for rows in cases:
+        signals = []
+        model.rowsInserted.connect(lambda _p, a, b: signals.append(("+", a, b)))
+        model.rowsRemoved.connect(lambda _p, a, b: signals.append(("-", a, b)))
+        model.modelReset.connect(lambda: signals.append("reset"))
+        model.set_rows(rows)
+        assert model.rows == rows and model.rowCount() == len(rows)
+        assert [model.index(i, 2).data() for i in range(len(rows))] == [r[2] for r in rows]
+        assert "reset" not in signals
+        for signal in ("rowsInserted", "rowsRemoved", "modelReset"):
+            getattr(model, signal).disconnect()
+    model.set_rows([row(7), row(9)])  # the same length: one row changed, nothing inserted
+    assert model.index(1, 1).data() == "n9"

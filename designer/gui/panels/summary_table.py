@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...analysis import Analysis
-from ...analysis.report import SummaryRow, human, parameter_shares, summary_rows
+from ...analysis.report import SummaryRow, human, shares_of, summary_row, summary_rows, type_params
 from ...layers import registry
 from ...layers.registry import CATEGORIES
 from .. import theme
@@ -47,11 +47,18 @@ class SummaryModel(QAbstractTableModel):
         self._cells: list[tuple[str, ...]] = []
         self._index: dict[str, int] = {}
         self._longest = [0] * len(COLUMNS)  # characters of the longest cell per column
+        self._serial: int | None = None  # the analysis the rows show, and with which groups
+        self._groups: dict | None = None
 
     def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> bool:
         """New rows; when the layers are the same (a parameter edit) only the cells change,
         so the table keeps its scroll position and selection. True when the rows changed or
-        a cell became longer than any before in its column (the columns may need widening)."""
+        a cell became longer than any before in its column (the columns may need widening).
+        After a re-analysis of the analysis shown last, only its ``redone`` rows are rebuilt."""
+        if analysis.redone is not None and analysis.base == self._serial and groups is self._groups:
+            self._serial = analysis.serial
+            return self._update(analysis, analysis.redone)
+        self._serial, self._groups = analysis.serial, groups
         rows = summary_rows(analysis, groups)
         if [r.id for r in rows] == [r.id for r in self.rows]:
             old_rows, old_cells = self.rows, self._cells
@@ -70,6 +77,22 @@ class SummaryModel(QAbstractTableModel):
         self.endResetModel()
         self._measure(cells)
         return True
+
+    def _update(self, analysis: Analysis, redone: list[str]) -> bool:
+        """Rebuild the rows of the ``redone`` nodes; dataChanged for those whose cells changed."""
+        rows, cells, changed = self.rows, self._cells, []
+        for nid in redone:
+            i = self._index.get(nid)
+            if i is None:
+                continue
+            row = summary_row(analysis, nid, rows[i].group)
+            if row != rows[i]:
+                rows[i], cells[i] = row, _cells(row)
+                changed.append(i)
+        changed.sort()
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        return self._measure(cells[i] for i in changed)
 
     def _measure(self, cells) -> bool:
         grew = False
@@ -162,6 +185,7 @@ class SummaryPanel(QWidget):
         self.document = document
         self.model = SummaryModel(self)
         self._sized = False
+        self._shown: tuple[Analysis | None, dict[str, int]] = (None, {})  # and its parameters per type
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -216,6 +240,22 @@ class SummaryPanel(QWidget):
             if header.sectionSize(col) < need:
                 header.resizeSection(col, need)
 
+    def _type_params(self, analysis: Analysis) -> dict[str, int]:
+        """Parameters per layer type: after a re-analysis of the analysis shown, the sums shown
+        plus the differences of the redone nodes; otherwise summed afresh."""
+        shown, held = self._shown
+        if shown is not None and analysis.redone is not None and analysis.base == shown.serial:
+            held = dict(held)
+            for nid in analysis.redone:
+                if nid in analysis.live:
+                    old, new = shown.nodes[nid], analysis.nodes[nid]
+                    held[old.type] = held.get(old.type, 0) - old.params
+                    held[new.type] = held.get(new.type, 0) + new.params
+        elif shown is not analysis:
+            held = type_params(analysis)
+        self._shown = (analysis, held)
+        return held
+
     def _show_totals(self, analysis: Analysis) -> None:
         muted = theme.colors().muted
         self.totals.setText(
@@ -225,7 +265,7 @@ class SummaryPanel(QWidget):
             f"({human(analysis.total_macs)}) &nbsp; <b>Params size</b> "
             f"{analysis.param_bytes / 1e6:.2f} MB &nbsp; <span style='color:{muted}'>Activations "
             f"per sample {analysis.activation_bytes / 1e6:.2f} MB</span>")
-        shares = parameter_shares(analysis)
+        shares = shares_of(self._type_params(analysis), analysis.total_params)
         self.share_bar.set_shares(shares)
         self.share_bar.setVisible(bool(shares))
         self.shares.setText("Parameters held by " + ", ".join(
