@@ -76,3 +76,17 @@ def test_problem_rows_change_in_place_and_come_and_go(qtbot):
             getattr(model, signal).disconnect()
     model.set_rows([row(7), row(9)])  # the same length: one row changed, nothing inserted
     assert model.index(1, 1).data() == "n9"
+
+
+def test_summary_columns_fit_their_longest_text(qtbot):
+    """Columns are widened from the longest text each has shown (no sampling of rows): no
+    number is cut off, whichever row holds it."""
+    doc = Document()
+    doc.open(find("resnet18"))
+    panel = SummaryPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    header = panel.table.horizontalHeader()
+    qtbot.waitUntil(lambda: not panel._sized, timeout=60_000)
+    for col in range(panel.model.columnCount()):
+        assert header.sectionSize(col) >= panel.table.sizeHintForColumn(col), col

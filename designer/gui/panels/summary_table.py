@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QStyle, QTableView, QVBoxLayout, QWidget,
 )
 
 from ...analysis import Analysis
@@ -46,7 +46,7 @@ class SummaryModel(QAbstractTableModel):
         self.rows: list[SummaryRow] = []
         self._cells: list[tuple[str, ...]] = []
         self._index: dict[str, int] = {}
-        self._longest = [0] * len(COLUMNS)  # characters of the longest cell per column
+        self._longest = [""] * len(COLUMNS)  # the longest cell text per column
         self._serial: int | None = None  # the analysis the rows show, and with which groups
         self._groups: dict | None = None
 
@@ -99,9 +99,13 @@ class SummaryModel(QAbstractTableModel):
         longest = self._longest
         for row in cells:
             for c, text in enumerate(row):
-                if len(text) > longest[c]:
-                    longest[c], grew = len(text), True
+                if len(text) > len(longest[c]):
+                    longest[c], grew = text, True
         return grew
+
+    def longest(self, column: int) -> str:
+        """The longest text (in characters) any cell of ``column`` has shown."""
+        return self._longest[column]
 
     def row_of(self, node_id: str) -> int:
         return self._index.get(node_id, -1)
@@ -231,12 +235,15 @@ class SummaryPanel(QWidget):
     def _size_columns(self) -> None:
         """Widen every column to its contents (with room to breathe), whichever design is
         shown: a larger design's numbers are never cut off. Columns only grow, so a column
-        the user widened stays; the table samples at most a few hundred rows."""
+        the user widened stays. The width is that of the longest text the column has shown
+        (the model keeps it), not a sample of the rows: one measure per column."""
         self._sized = False
         header = self.table.horizontalHeader()
-        header.setResizeContentsPrecision(300)
-        for col in range(len(COLUMNS)):
-            need = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col)) + 24
+        metrics = self.table.fontMetrics()
+        margin = 2 * (self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+        for col in range(self.model.columnCount()):
+            text = metrics.horizontalAdvance(self.model.longest(col)) + margin
+            need = max(text, header.sectionSizeHint(col)) + 24
             if header.sectionSize(col) < need:
                 header.resizeSection(col, need)
 
