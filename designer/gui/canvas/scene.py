@@ -69,6 +69,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._route_cache: dict[tuple, tuple] = {}
         self._spare: dict[str, NodeItem] = {}  # boxes of removed nodes, for their return
         self._content: QRectF | None = None  # content_rect(), until the geometry changes
+        self._seen: int | None = None  # the serial of the analysis the items show
+        self._edited: set[str] = set()  # nodes whose parameters changed since
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -334,6 +336,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             self._spare[item.key] = item
 
     def _on_node_changed(self, nid: str) -> None:
+        self._edited.add(nid)  # its box is re-texted with the next analysis, even if that is equal
         item = self.nodes.get(nid)
         if item is not None and item.text.status == "unknown" and not item.text.line2:
             item.set_text(labels.placeholder(self.graph.nodes[nid], self._display_id(nid)))
@@ -399,7 +402,14 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     # ================================================================ analysis → text
     def _on_analysis_changed(self, analysis) -> None:
         """Update the text of every item from ``analysis``; only changed items repaint, and
-        only boxes whose height changed (an issue line came or went) re-route their edges."""
+        only boxes whose height changed (an issue line came or went) re-route their edges.
+        After a re-analysis of the analysis shown last, only the items of its redone nodes
+        and of the nodes edited since are looked at."""
+        edited, self._edited = self._edited, set()
+        seen, self._seen = self._seen, analysis.serial
+        if analysis.redone is not None and analysis.base == seen:
+            self._retext_nodes(analysis, edited.union(analysis.redone))
+            return
         graph = self.graph
         nodes, infos = graph.nodes, analysis.nodes
         for nid, item in self.nodes.items():
@@ -419,6 +429,41 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             if source != item.source:
                 item.source = source
                 item.set_label(*labels.edge_label(graph, item.edges, analysis))
+
+    def _retext_nodes(self, analysis, touched: set[str]) -> None:
+        """``_on_analysis_changed`` for the items that ``touched`` nodes show: their boxes, the
+        edges at those boxes, the groups holding them and the collapsed groups at those edges."""
+        graph = self.graph
+        nodes, infos = graph.nodes, analysis.nodes
+        keys, groups = set(), set()
+        for nid in touched:
+            if nid not in nodes:
+                continue
+            item = self.nodes.get(nid)
+            if item is not None:
+                info, shown = infos.get(nid), item.source
+                if shown is None or shown[1] is not nodes[nid].params or not (
+                        shown[0] is info or shown[0] == info):
+                    item.source = (info, nodes[nid].params)
+                    self._retext(item, labels.node_text(nodes[nid], info, item.title))
+            groups.update(self._chains.get(nid, ()))
+            owner = self._owner.get(nid)
+            if owner is not None:
+                keys.add(owner)
+        for key in keys:
+            for item in self._touching.get(key, ()):
+                groups.update((item.key[0], item.key[2]))
+                info = infos.get(item.edges[0].src)
+                source = (info.output_shape if info is not None else None, *item.edges)
+                if source != item.source:
+                    item.source = source
+                    item.set_label(*labels.edge_label(graph, item.edges, analysis))
+        for gid in groups:
+            if gid in self.group_nodes:
+                item = self.group_nodes[gid]
+                self._retext(item, labels.group_text(graph, gid, self._members[gid], analysis, self.edges_of(item)))
+            if gid in self.frames:
+                self.frames[gid].set_text(*labels.frame_text(graph.groups[gid], self._members[gid], analysis))
 
     def _retext(self, box: BoxItem, text) -> None:
         height = box.height
