@@ -192,6 +192,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._ports_dirty.clear()
         for box in self.boxes():
             self._update_ports(box)
+        self._seen = None  # every item is new: all of them take their text
         self._on_analysis_changed(self.document.analysis)
         self._place_groups()
         self._dirty = set(self.edge_items)
