@@ -132,3 +132,22 @@ def test_an_edit_that_changes_nothing_reuses_every_result():
     again = analyze(g, before, ["conv1"])
     assert again.redone == [] and all(again.nodes[n] is before.nodes[n] for n in g.nodes)
     assert again.issues is before.issues
+
+
+def test_totals_of_an_incomplete_design_follow_edits_that_make_layers_known_or_unknown():
+    """While a design has an error the totals count the layers whose shapes are known: an
+    edit can make some unknown (or known again); the carried totals follow."""
+    g = load(find("lenet5"))
+    g.set_params("fc3", dict(g.nodes["fc3"].params, in_features=5))  # a Linear that cannot take its input
+    live = LiveAnalysis(g)
+    steps = [("conv1", {"out_channels": 8}), ("conv2", {"kernel_size": 40}), ("conv2", {"kernel_size": 5}),
+             ("fc1", {"out_features": 64})]
+    for nid, change in steps:
+        before = live.analysis
+        assert not before.complete
+        _ = (before.total_params, before.trainable_params, before.total_macs, before.activation_bytes,
+             before.analysed)
+        g.set_params(nid, dict(g.nodes[nid].params, **change))
+        again = live.analysis
+        assert again.base == before.serial and again.redone
+        same(again, analyze(g))

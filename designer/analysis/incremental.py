@@ -80,9 +80,28 @@ def _reanalyze(graph: Graph, previous: Analysis, changed: list[str]) -> Analysis
     touched = dict.fromkeys(redone + [src for src, _ in softmax] + [src for src, _ in previous.softmax])
     again.redone = [n for n in touched if infos[n] is not previous.nodes[n]]
     again.base = previous.serial
-    finish(again)
+    _count(previous, again)
     _carry_totals(previous, again)
     return again
+
+
+def _count(previous: Analysis, again: Analysis) -> None:
+    """``finish``: what the totals count, from the previous set where it can be (only the
+    redone nodes can have become known or unknown)."""
+    if again.complete or previous.complete:
+        finish(again)  # the live nodes (the same set), or everything known (visits every node)
+        return
+    infos, old_infos = again.nodes, previous.nodes
+    flips = [n for n in again.redone if (infos[n].output_shape is None) != (old_infos[n].output_shape is None)]
+    counted = previous.counted
+    if flips:
+        counted = set(counted)
+        for n in flips:
+            if infos[n].output_shape is None:
+                counted.discard(n)
+            else:
+                counted.add(n)
+    again.counted = counted
 
 
 _SUMS = (("total_params", "params"), ("trainable_params", "trainable_params"), ("total_macs", "macs"))
@@ -100,17 +119,18 @@ def _carry_totals(previous: Analysis, again: Analysis) -> None:
         for name in ("errors", "warnings"):
             if name in known:
                 new[name] = known[name]
-    if again.counted is not previous.counted:  # another set of nodes is counted: sum afresh
+    if previous.complete != again.complete:  # the totals count other nodes now: sum afresh
         return
-    counted = [n for n in redone if n in again.counted]
+    was, now = previous.counted, again.counted  # they differ at most in redone nodes
     for total, attr in _SUMS:
         if total in known:
             new[total] = known[total] + sum(
-                getattr(infos[n], attr) - getattr(old_infos[n], attr) for n in counted)
+                (getattr(infos[n], attr) if n in now else 0) - (getattr(old_infos[n], attr) if n in was else 0)
+                for n in redone)
     if "activation_bytes" in known:
         new["activation_bytes"] = known["activation_bytes"] + sum(
-            infos[n].activation_bytes - old_infos[n].activation_bytes
-            for n in counted if infos[n].type != "Output")
+            (infos[n].activation_bytes if n in now else 0) - (old_infos[n].activation_bytes if n in was else 0)
+            for n in redone if infos[n].type != "Output")
 
 
 def _positions(analysis: Analysis) -> dict[str, int]:
