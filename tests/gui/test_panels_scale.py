@@ -44,12 +44,13 @@ def test_problems_are_redrawn_only_when_they_change(qtbot):
     assert panel.model.index(0, 2).data().startswith("No problems")
 
 
-def test_problem_rows_change_in_place_and_come_and_go(qtbot):
+def test_problem_rows_change_in_place_and_come_and_go(qtbot, qtmodeltester):
     """set_rows keeps the head and tail, changes the middle in place, inserts or removes the
     rest: whatever the lists, the model ends up showing exactly the new rows."""
     from designer.gui.panels.problems import ProblemsModel
 
     model = ProblemsModel({True: None, False: None})
+    qtmodeltester.check(model)
 
     def row(n, text="m"):
         return (True, f"n{n}", f"{text}{n}", "code", ())
@@ -63,17 +64,16 @@ def test_problem_rows_change_in_place_and_come_and_go(qtbot):
         [],
         [row(7), row(8)],
     ]
+    signals = []
+    model.rowsInserted.connect(lambda _p, a, b: signals.append(("+", a, b)))
+    model.rowsRemoved.connect(lambda _p, a, b: signals.append(("-", a, b)))
+    model.modelReset.connect(lambda: signals.append("reset"))
     for rows in cases:
-        signals = []
-        model.rowsInserted.connect(lambda _p, a, b: signals.append(("+", a, b)))
-        model.rowsRemoved.connect(lambda _p, a, b: signals.append(("-", a, b)))
-        model.modelReset.connect(lambda: signals.append("reset"))
+        signals.clear()
         model.set_rows(rows)
         assert model.rows == rows and model.rowCount() == len(rows)
         assert [model.index(i, 2).data() for i in range(len(rows))] == [r[2] for r in rows]
         assert "reset" not in signals
-        for signal in ("rowsInserted", "rowsRemoved", "modelReset"):
-            getattr(model, signal).disconnect()
     model.set_rows([row(7), row(9)])  # the same length: one row changed, nothing inserted
     assert model.index(1, 1).data() == "n9"
 
@@ -90,3 +90,33 @@ def test_summary_columns_fit_their_longest_text(qtbot):
     qtbot.waitUntil(lambda: not panel._sized, timeout=60_000)
     for col in range(panel.model.columnCount()):
         assert header.sectionSize(col) >= panel.table.sizeHintForColumn(col), col
+
+
+def test_layers_that_come_and_go_are_rows_inserted_and_removed(qtbot, qtmodeltester):
+    """A structural edit splices the summary: rows before and after the change stay (the
+    view keeps its scroll position and selection), no model reset; Qt's model tester agrees."""
+    from designer.analysis.report import summary_rows
+    from designer.core.edits import insert_on_edge
+    from designer.core.graph import Edge, Node
+
+    doc = _document()
+    panel = SummaryPanel(doc)
+    qtbot.addWidget(panel)
+    qtmodeltester.check(panel.model)  # and it keeps checking every change below
+    signals = []
+    panel.model.modelReset.connect(lambda: signals.append("reset"))
+    panel.model.rowsInserted.connect(lambda _p, a, b: signals.append(("+", a, b)))
+    panel.model.rowsRemoved.connect(lambda _p, a, b: signals.append(("-", a, b)))
+    at = panel.model.row_of("relu1")
+    assert doc.push(insert_on_edge(doc.graph, Edge("relu1", "pool1"), Node("drop", "Dropout2d", {})))
+    doc.refresh_now()
+    assert signals == [("+", at + 1, at + 1)]
+    assert panel.model.rows == summary_rows(doc.analysis, doc.graph.groups)
+    assert panel.model.row_of("drop") == at + 1 and panel.model.index(at + 1, 0).data() == "drop"
+    signals.clear()
+    doc.undo_stack.undo()
+    doc.refresh_now()
+    assert signals == [("-", at + 1, at + 1)]
+    assert panel.model.rows == summary_rows(doc.analysis, doc.graph.groups)
+    assert [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())] == [
+        r.id for r in panel.model.rows]

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTreeView,
 
 from ...analysis import Analysis
 from ...analysis.issues import CODES
+from .row_splice import common_ends, splice
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("", "Node", "Message")
@@ -40,22 +41,17 @@ class ProblemsModel(QAbstractTableModel):
         old = self.rows
         if rows == old:
             return False
-        head = 0
-        while head < min(len(old), len(rows)) and old[head] == rows[head]:
-            head += 1
-        tail = 0
-        while tail < min(len(old), len(rows)) - head and old[-1 - tail] == rows[-1 - tail]:
-            tail += 1
-        old_mid, new_mid = len(old) - head - tail, len(rows) - head - tail
-        common = min(old_mid, new_mid)
-        if old_mid > new_mid:
-            self.beginRemoveRows(QModelIndex(), head + common, head + old_mid - 1)
-            self.rows = old[:head + common] + old[head + old_mid:]
-            self.endRemoveRows()
-        elif new_mid > old_mid:
-            self.beginInsertRows(QModelIndex(), head + common, head + new_mid - 1)
-            self.rows = old[:head + common] + rows[head + common:head + new_mid] + old[head + old_mid:]
-            self.endInsertRows()
+        head, tail = common_ends(old, rows)
+        common = min(len(old), len(rows)) - head - tail  # rows changed in place
+        at, end_old, end_new = head + common, len(old) - tail, len(rows) - tail
+
+        def removed() -> None:
+            self.rows = old[:at] + old[end_old:]
+
+        def inserted() -> None:
+            self.rows = old[:at] + rows[at:end_new] + old[end_old:]
+
+        splice(self, len(old), len(rows), at, tail, removed, inserted)
         changed = [i for i in range(head, head + common) if self.rows[i] != rows[i]]
         self.rows = list(rows)
         if changed:

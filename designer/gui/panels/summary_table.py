@@ -19,6 +19,7 @@ from ...analysis.report import SummaryRow, human, shares_of, summary_row, summar
 from ...layers import registry
 from ...layers.registry import CATEGORIES
 from .. import theme
+from .row_splice import common_ends, splice
 
 COLUMNS = ("Layer (id)", "Type", "Output shape", "Params", "MACs", "RF")
 NUMERIC = {3, 4, 5}
@@ -70,12 +71,42 @@ class SummaryModel(QAbstractTableModel):
             for first, last in _runs(changed):
                 self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
             return self._measure(cells[i] for i in changed)
-        cells = [_cells(r) for r in rows]
-        self.beginResetModel()
-        self.rows, self._cells = rows, cells
+        old_ids, new_ids = [r.id for r in self.rows], [r.id for r in rows]
+        head, tail = common_ends(old_ids, new_ids)
+        if not head and not tail:  # another design: nothing to keep
+            cells = [_cells(r) for r in rows]
+            self.beginResetModel()
+            self.rows, self._cells = rows, cells
+            self._index = {r.id: i for i, r in enumerate(rows)}
+            self.endResetModel()
+            self._measure(cells)
+            return True
+        return self._splice(rows, head, tail)
+
+    def _splice(self, rows: list[SummaryRow], head: int, tail: int) -> bool:
+        """Layers came or went: the rows before and after the change stay (dataChanged where
+        their cells changed), the ones between are removed and inserted."""
+        old_rows, old_cells = self.rows, self._cells
+        end_old, end_new = len(old_rows) - tail, len(rows) - tail
+        new_cells = [_cells(r) for r in rows[head:end_new]]
+
+        def removed() -> None:
+            self.rows, self._cells = old_rows[:head] + old_rows[end_old:], old_cells[:head] + old_cells[end_old:]
+
+        def inserted() -> None:
+            self.rows = self.rows[:head] + rows[head:end_new] + self.rows[head:]
+            self._cells = self._cells[:head] + new_cells + self._cells[head:]
+
+        splice(self, len(old_rows), len(rows), head, tail, removed, inserted)
+        self.rows = rows
         self._index = {r.id: i for i, r in enumerate(rows)}
-        self.endResetModel()
-        self._measure(cells)
+        kept = [i for i in range(head)] + [i for i in range(end_new, len(rows))]
+        changed = [i for i in kept if rows[i] != old_rows[i if i < head else i - end_new + end_old]]
+        for i in changed:
+            self._cells[i] = _cells(rows[i])
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        self._measure(new_cells)
         return True
 
     def _update(self, analysis: Analysis, redone: list[str]) -> bool:
