@@ -410,7 +410,10 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         seen, self._seen = self._seen, analysis.serial
         if analysis.redone is not None and analysis.base == seen:
             self._retext_nodes(analysis, edited.union(analysis.redone))
-            return
+        else:
+            self._retext_all(analysis)
+
+    def _retext_all(self, analysis) -> None:
         graph = self.graph
         nodes, infos = graph.nodes, analysis.nodes
         for nid, item in self.nodes.items():
