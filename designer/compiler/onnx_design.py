@@ -94,7 +94,7 @@ def _restore_forms(graph, original) -> None:
         if not got.ok or not want.ok or got.input_shapes != want.input_shapes:
             continue
         design_node = original.node(node.id)
-        if got.type == want.type and _close(got.resolved, want.resolved):
+        if got.type == want.type and _close(_canonical(got.resolved), _canonical(want.resolved)):
             graph.set_params(node.id, dict(design_node.params))
         elif _equivalent(got, want):
             _retype(graph, node.id, design_node)
@@ -126,6 +126,14 @@ def _equivalent(got, want) -> bool:
                 and tuple(r.get("padding", (0, 0))) == (0, 0) and not r.get("ceil_mode")
                 and tuple(r.get("dilation", (1, 1))) == (1, 1))
     return False
+
+
+def _canonical(resolved: dict | None) -> dict:
+    """Parameters with their defaults spelled out: a pooling stride of None is the kernel size."""
+    resolved = dict(resolved or {})
+    if "stride" in resolved and resolved["stride"] is None and "kernel_size" in resolved:
+        resolved["stride"] = resolved["kernel_size"]
+    return resolved
 
 
 def _close(a: Any, b: Any) -> bool:
