@@ -74,9 +74,11 @@ def read_onnx(path: Path):
     try:
         proto = onnx.load(str(path))
     except Exception as exc:  # protobuf's DecodeError, a missing external data file, ...
-        raise ModelImportError(f"{path} is not an ONNX model ({type(exc).__name__}: "
-                               f"{str(exc).splitlines()[0] if str(exc) else 'unreadable'}); "
-                               f"export it again with torch.onnx.export or designer export -f onnx") from None
+        why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unreadable'}"
+        if type(exc).__name__ == "DecodeError":
+            raise ModelImportError(f"{path} is not an ONNX model ({why}); export it again with "
+                                   f"torch.onnx.export or designer export -f onnx") from None
+        raise ModelImportError(f"cannot read {path} as an ONNX model: {why}") from None
     if not proto.graph.node:
         raise ModelImportError(f"{path} is not an ONNX model: it holds no graph nodes")
     inputs = {i.name for i in proto.graph.input} - {t.name for t in proto.graph.initializer}
