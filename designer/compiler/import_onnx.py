@@ -181,13 +181,13 @@ def _failing_node(exc: Exception):
 
 
 def tidy_ids(result) -> None:
-    """Give the design its ids back: from the design a Designer export kept, else
+    """Give the design its ids back: from the design a Designer export kept, and otherwise
     "conv1/Conv" -> "conv1" where that id is free (the weights follow through sources)."""
     from .onnx_design import restore_design
 
     design = getattr(result.model, "designer_design", None)
-    if design and restore_design(result, design):
-        return
+    if design:
+        restore_design(result, design)  # what it cannot match keeps the ONNX node's name
     graph = result.graph
     for nid in list(graph.nodes):
         base = nid.rsplit("/", 1)[0] if "/" in nid else nid

@@ -33,7 +33,7 @@ def restore_design(result, kept: dict) -> bool:
     mapping = _match_ids(result.graph, original, names)
     if not mapping:
         return False
-    _rename_all(result, mapping)
+    _rename_all(result, {old: new for old, new in mapping.items() if old != new})
     _restore_forms(result.graph, original)
     if set(result.graph.nodes) == set(original.nodes) - _dropped(original):
         _restore_layout(result.graph, original)
@@ -63,7 +63,7 @@ def _match_ids(graph, original, names: dict[str, str]) -> dict[str, str]:
         target = by_name.get(scope)
         if target is not None and len(ids) == 1 and target in original.nodes:
             mapping[ids[0]] = target
-    return {old: new for old, new in mapping.items() if old != new} if mapping else {}
+    return mapping
 
 
 def _rename_all(result, mapping: dict[str, str]) -> None:
@@ -77,11 +77,10 @@ def _rename_all(result, mapping: dict[str, str]) -> None:
         while temp in graph.nodes or temp in graph.groups:
             temp += "_"
         rename(result, old, temp)
-        temporary[temp] = mapping[old]
-    for temp, new in temporary.items():
-        if new in graph.nodes or new in graph.groups:
-            continue  # taken by an unmatched node: keep the temporary id rather than clash
-        rename(result, temp, new)
+        temporary[temp] = (old, mapping[old])
+    for temp, (old, new) in temporary.items():
+        taken = new in graph.nodes or new in graph.groups  # by an unmatched node: keep the old id
+        rename(result, temp, old if taken else new)
 
 
 def _restore_forms(graph, original) -> None:
