@@ -6,7 +6,8 @@ Before conversion the file is read and checked here, so that a file that is not 
 model, or that uses an operator onnx2torch cannot convert, is refused with the operator and
 the node named. Constants that torch's exporter shares between layers (an ``Identity`` of
 one initializer) are given back to each layer, since onnx2torch reads a layer's weights
-from initializers only. After conversion, onnx2torch's dynamic Dropout becomes nn.Dropout.
+from initializers only. After conversion, onnx_fx turns onnx2torch's forms of Dropout,
+Hardsigmoid and SiLU back into those torch layers.
 
 onnx2torch names modules after the ONNX nodes ("conv1/Conv"); the design's ids drop the
 operator suffix again ("conv1"). A file that Designer exported keeps its design in the
@@ -19,11 +20,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch.fx as fx
 from torch import nn
 
 from .import_opaque import recording_constructors
 from .importer import ModelImportError
+from .onnx_fx import catalog_layers
 from .onnx_export import DESIGN_KEY
 
 
@@ -49,7 +50,7 @@ def load_onnx(source: str) -> tuple[nn.Module, str, list[str]]:
         where = f" at node {node.name!r} ({node.op_type})" if node is not None else ""
         raise ModelImportError(f"onnx2torch cannot convert {source}{where}: {type(exc).__name__}: "
                                f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
-    plain_dropout(model)
+    catalog_layers(model)
     model.designer_design = design
     version = getattr(onnx2torch, "__version__", "")
     return model, path.stem, [f"converted from ONNX by onnx2torch {version}".strip()]
@@ -137,35 +138,6 @@ def share_constants(proto) -> None:
     if len(keep) != len(proto.graph.node):
         del proto.graph.node[:]
         proto.graph.node.extend(keep)
-
-
-def plain_dropout(model: fx.GraphModule) -> None:
-    """onnx2torch's OnnxDropoutDynamic(x, ratio) with a constant ratio -> nn.Dropout(ratio)."""
-    changed = False
-    for node in list(model.graph.nodes):
-        if node.op != "call_module" or type(model.get_submodule(node.target)).__name__ != "OnnxDropoutDynamic":
-            continue
-        p = _constant(model, node.args[1]) if len(node.args) > 1 else 0.5
-        if p is None or node.kwargs or len(node.args) > 2:
-            continue
-        model.add_submodule(node.target, nn.Dropout(p=float(f"{p:.7g}")))
-        node.args = node.args[:1]
-        changed = True
-    if changed:
-        model.graph.eliminate_dead_code()
-        model.delete_all_unused_submodules()
-        model.recompile()
-
-
-def _constant(model: fx.GraphModule, arg) -> float | None:
-    """The value of a scalar constant argument (an initializer or an ONNX Constant node)."""
-    if getattr(arg, "op", None) == "get_attr":
-        value = model.get_buffer(arg.target)
-    elif getattr(arg, "op", None) == "call_module" and not arg.args:
-        value = getattr(model.get_submodule(arg.target), "value", None)
-    else:
-        return None
-    return float(value.item()) if value is not None and value.numel() == 1 else None
 
 
 def _failing_node(exc: Exception):

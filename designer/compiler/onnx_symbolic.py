@@ -7,7 +7,8 @@ that is recorded as ~50 shape/pad/pool/If operators, and Dropout is left out of 
 graph altogether. Both have an ONNX operator of their own (``LRN``, ``Dropout``, an identity
 when evaluating), which onnxruntime runs and onnx2torch converts back to the torch layer; a
 ``torch.autograd.Function`` with a ``symbolic`` method is the exporter's documented way to
-emit it.
+emit it. Other layers that are the identity when evaluating (StochasticDepth, Dropout2d)
+are written as an ``Identity`` node in their layer's scope.
 """
 
 from __future__ import annotations
@@ -36,6 +37,30 @@ class _EvalDropout(torch.autograd.Function):
     def symbolic(g, x, p: float):
         ratio = g.op("Constant", value_t=torch.tensor(p, dtype=torch.float32))
         return g.op("Dropout", x, ratio)
+
+
+class _EvalIdentity(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def symbolic(g, x):
+        return g.op("Identity", x)
+
+
+class OnnxIdentity(nn.Module):
+    """A layer that is the identity when evaluating (StochasticDepth, Dropout2d) as one ONNX
+    ``Identity`` node, so that the file still has a node where the design has the layer."""
+
+    def forward(self, x):
+        return _EvalIdentity.apply(x)
+
+
+#: Layers (by class name) that compute the identity in evaluation mode, ONNX has no
+#: operator for, and come back from their Identity node through the design's metadata.
+EVAL_IDENTITIES = ("StochasticDepth", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+                   "FeatureAlphaDropout")
 
 
 class OnnxLRN(nn.Module):
@@ -116,4 +141,6 @@ def with_onnx_forms(module: fx.GraphModule) -> fx.GraphModule:
             setattr(copy, name, OnnxLRN(layer))
         elif type(layer) is nn.Dropout:
             setattr(copy, name, OnnxDropout(layer))
+        elif type(layer).__name__ in EVAL_IDENTITIES:
+            setattr(copy, name, OnnxIdentity())
     return copy.eval()

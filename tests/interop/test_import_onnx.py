@@ -19,9 +19,10 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnx2torch")
 
 #: Every form the export keeps or the importer maps back, in one small design: BatchNorm (not
-#: folded), LocalResponseNorm (ONNX LRN), Dropout (kept in the inference graph), Add and Concat
-#: (merges, scoped by name), adaptive pooling to 2×2 (an AveragePool) and to 1×1 (a
-#: GlobalAveragePool), dotted ids and nested groups.
+#: folded), SiLU (x·σ(x) in ONNX), Hardsigmoid (onnx2torch's own module), LocalResponseNorm
+#: (ONNX LRN), Dropout (kept in the inference graph), StochasticDepth and Dropout2d (ONNX
+#: Identity), Add and Concat (merges, scoped by name), adaptive pooling to 2×2 (an
+#: AveragePool) and to 1×1 (a GlobalAveragePool), dotted ids and nested groups.
 FORMS = {
     "format": "designer.network", "version": 1, "name": "forms", "description": "every ONNX form",
     "nodes": [
@@ -30,11 +31,15 @@ FORMS = {
                                                          "bias": False}, "position": [0, 100]},
         {"id": "stem.bn", "type": "BatchNorm2d", "params": {}, "position": [0, 200]},
         {"id": "stem.relu", "type": "ReLU", "params": {}, "position": [0, 300]},
+        {"id": "silu", "type": "SiLU", "params": {}, "position": [0, 330]},
+        {"id": "gate", "type": "Hardsigmoid", "params": {}, "position": [0, 360]},
         {"id": "lrn", "type": "LocalResponseNorm", "params": {"size": 3, "alpha": 0.001}, "position": [0, 400]},
         {"id": "block.a", "type": "Conv2d", "params": {"out_channels": 8, "kernel_size": 1}, "position": [-90, 500]},
+        {"id": "block.depth", "type": "StochasticDepth", "params": {"p": 0.2}, "position": [-90, 550]},
         {"id": "block.add", "type": "Add", "params": {}, "position": [0, 600]},
         {"id": "block.b", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 1}, "position": [90, 500]},
         {"id": "block.cat", "type": "Concat", "params": {}, "position": [0, 700]},
+        {"id": "drop2d", "type": "Dropout2d", "params": {"p": 0.1}, "position": [0, 750]},
         {"id": "pool", "type": "AdaptiveAvgPool2d", "params": {"output_size": 2}, "position": [0, 800]},
         {"id": "gap", "type": "AdaptiveAvgPool2d", "params": {"output_size": 1}, "position": [120, 900]},
         {"id": "flatten", "type": "Flatten", "params": {}, "position": [0, 1000]},
@@ -44,17 +49,19 @@ FORMS = {
     ],
     "edges": [
         {"from": "input", "to": "stem.conv"}, {"from": "stem.conv", "to": "stem.bn"},
-        {"from": "stem.bn", "to": "stem.relu"}, {"from": "stem.relu", "to": "lrn"},
-        {"from": "lrn", "to": "block.a"}, {"from": "block.a", "to": "block.add"},
+        {"from": "stem.bn", "to": "stem.relu"}, {"from": "stem.relu", "to": "silu"},
+        {"from": "silu", "to": "gate"}, {"from": "gate", "to": "lrn"},
+        {"from": "lrn", "to": "block.a"}, {"from": "block.a", "to": "block.depth"},
+        {"from": "block.depth", "to": "block.add"},
         {"from": "lrn", "to": "block.add", "port": 1}, {"from": "lrn", "to": "block.b"},
         {"from": "block.add", "to": "block.cat"}, {"from": "block.b", "to": "block.cat", "port": 1},
-        {"from": "block.cat", "to": "pool"}, {"from": "pool", "to": "gap"}, {"from": "gap", "to": "flatten"},
+        {"from": "block.cat", "to": "drop2d"}, {"from": "drop2d", "to": "pool"}, {"from": "pool", "to": "gap"}, {"from": "gap", "to": "flatten"},
         {"from": "flatten", "to": "drop"}, {"from": "drop", "to": "fc"}, {"from": "fc", "to": "output"},
     ],
     "groups": [
         {"id": "stem", "name": "stem", "nodes": ["stem.conv", "stem.bn", "stem.relu"], "kind": "stem"},
         {"id": "body", "name": "body", "nodes": [], "kind": "stage", "collapsed": False},
-        {"id": "block", "name": "block", "nodes": ["block.a", "block.add", "block.b", "block.cat"],
+        {"id": "block", "name": "block", "nodes": ["block.a", "block.depth", "block.add", "block.b", "block.cat"],
          "kind": "residual block", "parent": "body"},
     ],
 }
@@ -98,7 +105,8 @@ def test_every_onnx_form_comes_back_as_the_catalog_form(tmp_path):
 def test_the_file_holds_the_design_layers_as_onnx_operators(tmp_path):
     path = export_onnx(from_dict(FORMS), tmp_path / "forms.onnx")
     ops = {n.op_type for n in onnx.load(str(path)).graph.node}
-    assert {"BatchNormalization", "LRN", "Dropout", "Add", "Concat", "AveragePool", "GlobalAveragePool"} <= ops
+    assert {"BatchNormalization", "LRN", "Dropout", "Identity", "Add", "Concat", "AveragePool",
+            "GlobalAveragePool", "HardSigmoid", "Sigmoid", "Mul"} <= ops
     assert "If" not in ops  # LRN is one operator, not torch's pad/pool/reshape decomposition
     names = {n.name for n in onnx.load(str(path)).graph.node}
     assert "/block_add/Add" in names  # merges are scoped by the layer's name
