@@ -8,6 +8,9 @@ fx.GraphModule put the torch layer back when the two compute the same thing:
 - ``OnnxDropoutDynamic(x, ratio)`` with a constant ratio → ``nn.Dropout(ratio)``;
 - ``OnnxHardSigmoid`` with alpha 1/6 and beta 1/2 (torch's definition) → ``nn.Hardsigmoid``;
 - ONNX ``Identity`` (``OnnxCopyIdentity``) → ``nn.Identity``;
+- ``x * (erf(x / √2) + 1) * 0.5`` (torch's export of GELU at opset 17) → ``nn.GELU``;
+- ``OnnxSlice`` with constant starts, ends, axes and positive steps → ``x[a:b, ...]``, which
+  fx can trace (onnx2torch computes the slices from tensors inside forward);
 - ``x * sigmoid(x)`` (how torch exports SiLU before ONNX had an operator for it) → ``nn.SiLU``,
   under the Sigmoid's module name, so the node keeps its layer's scope.
 """
@@ -23,7 +26,7 @@ from torch import nn
 
 def catalog_layers(model: fx.GraphModule) -> None:
     """Apply every rewrite in place; the module computes the same as before."""
-    changed = [rewrite(model) for rewrite in (_dropout, _hardsigmoid, _silu, _identity)]
+    changed = [rewrite(model) for rewrite in (_dropout, _hardsigmoid, _silu, _gelu, _identity, _slice)]
     if any(changed):
         model.graph.eliminate_dead_code()
         model.delete_all_unused_submodules()
@@ -83,6 +86,89 @@ def _silu(model: fx.GraphModule) -> bool:
         model.graph.erase_node(mul)
         changed = True
     return changed
+
+
+def _is_math(model: fx.GraphModule, node, name: str) -> bool:
+    if getattr(node, "op", None) != "call_module" or node.kwargs:
+        return False
+    layer = model.get_submodule(node.target)
+    return (type(layer).__name__ == "OnnxBinaryMathOperation" and getattr(layer, "broadcast", None) != 1
+            and getattr(layer.math_op_function, "__name__", "") == name)
+
+
+def _only_user(node):
+    users = list(node.users)
+    return users[0] if len(users) == 1 else None
+
+
+def _other(model: fx.GraphModule, node, this) -> float | None:
+    """The constant that binary ``node`` combines with ``this``."""
+    args = list(node.args)
+    if len(args) != 2 or this not in args:
+        return None
+    args.remove(this)
+    return _constant(model, args[0])
+
+
+def _gelu(model: fx.GraphModule) -> bool:
+    changed = False
+    for erf, _ in _modules_of(model, "OnnxErf"):
+        div = erf.args[0] if len(erf.args) == 1 else None
+        if not _is_math(model, div, "_onnx_div") or len(div.args) != 2:
+            continue
+        x = div.args[0]
+        add = _only_user(erf)
+        mul = _only_user(add) if add is not None else None
+        half = _only_user(mul) if mul is not None else None
+        if not (_is_math(model, add, "add") and _is_math(model, mul, "mul") and _is_math(model, half, "mul")
+                and _close(_constant(model, div.args[1]), math.sqrt(2)) and _close(_other(model, add, erf), 1.0)
+                and set(mul.args) == {x, add} and _close(_other(model, half, mul), 0.5)):
+            continue
+        model.add_submodule(half.target, nn.GELU())
+        half.args = (x,)
+        changed = True
+    return changed
+
+
+def _close(value: float | None, want: float) -> bool:
+    return value is not None and math.isclose(value, want, rel_tol=1e-6)
+
+
+def _slice(model: fx.GraphModule) -> bool:
+    import operator
+
+    changed = False
+    for node, _ in _modules_of(model, "OnnxSlice"):
+        values = [_constants(model, a) for a in node.args[1:]]
+        if node.kwargs or len(node.args) < 3 or any(v is None for v in values):
+            continue
+        starts, ends = values[0], values[1]
+        axes = values[2] if len(values) > 2 else list(range(len(starts)))
+        steps = values[3] if len(values) > 3 else [1] * len(starts)
+        if any(a < 0 for a in axes) or any(s <= 0 for s in steps):
+            continue
+        index = [slice(None)] * (max(axes) + 1)
+        for start, end, axis, step in zip(starts, ends, axes, steps):
+            index[axis] = slice(start, None if end >= 2**62 else end, None if step == 1 else step)
+        with model.graph.inserting_before(node):
+            sliced = model.graph.call_function(operator.getitem, (node.args[0], tuple(index)))
+        node.replace_all_uses_with(sliced)
+        model.graph.erase_node(node)
+        changed = True
+    return changed
+
+
+def _constants(model: fx.GraphModule, arg) -> list[int] | None:
+    """The values of a constant integer vector argument, as Python ints."""
+    if getattr(arg, "op", None) == "get_attr":
+        value = model.get_buffer(arg.target)
+    elif getattr(arg, "op", None) == "call_module" and not arg.args:
+        value = getattr(model.get_submodule(arg.target), "value", None)
+    else:
+        return None
+    if not isinstance(value, torch.Tensor) or value.is_floating_point():
+        return None
+    return [int(v) for v in value.reshape(-1).tolist()]
 
 
 def _constant(model: fx.GraphModule, arg) -> float | None:

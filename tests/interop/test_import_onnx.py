@@ -19,7 +19,7 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnx2torch")
 
 #: Every form the export keeps or the importer maps back, in one small design: BatchNorm (not
-#: folded), SiLU (x·σ(x) in ONNX), Hardsigmoid (onnx2torch's own module), LocalResponseNorm
+#: folded), SiLU (x·σ(x) in ONNX), GELU (erf-based at opset 17), Hardsigmoid (onnx2torch's own module), LocalResponseNorm
 #: (ONNX LRN), Dropout (kept in the inference graph), StochasticDepth and Dropout2d (ONNX
 #: Identity), Add and Concat (merges, scoped by name), adaptive pooling to 2×2 (an
 #: AveragePool) and to 1×1 (a GlobalAveragePool), dotted ids and nested groups.
@@ -32,6 +32,7 @@ FORMS = {
         {"id": "stem.bn", "type": "BatchNorm2d", "params": {}, "position": [0, 200]},
         {"id": "stem.relu", "type": "ReLU", "params": {}, "position": [0, 300]},
         {"id": "silu", "type": "SiLU", "params": {}, "position": [0, 330]},
+        {"id": "gelu", "type": "GELU", "params": {}, "position": [0, 345]},
         {"id": "gate", "type": "Hardsigmoid", "params": {}, "position": [0, 360]},
         {"id": "lrn", "type": "LocalResponseNorm", "params": {"size": 3, "alpha": 0.001}, "position": [0, 400]},
         {"id": "block.a", "type": "Conv2d", "params": {"out_channels": 8, "kernel_size": 1}, "position": [-90, 500]},
@@ -50,7 +51,7 @@ FORMS = {
     "edges": [
         {"from": "input", "to": "stem.conv"}, {"from": "stem.conv", "to": "stem.bn"},
         {"from": "stem.bn", "to": "stem.relu"}, {"from": "stem.relu", "to": "silu"},
-        {"from": "silu", "to": "gate"}, {"from": "gate", "to": "lrn"},
+        {"from": "silu", "to": "gelu"}, {"from": "gelu", "to": "gate"}, {"from": "gate", "to": "lrn"},
         {"from": "lrn", "to": "block.a"}, {"from": "block.a", "to": "block.depth"},
         {"from": "block.depth", "to": "block.add"},
         {"from": "lrn", "to": "block.add", "port": 1}, {"from": "lrn", "to": "block.b"},
@@ -106,7 +107,7 @@ def test_the_file_holds_the_design_layers_as_onnx_operators(tmp_path):
     path = export_onnx(from_dict(FORMS), tmp_path / "forms.onnx")
     ops = {n.op_type for n in onnx.load(str(path)).graph.node}
     assert {"BatchNormalization", "LRN", "Dropout", "Identity", "Add", "Concat", "AveragePool",
-            "GlobalAveragePool", "HardSigmoid", "Sigmoid", "Mul"} <= ops
+            "GlobalAveragePool", "HardSigmoid", "Sigmoid", "Mul", "Erf"} <= ops
     assert "If" not in ops  # LRN is one operator, not torch's pad/pool/reshape decomposition
     names = {n.name for n in onnx.load(str(path)).graph.node}
     assert "/block_add/Add" in names  # merges are scoped by the layer's name
