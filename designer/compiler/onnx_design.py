@@ -111,6 +111,12 @@ def _equivalent(got, want) -> bool:
     """Exact equivalences between a catalog form and the form ONNX gives back."""
     if got.type == "Identity" and want.type in EVAL_IDENTITIES:
         return True  # written as an ONNX Identity by onnx_symbolic
+    if want.type == "Transpose" and got.type == "Permute":  # ONNX has one Transpose: a permutation
+        rank = len(want.input_shapes[0]) + 1
+        order = list(range(rank))
+        a, b = (int(want.resolved[k]) % rank for k in ("dim0", "dim1"))
+        order[a], order[b] = order[b], order[a]
+        return [int(d) % rank for d in got.resolved.get("dims", ())] == order
     size = want.resolved.get("output_size") if want.resolved else None
     spatial = tuple(want.input_shapes[0][1:]) if want.input_shapes else ()
     if want.type == "AdaptiveAvgPool2d" and size and tuple(size) == (1, 1) and got.type == "Mean":

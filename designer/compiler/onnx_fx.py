@@ -31,6 +31,16 @@ def catalog_layers(model: fx.GraphModule) -> None:
         model.graph.eliminate_dead_code()
         model.delete_all_unused_submodules()
         model.recompile()
+    model._register_state_dict_hook(_drop_integer_constants)
+
+
+def _drop_integer_constants(module, state_dict, prefix, local_metadata) -> None:
+    """Integer tensors (the shapes, axes and indices ONNX passes as constants) are not
+    weights: the design holds them as parameters, so they stay out of the state_dict that
+    is copied into it."""
+    for key in [k for k, v in state_dict.items() if k.startswith(prefix) and isinstance(v, torch.Tensor)
+                and not v.is_floating_point() and not v.is_complex() and not k.endswith("num_batches_tracked")]:
+        del state_dict[key]
 
 
 def _modules_of(model: fx.GraphModule, class_name: str):
@@ -134,9 +144,18 @@ def _close(value: float | None, want: float) -> bool:
     return value is not None and math.isclose(value, want, rel_tol=1e-6)
 
 
-def _slice(model: fx.GraphModule) -> bool:
-    import operator
+class ConstantSlice(nn.Module):
+    """``x[index]`` with a fixed index; a module, so the slice keeps its layer's scope."""
 
+    def __init__(self, index: tuple) -> None:
+        super().__init__()
+        self.index = index
+
+    def forward(self, x):
+        return x[self.index]
+
+
+def _slice(model: fx.GraphModule) -> bool:
     changed = False
     for node, _ in _modules_of(model, "OnnxSlice"):
         values = [_constants(model, a) for a in node.args[1:]]
@@ -150,10 +169,8 @@ def _slice(model: fx.GraphModule) -> bool:
         index = [slice(None)] * (max(axes) + 1)
         for start, end, axis, step in zip(starts, ends, axes, steps):
             index[axis] = slice(start, None if end >= 2**62 else end, None if step == 1 else step)
-        with model.graph.inserting_before(node):
-            sliced = model.graph.call_function(operator.getitem, (node.args[0], tuple(index)))
-        node.replace_all_uses_with(sliced)
-        model.graph.erase_node(node)
+        model.add_submodule(node.target, ConstantSlice(tuple(index)))
+        node.args = node.args[:1]
         changed = True
     return changed
 

@@ -21,7 +21,7 @@ pytest.importorskip("onnx2torch")
 #: Every form the export keeps or the importer maps back, in one small design: BatchNorm (not
 #: folded), SiLU (x·σ(x) in ONNX), GELU (erf-based at opset 17), Hardsigmoid (onnx2torch's own module), LocalResponseNorm
 #: (ONNX LRN), Dropout (kept in the inference graph), StochasticDepth and Dropout2d (ONNX
-#: Identity), Add and Concat (merges, scoped by name), adaptive pooling to 2×2 (an
+#: Identity), Transpose (an ONNX permutation), Slice (constant starts/ends), Add and Concat (merges, scoped by name), adaptive pooling to 2×2 (an
 #: AveragePool) and to 1×1 (a GlobalAveragePool), dotted ids and nested groups.
 FORMS = {
     "format": "designer.network", "version": 1, "name": "forms", "description": "every ONNX form",
@@ -40,6 +40,8 @@ FORMS = {
         {"id": "block.add", "type": "Add", "params": {}, "position": [0, 600]},
         {"id": "block.b", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 1}, "position": [90, 500]},
         {"id": "block.cat", "type": "Concat", "params": {}, "position": [0, 700]},
+        {"id": "swap", "type": "Transpose", "params": {"dim0": 2, "dim1": 3}, "position": [0, 720]},
+        {"id": "half", "type": "Slice", "params": {"dim": 1, "start": 2, "end": 10}, "position": [0, 735]},
         {"id": "drop2d", "type": "Dropout2d", "params": {"p": 0.1}, "position": [0, 750]},
         {"id": "pool", "type": "AdaptiveAvgPool2d", "params": {"output_size": 2}, "position": [0, 800]},
         {"id": "gap", "type": "AdaptiveAvgPool2d", "params": {"output_size": 1}, "position": [120, 900]},
@@ -56,7 +58,8 @@ FORMS = {
         {"from": "block.depth", "to": "block.add"},
         {"from": "lrn", "to": "block.add", "port": 1}, {"from": "lrn", "to": "block.b"},
         {"from": "block.add", "to": "block.cat"}, {"from": "block.b", "to": "block.cat", "port": 1},
-        {"from": "block.cat", "to": "drop2d"}, {"from": "drop2d", "to": "pool"}, {"from": "pool", "to": "gap"}, {"from": "gap", "to": "flatten"},
+        {"from": "block.cat", "to": "swap"}, {"from": "swap", "to": "half"},
+        {"from": "half", "to": "drop2d"}, {"from": "drop2d", "to": "pool"}, {"from": "pool", "to": "gap"}, {"from": "gap", "to": "flatten"},
         {"from": "flatten", "to": "drop"}, {"from": "drop", "to": "fc"}, {"from": "fc", "to": "output"},
     ],
     "groups": [
