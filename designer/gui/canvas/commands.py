@@ -215,9 +215,9 @@ def toggle(graph: Graph, group_id: str) -> Edit:
     groups = {k: g.copy() for k, g in graph.groups.items()}
     groups[group_id].collapsed = not groups[group_id].collapsed
     verb = "Collapse" if groups[group_id].collapsed else "Expand"
-    edits: list[Edit] = [SetGroups(groups, text=f"{verb} {group_id}")]
-    if moves:
-        edits.append(MoveNodes(moves))
+    # moves first: the boxes they touch are then made once, in place, by the group rebuild
+    edits: list[Edit] = [MoveNodes(moves)] if moves else []
+    edits.append(SetGroups(groups, text=f"{verb} {group_id}"))
     return Compound(edits, text=f"{verb} {group_id}")
 
 
