@@ -6,7 +6,8 @@
 Designs: bench/gui_scale_designs.py's chain and DenseNet-like generators (fixed seed), and
 "blocks": a stack of collapsed residual blocks (4 nodes each) for the toggle, which expands
 then collapses the middle block. Prints process CPU ms (best of ``--repeat``), µs per node,
-and the log-log slope between consecutive sizes (1.0 = linear).
+and the log-log slope between consecutive sizes (1.0 = linear); a control row of plainly
+linear dictionary work shows how much of a slope above 1 the machine itself adds.
 """
 
 from __future__ import annotations
@@ -57,6 +58,17 @@ def toggle_twice(graph, gid: str) -> None:
             graph.nodes[nid].position = new
 
 
+def _control(ids: list[str]) -> int:
+    """Linear work of the same kind as the layout's (string-keyed dicts, one entry per node):
+    its slope is what memory and caches alone add at this size on this machine."""
+    total = 0
+    for _ in range(10):
+        table = {u: {"i": i} for i, u in enumerate(ids)}
+        for u in ids:
+            total += table[u]["i"]
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,20000")
@@ -73,6 +85,9 @@ def main() -> None:
         rows.append(("layout blocks", len(graph.nodes), best_cpu_ms(lambda: layered_layout(graph), args.repeat)))
         gid = f"g{len(graph.groups) // 2}"
         rows.append(("expand+collapse", len(graph.nodes), best_cpu_ms(lambda: toggle_twice(graph, gid), args.repeat)))
+    for n in sizes:  # the machine's own growth: a dict per node, built and read 10 times
+        ids = list(chain(n, layout=False).nodes)
+        rows.append(("control: dict per node ×10", n, best_cpu_ms(lambda: _control(ids), args.repeat)))
     print("| what | nodes | CPU ms | µs/node | slope |")
     print("|---|---:|---:|---:|---:|")
     last: dict[str, tuple[int, float]] = {}

@@ -34,7 +34,7 @@ def place_x(rows: list[list[str]], sizes, succ, pred, gap: float, sweeps: int) -
         for u, x in zip(row, packed([0.0] * len(row), offs)):
             xs[u] = x
     order = list(range(len(rows)))
-    for sweep in range(2 * max(sweeps, 1) + 1):
+    for sweep in range(max(sweeps, 1) + 1):
         down = sweep % 2 == 0
         neigh = pred if down else succ
         moved = 0.0
