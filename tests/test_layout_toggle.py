@@ -116,3 +116,22 @@ def test_toggling_after_a_fresh_layout_matches_the_layout_of_the_expanded_design
     offset = (here[members[0]][0] - fresh[members[0]][0], here[members[0]][1] - fresh[members[0]][1])
     for n in members:  # the block's inside reads as the layout would draw it
         assert here[n] == pytest.approx((fresh[n][0] + offset[0], fresh[n][1] + offset[1]))
+
+
+@pytest.mark.parametrize("name, gids", [("resnet50", ["layer1", "layer3.2"]), ("densenet121", ["transition1"]),
+                                        ("mobilenet_v2", ["stage1", "head"])])
+def test_collapsing_in_an_expanded_layout_then_expanding_returns_every_node(name, gids):
+    graph = serialize.load(find(name))
+    for group in graph.groups.values():
+        group.collapsed = False
+    for nid, position in layered_layout(graph).items():
+        graph.move_node(nid, position)
+    start = {n: node.position for n, node in graph.nodes.items()}
+    for gid in gids:
+        toggle(graph, gid)
+        assert graph.groups[gid].collapsed
+        assert_tidy(graph)
+    for gid in reversed(gids):
+        toggle(graph, gid)
+        assert_tidy(graph)
+    assert {n: node.position for n, node in graph.nodes.items()} == start

@@ -3,8 +3,9 @@
 A collapsed group is one box at ``group_anchor`` of its members; expanded, it is a frame
 around them. Toggling swaps one for the other in place and moves the rest only as much as
 the change of size needs: what lies below shifts up or down by the difference in height,
-what sits beside the box in its row steps aside if the frame would cover it, and when the
-frame's title would touch what lies above, the block and everything below step down. The
+what sits beside the box in its row steps aside if the frame would cover it, and the block
+steps down by its title's room (the frame's top takes the box's place; collapsing steps back
+up by the same amount, so expanding then collapsing returns every node). The
 members keep the positions they had (the layout gave a collapsed group's members their
 expanded places), unless they would overlap each other (a design from a file or an import
 that never placed them): then the group's inside alone is laid out again. One linear pass
@@ -14,7 +15,7 @@ over the nodes; no global layout, so the rest of the design stays where the user
 from __future__ import annotations
 
 from .graph import Graph
-from .layout import (FRAME_PAD, FRAME_TITLE, NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, container_block, group_anchor,
+from .layout import (FRAME_PAD, FRAME_TITLE, NODE_HEIGHT, NODE_WIDTH, container_block, group_anchor,
                      group_chains, group_members, group_parents)
 
 Position = tuple[float, float]
@@ -22,8 +23,6 @@ Rect = tuple[float, float, float, float]  # left, top, right, bottom
 Moves = dict[str, tuple[Position, Position]]
 #: The least space kept between a frame and a box that had to step aside.
 GAP = 8.0
-#: The space the layout keeps between rows; a frame keeps it under what lies above it.
-ROW_GAP = ROW_HEIGHT - NODE_HEIGHT
 #: Margin a sub-group's frame keeps inside its parent's frame (as the canvas draws it).
 INNER_MARGIN = 6.0
 
@@ -112,12 +111,11 @@ def toggle_moves(graph: Graph, gid: str) -> Moves:
         _relayout_if_overlapping(graph, gid, tree, after)
     old, new = tree.footprint(gid, before), tree.footprint(gid, after)
     units = tree.outside_units(gid, before)
-    box = old if before[gid] else new
-    need, slack, grown = _room_above(tree, gid, before, after, units, box[1])
+    room = _title_room(tree, gid, before, after)
     if before[gid]:
-        _expand(tree, gid, old, new, units, shift, max(0.0, need))
+        _expand(tree, gid, old, new, units, shift, room)
     else:
-        _collapse(tree, gid, old, new, units, shift, min(max(0.0, slack), grown))
+        _collapse(tree, gid, old, new, units, shift, room)
     moves: Moves = {}
     for nid, (dx, dy) in shift.items():
         x, y = graph.nodes[nid].position
@@ -134,32 +132,19 @@ def _add(shift: dict[str, tuple[float, float]], nodes: list[str], dx: float, dy:
         shift[nid] = (sx + dx, sy + dy)
 
 
-def _room_above(tree: _Tree, gid: str, before, after, units, top_row: float) -> tuple[float, float, float]:
-    """Over the frame of ``gid`` and the expanded frames around it whose top the toggle moves:
-    how far the block must step down so that each keeps a row's gap under what lies above it
-    (need), how far it may step up and still keep it (slack), and how far the tops move."""
-    need, slack, grown = 0.0, 0.0, 0.0
-    found = False
-    frames = {g: r for g in tree.graph.groups
-              if not before[g] and not any(before[a] for a in tree.lineage(g)[1:])
-              and (r := tree.footprint(g, before)) is not None}
+def _title_room(tree: _Tree, gid: str, before, after) -> float:
+    """How far the top of the frame of ``gid``, or of an expanded frame around it, moves
+    when the box becomes a frame (or back): the block steps down (up) by that much, so that
+    the frame's top takes the box's place and what lies above keeps its gap. The same
+    amount both ways, so expanding then collapsing puts every node back."""
+    room = 0.0
     frame: str | None = gid
     while frame is not None:
         fb, fa = tree.footprint(frame, before), tree.footprint(frame, after)
-        if fb is not None and fa is not None and abs(fa[1] - fb[1]) > 0.01:
-            grown = max(grown, abs(fa[1] - fb[1]))
-            left, right = min(fb[0], fa[0]), max(fb[2], fa[2])
-            inside = set(tree.members[frame])
-            rects = [r for r, nodes in units.values() if nodes[0] not in inside]
-            rects += [r for g, r in frames.items() if frame not in tree.lineage(g) and g not in tree.lineage(frame)]
-            bottoms = [r[3] for r in rects if r[3] <= top_row and r[0] < right and r[2] > left]
-            if bottoms:
-                gap = fa[1] - max(bottoms) - ROW_GAP
-                need = max(need, -gap)
-                slack = gap if not found else min(slack, gap)
-                found = True
+        if fb is not None and fa is not None:
+            room = max(room, abs(fa[1] - fb[1]))
         frame = tree.parents.get(frame)
-    return need, slack, grown
+    return room
 
 
 def _expand(tree: _Tree, gid: str, box: Rect, frame: Rect, units, shift, lift: float) -> None:
