@@ -80,7 +80,7 @@ def throughput_cases(device: str = "cpu") -> list[Case]:
     lenet_data = DataConfig("digits")
     vgg_data = DataConfig("shapes", {"samples": 1200, "size": 64, "channels": 3})
     base = TrainingConfig(batch_size=64, optimizer="adam", lr=1e-3, device=device, seed=0,
-                          mixed_precision=False)
+                          precision="fp32")
     return [
         Case("LeNet-5 (digits 32×32)", load(find("lenet5")), base.updated(data=lenet_data)),
         Case("Tiny-VGG (shapes 3×64×64)", _adapted("tiny_vgg", vgg_data), base.updated(data=vgg_data)),
