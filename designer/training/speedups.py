@@ -22,12 +22,9 @@ from typing import Callable
 
 import torch
 
+from ..analysis.memory import AMP_MIN_MACS
 from .config import TrainingConfig
 from .events import Note
-
-#: Below this many MACs per sample, casting to 16 bits costs more than it saves (measured:
-#: LeNet-5 and Tiny-VGG train about 20 % slower with bf16 autocast on an H200).
-AMP_MIN_MACS = 100_000_000
 
 #: torch.compile's backend. "inductor" generates kernels (C++ on the CPU, Triton on CUDA);
 #: the tests use "eager" or "aot_eager", which trace the same way without generating code.
