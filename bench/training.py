@@ -248,7 +248,11 @@ def throughput(rounds: int, epochs: int, device: str = "cpu", columns=None, vari
         rates: dict[str, list[float]] = {name: [] for name in runners}
         for _ in range(rounds):
             for name, runner in runners.items():
-                rates[name] += runner(case, epochs)
+                try:
+                    rates[name] += runner(case, epochs)
+                except Exception as exc:  # one column failing must not lose the others
+                    print(f"  [{case.name}] {name} failed: {type(exc).__name__}: {exc}", flush=True)
+                    rates[name].append(float("nan"))
         row = {"model": case.name, **{k: statistics.median(v) for k, v in rates.items()}}
         for other, label in (("plain loop", "plain"), ("expert loop", "expert"),
                              ("DataLoader loop", "DataLoader")):

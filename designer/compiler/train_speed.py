@@ -35,9 +35,16 @@ class Forward:
             raise SystemExit(f"compile 'reduce-overhead' records CUDA graphs, which need a CUDA "
                              f"GPU, and this run is on {device.type}: use --compile on (or off)")
         try:
-            self.fn = torch.compile(net, mode=COMPILE_MODES[mode], dynamic=False)
+            compiled = torch.compile(net, mode=COMPILE_MODES[mode], dynamic=False)
         except Exception as exc:
             self.fall_back(exc)
+            return
+        self.fn = compiled
+        if mode == "reduce-overhead":  # CUDA graphs replay into the same memory: a new step each call
+            def graphed(x):
+                torch.compiler.cudagraph_mark_step_begin()
+                return compiled(x).clone()
+            self.fn = graphed
 
     @property
     def compiled(self):

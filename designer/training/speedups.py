@@ -87,6 +87,15 @@ def channels_last_applies(config: TrainingConfig, input_shape, notes: list[Note]
     return True
 
 
+def _graph_steps(compiled: Callable) -> Callable:
+    """CUDA graphs replay into the same output memory: each call starts a new step, and the
+    outputs are copied out, since the loop keeps them (summed every few dozen steps)."""
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        torch.compiler.cudagraph_mark_step_begin()
+        return compiled(x).clone()
+    return forward
+
+
 def is_oom(exc: BaseException) -> bool:
     """Whether ``exc`` says the device ran out of memory."""
     if isinstance(exc, torch.OutOfMemoryError):
@@ -123,10 +132,12 @@ class FastStep:
             # Static shapes: full batches only, so one graph (and CUDA graph) serves every step.
             mode = {"mode": _MODES[compile_mode]} if COMPILE_BACKEND == "inductor" else {}
             try:
-                self.forward = torch.compile(model, backend=COMPILE_BACKEND, dynamic=False, **mode)
+                compiled = torch.compile(model, backend=COMPILE_BACKEND, dynamic=False, **mode)
             except Exception as exc:  # e.g. a torch build or Python version without dynamo
                 self.fall_back()
                 self.refused = self.fallback_note(exc)
+            else:
+                self.forward = _graph_steps(compiled) if compile_mode == "reduce-overhead" else compiled
 
     def input(self, x: torch.Tensor) -> torch.Tensor:
         if self.channels_last and x.dim() == 4:

@@ -201,3 +201,13 @@ def test_bf16_autocast_on_the_cpu(cnn, base):
 def test_auto_precision_stays_fp32_on_the_cpu(cnn, base):
     started = next(e for e in _run(cnn, base.updated(epochs=1)) if isinstance(e, RunStarted))
     assert not started.mixed_precision
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (bench/gpu_check.sh)")
+def test_speed_settings_on_cuda(cnn, base, monkeypatch):
+    monkeypatch.setattr(speedups, "COMPILE_BACKEND", "aot_eager")
+    cfg = base.updated(device="cuda", compile="on", channels_last=True, precision="bf16")
+    events = _run(cnn, cfg)
+    assert next(e for e in events if isinstance(e, RunStarted)).mixed_precision
+    assert not any("could not compile" in n for n in _notes(events))
+    assert all(math.isfinite(e.train_loss) for e in events if isinstance(e, EpochMetrics))
