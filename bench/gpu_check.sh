@@ -22,12 +22,12 @@ gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else 'NO CUDA DE
 print(f'# GPU check: {gpu}, torch {torch.__version__}\n')" > "$MD"
 
 echo "## tests/training (device auto = CUDA)" >> "$MD"
-timeout 180 python -m pytest tests/training -q -x -p no:cacheprovider > "$OUT/tests_training.log" 2>&1
+timeout 150 python -m pytest tests/training -q -x -p no:cacheprovider > "$OUT/tests_training.log" 2>&1
 echo "exit $?: $(tail -n 1 "$OUT/tests_training.log")" >> "$MD"
 echo >> "$MD"
 
 echo "## Throughput, samples/s (bench/training.py)" >> "$MD"
-timeout 330 python bench/training.py --throughput --device cuda --rounds 1 --epochs 2 \
+timeout 300 python bench/training.py --throughput --device cuda --rounds 1 --epochs 2 \
     --columns "DataLoader loop,plain loop,expert loop,engine" \
     --variants compile,reduce-overhead,channels-last,bf16 \
     --markdown "$MD" > "$OUT/bench_training.log" 2>&1

@@ -240,7 +240,9 @@ RUNNERS: dict[str, Callable[[Case, int], list[float]]] = {
     "engine": run_engine, "GUI worker": run_gui_worker}
 
 
-def throughput(rounds: int, epochs: int, device: str = "cpu", columns=None, variants=()) -> list[dict]:
+def throughput(rounds: int, epochs: int, device: str = "cpu", columns=None, variants=(),
+               on_row: Callable[[list[dict]], None] | None = None) -> list[dict]:
+    """The table's rows; ``on_row(rows so far)`` after each model (a run cut short keeps them)."""
     rows = []
     runners = {name: RUNNERS[name] for name in (columns or RUNNERS)}
     runners |= {f"engine+{v}": engine_variant(v) for v in variants}
@@ -263,6 +265,8 @@ def throughput(rounds: int, epochs: int, device: str = "cpu", columns=None, vari
                 row[f"+{v} / engine"] = row[f"engine+{v}"] / row["engine"]
         rows.append(row)
         print_table(rows[-1:], header=len(rows) == 1)
+        if on_row is not None:
+            on_row(rows)
     return rows
 
 
@@ -280,17 +284,18 @@ def print_table(rows: list[dict], header: bool = True) -> None:
         print("  ".join(cells), flush=True)
 
 
-def write_markdown(rows: list[dict], path: str, caption: str) -> None:
-    """The table as markdown (samples/s; ratios with two decimals), appended to ``path``."""
+def write_markdown(rows: list[dict], path: str, caption: str, header: bool = True) -> None:
+    """Rows of the table as markdown (samples/s; ratios with two decimals), appended to
+    ``path``; ``header`` starts the table with the caption and the column names."""
     columns = list(rows[0])
-    lines = [f"{caption}\n", "| " + " | ".join(columns) + " |",
-             "|---|" + "---:|" * (len(columns) - 1)]
+    lines = [f"\n{caption}\n", "| " + " | ".join(columns) + " |",
+             "|---|" + "---:|" * (len(columns) - 1)] if header else []
     for row in rows:
         cells = [row["model"]] + [f"{row[c]:.2f}" if row[c] < 10 else f"{row[c]:,.0f}"
                                   for c in columns[1:]]
         lines.append("| " + " | ".join(cells) + " |")
     with open(path, "a", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n\n")
+        fh.write("\n".join(lines) + "\n")
 
 
 # --------------------------------------------------------------------------- quality bars
@@ -344,11 +349,11 @@ def main() -> None:
         for name in (columns or []) + variants:
             if name not in RUNNERS and name not in VARIANTS:
                 parser.error(f"unknown column or variant {name!r}")
-        rows = throughput(args.rounds, args.epochs, args.device, columns, variants)
-        if args.markdown:
-            write_markdown(rows, args.markdown, f"{where}, torch {torch.__version__}, "
-                           f"{torch.get_num_threads()} thread(s), {args.clock} clock, "
-                           f"{args.rounds} round(s) × {args.epochs} timed epoch(s)")
+        caption = (f"{where}, torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+                   f"{args.clock} clock, {args.rounds} round(s) × {args.epochs} timed epoch(s)")
+        on_row = (lambda rows: write_markdown(rows[-1:], args.markdown, caption, len(rows) == 1)) \
+            if args.markdown else None
+        throughput(args.rounds, args.epochs, args.device, columns, variants, on_row)
     if not args.throughput:
         quality()
 
