@@ -17,6 +17,7 @@ Compiled steps need one batch shape: the run drops the last partial batch of eac
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable
 
@@ -87,6 +88,20 @@ def channels_last_applies(config: TrainingConfig, input_shape, notes: list[Note]
     return True
 
 
+class _NoCudaRuntimeLine(logging.Filter):
+    """Inductor on a CPU-only machine logs "No CUDA runtime is found, using CUDA_HOME=..." as
+    a warning while compiling for the CPU: noise in a run's output, so it is left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "No CUDA runtime is found" not in record.getMessage()
+
+
+def _quiet_cpu_compile() -> None:
+    log = logging.getLogger("torch.utils.cpp_extension")
+    if not any(isinstance(f, _NoCudaRuntimeLine) for f in log.filters):
+        log.addFilter(_NoCudaRuntimeLine())
+
+
 def _graph_steps(compiled: Callable) -> Callable:
     """CUDA graphs replay into the same output memory: each call starts a new step, and the
     outputs are copied out, since the loop keeps them (summed every few dozen steps)."""
@@ -131,6 +146,7 @@ class FastStep:
         if self.compiled:
             # Static shapes: full batches only, so one graph (and CUDA graph) serves every step.
             mode = {"mode": _MODES[compile_mode]} if COMPILE_BACKEND == "inductor" else {}
+            _quiet_cpu_compile()
             try:
                 compiled = torch.compile(model, backend=COMPILE_BACKEND, dynamic=False, **mode)
             except Exception as exc:  # e.g. a torch build or Python version without dynamo
