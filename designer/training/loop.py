@@ -326,7 +326,7 @@ class Runner:
                     s.model.train()
                     return None
                 with self._autocast():
-                    out = s.model(x)
+                    out = s.model(self.fast.input(x))
                     total += s.objective.loss(out, y).float() * len(y)
                 if s.objective.correct is not None:
                     correct += s.objective.correct(out, y)
