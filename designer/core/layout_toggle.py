@@ -114,6 +114,7 @@ def toggle_moves(graph: Graph, gid: str) -> Moves:
     room = _title_room(tree, gid, before, after)
     if before[gid]:
         _expand(tree, gid, old, new, units, shift, room)
+        _clear_around_parents(tree, gid, after, units, shift)
     else:
         _collapse(tree, gid, old, new, units, shift, room)
     moves: Moves = {}
@@ -169,6 +170,39 @@ def _expand(tree: _Tree, gid: str, box: Rect, frame: Rect, units, shift, lift: f
         dx = max(0.0, frame[2] + GAP - min(r[0] for r, _ in right_side))
         for _, nodes in right_side:
             _add(shift, nodes, dx, 0.0)
+
+
+def _clear_around_parents(tree: _Tree, gid: str, after, units, shift) -> None:
+    """The expanded blocks around ``gid`` grow with its frame: boxes outside one of them that
+    its grown frame would cover step aside, with what lies further out in the same rows."""
+    moved = {n: (p[0] + shift.get(n, (0.0, 0.0))[0], p[1] + shift.get(n, (0.0, 0.0))[1])
+             for n, p in tree.positions.items()}
+    saved, tree.positions = tree.positions, moved
+    try:
+        frame = tree.parents.get(gid)
+        while frame is not None:
+            rect = tree.footprint(frame, after)
+            inside = set(tree.members[frame])
+            mid = (rect[0] + rect[2]) / 2.0
+            left_side, right_side = [], []
+            for r, nodes in units.values():
+                if nodes[0] in inside:
+                    continue
+                dx, dy = shift.get(nodes[0], (0.0, 0.0))
+                r = (r[0] + dx, r[1] + dy, r[2] + dx, r[3] + dy)
+                if r[1] < rect[3] and r[3] > rect[1]:  # in the frame's rows
+                    (left_side if (r[0] + r[2]) / 2.0 < mid else right_side).append((r, nodes))
+            push_left = min([0.0] + [rect[0] - GAP - r[2] for r, _ in left_side])
+            push_right = max([0.0] + [rect[2] + GAP - r[0] for r, _ in right_side])
+            for side, push in ((left_side, push_left), (right_side, push_right)):
+                if push:
+                    for _, nodes in side:
+                        _add(shift, nodes, push, 0.0)
+                        for n in nodes:
+                            moved[n] = (moved[n][0] + push, moved[n][1])
+            frame = tree.parents.get(frame)
+    finally:
+        tree.positions = saved
 
 
 def _collapse(tree: _Tree, gid: str, frame: Rect, box: Rect, units, shift, rise_box: float) -> None:
