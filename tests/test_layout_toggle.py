@@ -3,6 +3,8 @@ size difference, nothing overlaps, and expanding then collapsing returns every n
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from designer.core import serialize
@@ -135,3 +137,54 @@ def test_collapsing_in_an_expanded_layout_then_expanding_returns_every_node(name
         toggle(graph, gid)
         assert_tidy(graph)
     assert {n: node.position for n, node in graph.nodes.items()} == start
+
+
+def randomly_grouped(seed: int):
+    """A random branchy design with random nested groups over runs of its nodes, some
+    collapsed, laid out."""
+    from test_layout_scale import branchy
+
+    from designer.core.graph import Group
+
+    rng = random.Random(seed)
+    graph = branchy(rng.randint(20, 120), seed)
+    ids = list(graph.nodes)
+    groups: dict[str, Group] = {}
+
+    def every(gid):
+        return [*groups[gid].nodes, *(n for c, g in groups.items() if g.parent == gid for n in every(c))]
+
+    def make(lo, hi, parent, depth):
+        i = lo
+        while i < hi:
+            if rng.random() < 0.3 and depth < 3:
+                j = min(hi, i + rng.randint(2, 15))
+                gid = f"g{len(groups)}"
+                groups[gid] = Group(gid, gid, [], "", rng.random() < 0.5, parent)
+                groups[gid].nodes = make(i, j, gid, depth + 1)
+                i = j
+            else:
+                i += 1
+        taken = {n for k, g in groups.items() if g.parent == parent for n in every(k)}
+        return [ids[k] for k in range(lo, hi) if ids[k] not in taken]
+
+    make(1, len(ids) - 2, None, 0)
+    graph.groups = {k: g for k, g in groups.items() if every(k)}
+    for nid, position in layered_layout(graph).items():
+        graph.move_node(nid, position)
+    return graph, rng
+
+
+@pytest.mark.parametrize("seed", [*range(8), 56])
+def test_random_nested_groups_lay_out_and_toggle_without_overlaps(seed):
+    graph, rng = randomly_grouped(seed)
+    assert_tidy(graph)
+    for _ in range(3):
+        gid = rng.choice(list(graph.groups))
+        parent, shown = graph.groups[gid].parent, True
+        while parent is not None:
+            shown = shown and not graph.groups[parent].collapsed
+            parent = graph.groups[parent].parent
+        if shown:
+            toggle(graph, gid)
+            assert_tidy(graph)
