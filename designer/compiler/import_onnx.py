@@ -52,8 +52,16 @@ def load_onnx(source: str) -> tuple[nn.Module, str, list[str]]:
                                f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
     catalog_layers(model)
     model.designer_design = design
-    version = getattr(onnx2torch, "__version__", "")
-    return model, path.stem, [f"converted from ONNX by onnx2torch {version}".strip()]
+    return model, path.stem, [f"converted from ONNX by onnx2torch {_version('onnx2torch')}".strip()]
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return ""
 
 
 def onnx_input_shape(source: str) -> tuple[int, ...] | None:
@@ -158,8 +166,9 @@ def tidy_ids(result) -> None:
     from .onnx_design import restore_design
 
     design = getattr(result.model, "designer_design", None)
-    if design:
-        restore_design(result, design)  # what it cannot match keeps the ONNX node's name
+    restored = restore_design(result, design) if design else ""  # the rest keeps ONNX's names
+    if restored:
+        result.notes.append(f"the design that designer export kept in the file gave back {restored}")
     graph = result.graph
     for nid in list(graph.nodes):
         base = nid.rsplit("/", 1)[0] if "/" in nid else nid

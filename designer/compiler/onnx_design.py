@@ -24,21 +24,23 @@ from ..core.serialize import from_dict
 from .onnx_symbolic import EVAL_IDENTITIES
 
 
-def restore_design(result, kept: dict) -> bool:
-    """Apply ``kept`` (the metadata) to an ImportResult; False when it does not fit at all."""
+def restore_design(result, kept: dict) -> str:
+    """Apply ``kept`` (the metadata) to an ImportResult; says what it gave back ("" when the
+    metadata does not fit at all)."""
     try:
         original = from_dict(kept["design"])
         names = dict(kept["names"])
     except Exception:  # metadata written by something else, or damaged: import as a plain file
-        return False
+        return ""
     mapping = _match_ids(result.graph, original, names)
     if not mapping:
-        return False
+        return ""
     _rename_all(result, {old: new for old, new in mapping.items() if old != new})
     _restore_forms(result.graph, original)
-    if set(result.graph.nodes) == set(original.nodes) - _dropped(original):
-        _restore_layout(result.graph, original)
-    return True
+    if set(result.graph.nodes) != set(original.nodes) - _dropped(original):
+        return f"the ids of {len(mapping)} of its {len(original.nodes)} layers"
+    _restore_layout(result.graph, original)
+    return "its ids, layer forms, groups and layout"
 
 
 def _dropped(original) -> set[str]:
