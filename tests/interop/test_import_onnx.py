@@ -176,3 +176,16 @@ def test_an_unsupported_operator_is_named_with_its_node(tmp_path):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     with pytest.raises(ModelImportError, match=r"Hardmax \(opset 17\): node 'head/Hardmax'"):
         import_model(str(path))
+
+
+def test_a_node_onnx2torch_fails_on_is_named(tmp_path):
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 8, 8])
+    node = helper.make_node("Dropout", ["input"], ["output"], name="head/Dropout", seed=7)
+    graph = helper.make_graph([node], "g", [x], [y])
+    path = tmp_path / "seeded.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with pytest.raises(ModelImportError, match=r"at node 'head/Dropout' \(Dropout\).*seeds"):
+        import_model(str(path))
