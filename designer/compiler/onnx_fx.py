@@ -9,6 +9,9 @@ fx.GraphModule put the torch layer back when the two compute the same thing:
 - ``OnnxHardSigmoid`` with alpha 1/6 and beta 1/2 (torch's definition) → ``nn.Hardsigmoid``;
 - ONNX ``Identity`` (``OnnxCopyIdentity``) → ``nn.Identity``;
 - ``x * (erf(x / √2) + 1) * 0.5`` (torch's export of GELU at opset 17) → ``nn.GELU``;
+- ``MatMul(x, W)`` (+ ``b``) with constant W, b (torch's export of a Linear on more than two
+  axes, e.g. channel-last maps or tokens) → ``nn.Linear``;
+- ``x * g`` with a constant tensor g (a layer scale) → a module holding g as a parameter;
 - ``OnnxSlice`` with constant starts, ends, axes and positive steps → ``x[a:b, ...]``, which
   fx can trace (onnx2torch computes the slices from tensors inside forward);
 - ``x * sigmoid(x)`` (how torch exports SiLU before ONNX had an operator for it) → ``nn.SiLU``,
@@ -26,10 +29,12 @@ from torch import nn
 
 def catalog_layers(model: fx.GraphModule) -> None:
     """Apply every rewrite in place; the module computes the same as before."""
-    changed = [rewrite(model) for rewrite in (_dropout, _hardsigmoid, _silu, _gelu, _identity, _slice)]
+    rewrites = (_dropout, _hardsigmoid, _silu, _gelu, _identity, _slice, _linear, _scale)
+    changed = [rewrite(model) for rewrite in rewrites]
     if any(changed):
         model.graph.eliminate_dead_code()
         model.delete_all_unused_submodules()
+        _drop_unused_initializers(model)
         model.recompile()
     model._register_state_dict_hook(_drop_integer_constants)
 
@@ -142,6 +147,77 @@ def _gelu(model: fx.GraphModule) -> bool:
 
 def _close(value: float | None, want: float) -> bool:
     return value is not None and math.isclose(value, want, rel_tol=1e-6)
+
+
+def _tensor(model: fx.GraphModule, arg) -> torch.Tensor | None:
+    """The float tensor an initializer argument holds (None for anything else)."""
+    if getattr(arg, "op", None) != "get_attr":
+        return None
+    value = model.get_buffer(arg.target)
+    return value if value.is_floating_point() else None
+
+
+def _linear(model: fx.GraphModule) -> bool:
+    changed = False
+    for node, _ in list(_modules_of(model, "OnnxMatMul")):
+        weight = _tensor(model, node.args[1]) if len(node.args) == 2 else None
+        if weight is None or weight.dim() != 2 or node.kwargs:
+            continue
+        add, bias = _only_user(node), None
+        if _is_math(model, add, "add") and len(add.args) == 2:
+            bias = _tensor(model, add.args[0] if add.args[1] is node else add.args[1])
+            if bias is None or bias.shape != (weight.shape[1],):
+                bias = None
+        layer = nn.Linear(weight.shape[0], weight.shape[1], bias=bias is not None)
+        with torch.no_grad():
+            layer.weight.copy_(weight.t())
+            if bias is not None:
+                layer.bias.copy_(bias)
+        last = add if bias is not None else node
+        model.add_submodule(last.target, layer)
+        last.args = (node.args[0],)
+        changed = True
+    return changed
+
+
+class ConstantScale(nn.Module):
+    """``x * weight``: a constant tensor of the file (a layer scale) as a learnable parameter."""
+
+    def __init__(self, weight: torch.Tensor) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(weight.clone())
+
+    def forward(self, x):
+        return x * self.weight
+
+
+def _scale(model: fx.GraphModule) -> bool:
+    changed = False
+    for node, _ in list(_modules_of(model, "OnnxBinaryMathOperation")):
+        if not _is_math(model, node, "mul") or len(node.args) != 2:
+            continue
+        tensors = [_tensor(model, a) for a in node.args]
+        if (tensors[0] is None) == (tensors[1] is None):
+            continue
+        weight = tensors[0] if tensors[0] is not None else tensors[1]
+        if weight.numel() < 2:
+            continue
+        x = node.args[1] if tensors[0] is not None else node.args[0]
+        model.add_submodule(node.target, ConstantScale(weight))
+        node.args = (x,)
+        changed = True
+    return changed
+
+
+def _drop_unused_initializers(model: fx.GraphModule) -> None:
+    """Initializers no node reads any more (their layer now holds them) leave the module."""
+    used = {n.target for n in model.graph.nodes if n.op == "get_attr"}
+    container = getattr(model, "initializers", None)
+    if container is None:
+        return
+    for name in [name for name, _ in container.named_buffers(recurse=False)]:
+        if f"initializers.{name}" not in used:
+            delattr(container, name)
 
 
 class ConstantSlice(nn.Module):

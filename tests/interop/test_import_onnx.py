@@ -21,7 +21,8 @@ pytest.importorskip("onnx2torch")
 #: Every form the export keeps or the importer maps back, in one small design: BatchNorm (not
 #: folded), SiLU (x·σ(x) in ONNX), GELU (erf-based at opset 17), Hardsigmoid (onnx2torch's own module), LocalResponseNorm
 #: (ONNX LRN), Dropout (kept in the inference graph), StochasticDepth and Dropout2d (ONNX
-#: Identity), Transpose (an ONNX permutation), Slice (constant starts/ends), Add and Concat (merges, scoped by name), adaptive pooling to 2×2 (an
+#: Identity), Transpose (an ONNX permutation), Slice (constant starts/ends), a Linear on a
+#: channel-last map (MatMul + Add) and a LayerScale (Mul by a constant), Add and Concat (merges, scoped by name), adaptive pooling to 2×2 (an
 #: AveragePool) and to 1×1 (a GlobalAveragePool), dotted ids and nested groups.
 FORMS = {
     "format": "designer.network", "version": 1, "name": "forms", "description": "every ONNX form",
@@ -42,6 +43,10 @@ FORMS = {
         {"id": "block.cat", "type": "Concat", "params": {}, "position": [0, 700]},
         {"id": "swap", "type": "Transpose", "params": {"dim0": 2, "dim1": 3}, "position": [0, 720]},
         {"id": "half", "type": "Slice", "params": {"dim": 1, "start": 2, "end": 10}, "position": [0, 735]},
+        {"id": "last", "type": "Permute", "params": {"dims": [0, 2, 3, 1]}, "position": [0, 738]},
+        {"id": "mix", "type": "Linear", "params": {"out_features": 8}, "position": [0, 741]},
+        {"id": "first", "type": "Permute", "params": {"dims": [0, 3, 1, 2]}, "position": [0, 744]},
+        {"id": "scale", "type": "LayerScale", "params": {"shape": [8, 1, 1]}, "position": [0, 747]},
         {"id": "drop2d", "type": "Dropout2d", "params": {"p": 0.1}, "position": [0, 750]},
         {"id": "pool", "type": "AdaptiveAvgPool2d", "params": {"output_size": 2}, "position": [0, 800]},
         {"id": "gap", "type": "AdaptiveAvgPool2d", "params": {"output_size": 1}, "position": [120, 900]},
@@ -59,7 +64,8 @@ FORMS = {
         {"from": "lrn", "to": "block.add", "port": 1}, {"from": "lrn", "to": "block.b"},
         {"from": "block.add", "to": "block.cat"}, {"from": "block.b", "to": "block.cat", "port": 1},
         {"from": "block.cat", "to": "swap"}, {"from": "swap", "to": "half"},
-        {"from": "half", "to": "drop2d"}, {"from": "drop2d", "to": "pool"}, {"from": "pool", "to": "gap"}, {"from": "gap", "to": "flatten"},
+        {"from": "half", "to": "last"}, {"from": "last", "to": "mix"}, {"from": "mix", "to": "first"},
+        {"from": "first", "to": "scale"}, {"from": "scale", "to": "drop2d"}, {"from": "drop2d", "to": "pool"}, {"from": "pool", "to": "gap"}, {"from": "gap", "to": "flatten"},
         {"from": "flatten", "to": "drop"}, {"from": "drop", "to": "fc"}, {"from": "fc", "to": "output"},
     ],
     "groups": [
@@ -110,7 +116,7 @@ def test_the_file_holds_the_design_layers_as_onnx_operators(tmp_path):
     path = export_onnx(from_dict(FORMS), tmp_path / "forms.onnx")
     ops = {n.op_type for n in onnx.load(str(path)).graph.node}
     assert {"BatchNormalization", "LRN", "Dropout", "Identity", "Add", "Concat", "AveragePool",
-            "GlobalAveragePool", "HardSigmoid", "Sigmoid", "Mul", "Erf"} <= ops
+            "GlobalAveragePool", "HardSigmoid", "Sigmoid", "Mul", "Erf", "MatMul"} <= ops
     assert "If" not in ops  # LRN is one operator, not torch's pad/pool/reshape decomposition
     names = {n.name for n in onnx.load(str(path)).graph.node}
     assert "/block_add/Add" in names  # merges are scoped by the layer's name
