@@ -157,12 +157,8 @@ def _forward_line(graph: Graph, analysis: Analysis, nid: str, names: dict[str, s
         return f"        return {args[0]}\n"
     if kind in ("module", "opaque"):
         expr = f"self.{names[nid]}({args[0]})"
-    elif kind == "call":
+    else:  # "call" and "function" (merges): the spec's torch_call
         expr = call_expression(registry.get(info.type), info, args)
-    elif info.type == "Concat":
-        expr = f"torch.cat([{', '.join(args)}], dim={info.resolved.get('dim', 1)})"
-    else:
-        expr = (" + " if info.type == "Add" else " * ").join(args)
     shape = "×".join(map(str, info.output_shape))
     return f"        {names[nid]} = {expr}  # {shape}\n"
 
