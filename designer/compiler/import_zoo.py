@@ -19,6 +19,7 @@ from torch import nn
 from .import_calls import FUNCTIONS, METHODS, _merge
 from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, _sample,
                          bind, finish, in_place_name)
+from .targets import rsub, rtruediv
 from .import_pieces import _chunk_bounds, _pieces, _split_bounds, _unbind_bounds, getitem, select
 
 
@@ -279,6 +280,17 @@ def scalar_op(op: str, fallback=None):
     return convert
 
 
+def _reversed(op: str):
+    """rsub(x, c) / rtruediv(x, c) of a compiled ScalarOp (c − x, c ÷ x)."""
+    def convert(node: fx.Node, ctx: Context) -> Layer:
+        b = bind(node, ("input", "value"), {})
+        if not _number(b["value"]):
+            raise Unsupported(f"its constant {b['value']!r} is not a number")
+        params = finish("ScalarOp", {"op": op, "value": float(b["value"])})
+        return Layer("ScalarOp", params, [ctx.tensor(b["input"], "input")], stem=op[1:])
+    return convert
+
+
 def _broadcast(layer_type: str, stem: str):
     """Add / Multiply of two tensors whose shapes broadcast per sample."""
     exact = _merge(layer_type, stem)
@@ -364,6 +376,8 @@ def _register() -> None:
     for op in ("sub", "truediv"):
         FUNCTIONS[getattr(operator, op)] = FUNCTIONS[getattr(operator, f"i{op}")] = scalar_op(op)
     FUNCTIONS[torch.sub] = METHODS["sub"] = scalar_op("sub")
+    for name, fn in (("rsub", rsub), ("rtruediv", rtruediv)):  # c − x, c ÷ x as Designer compiles them
+        FUNCTIONS[fn] = _reversed(name)
     METHODS["div"] = METHODS["__truediv__"] = scalar_op("truediv")
     mul, add = _broadcast("Multiply", "mul"), _broadcast("Add", "add")
     for key, base, kind in (("mul", mul, "LayerScale"), ("add", add, "PositionEmbedding")):
