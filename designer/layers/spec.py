@@ -238,6 +238,12 @@ class LayerSpec:
     #: batch, or None) -> params; raises NotRepresentable for settings the type cannot hold.
     #: None: ``read_attributes`` (each Param from the module attribute of the same name).
     import_params: Callable[[Any, Shape | None], Params] | None = None
+    #: For "call" and merge entries the importer's own call tables do not know: the torch
+    #: functions and Tensor methods that import as this type, written as in torch_call
+    #: ("torch.maximum", "Tensor.maximum"), and the names of their constant arguments after
+    #: the tensor inputs, in order; each is read back into the Param of the same name.
+    import_calls: tuple[str, ...] = ()
+    import_args: tuple[str, ...] = ()
     inferred: Callable[[Params, list[Shape]], Params] | None = None
     label: Callable[[Params], str] | None = None
     #: Formula shown by the inspector, with numbers filled in, e.g. "⌊(28 + 2·0 − 5)/1⌋ + 1 = 24".
@@ -264,6 +270,20 @@ class LayerSpec:
         if self.import_params is not None:
             return self.import_params(module, shape)
         return read_attributes(self, module)
+
+    def read_call(self, constants: tuple, kwargs: dict) -> Params:
+        """The parameters of a traced call of one of ``import_calls``: its constant arguments
+        (after the tensors) and keyword arguments, bound to ``import_args`` by position and
+        name; NotRepresentable for an argument the type has no parameter for."""
+        if len(constants) > len(self.import_args):
+            raise NotRepresentable(f"it is called with {len(constants)} constant arguments; "
+                                   f"{self.type} reads {len(self.import_args)}")
+        bound = dict(zip(self.import_args, constants))
+        for key, value in kwargs.items():
+            if key not in self.import_args or key in bound:
+                raise NotRepresentable(f"its argument {key!r} is not supported")
+            bound[key] = value
+        return {key: written(value) for key, value in bound.items() if key in self.param_names}
 
     @property
     def is_merge(self) -> bool:

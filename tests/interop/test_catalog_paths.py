@@ -18,6 +18,7 @@ from designer.analysis import analyze
 from designer.compiler.export import python_source
 from designer.compiler.fx_builder import compile_design
 from designer.compiler.import_calls import FUNCTIONS, METHODS
+from designer.compiler.import_catalog import catalog_calls
 from designer.compiler.import_ops import module_table
 from designer.compiler.importer import import_module
 from designer.compiler.targets import call_target, module_class
@@ -146,7 +147,7 @@ def catalog_paths(spec: LayerSpec) -> list[str]:
         return problems
     if spec.torch_kind in ("call", "function"):
         op, target = _fx_target(spec, shape)
-        if target not in (METHODS if op == "call_method" else FUNCTIONS):
+        if target not in (METHODS if op == "call_method" else FUNCTIONS) and (op, target) not in catalog_calls():
             problems.append(f"no import path: the importer's call tables have no entry for {target!r}")
     try:
         result = import_module(compiled, shape)
@@ -198,7 +199,7 @@ HARDTANH = LayerSpec(
     label=lambda p: f"[{p['min_val']:g}, {p['max_val']:g}]",
 )
 
-#: A merge the importer has no call for: it compiles and exports, and the check says so.
+#: A merge that declares the calls it imports from (torch.maximum(a, b), a.maximum(b)).
 MAXIMUM = LayerSpec(
     type="Maximum",
     category="merge",
@@ -207,6 +208,32 @@ MAXIMUM = LayerSpec(
     inputs=None,
     torch_kind="function",
     torch_call=lambda p, s: ("torch.maximum", (), {}),
+    import_calls=("torch.maximum", "Tensor.maximum"),
+)
+
+#: A tensor operation with a parameter, imported from torch.roll(x, shifts, dims).
+ROLL = LayerSpec(
+    type="Roll",
+    category="tensor",
+    doc="Rolls each sample's values along an axis.",
+    shape=one_input,
+    params=(Param("shifts", "int", 1), Param("dims", "int", -1)),
+    torch_kind="call",
+    torch_call=lambda p, s: ("torch.roll", (p["shifts"], p["dims"]), {}),
+    import_calls=("torch.roll", "Tensor.roll"),
+    import_args=("shifts", "dims"),
+)
+
+#: The same merge without an import declaration: it compiles and exports, and the check says
+#: that it cannot be imported.
+MINIMUM = LayerSpec(
+    type="Minimum",
+    category="merge",
+    doc="Element-wise minimum of its inputs.",
+    shape=lambda p, s: s[0],
+    inputs=None,
+    torch_kind="function",
+    torch_call=lambda p, s: ("torch.minimum", (), {}),
 )
 
 
@@ -237,15 +264,36 @@ def test_a_new_type_is_one_spec_and_one_register_call(registered):
     assert module_table()[nn.Hardtanh][0] == "Hardtanh"
 
 
-def test_a_type_without_an_import_path_is_reported(registered):
+def test_a_new_call_or_merge_declares_the_calls_it_imports_from(registered):
     registered(MAXIMUM)
-    graph = example(MAXIMUM)[2]
-    assert "probe = torch.maximum(x, x)" in python_source(graph)
-    assert "probe = torch.maximum(x, x)" in compile_design(graph).code
-    problems = catalog_paths(MAXIMUM)
+    registered(ROLL)
+    EXAMPLES["Roll"] = ((3, 8, 8), {"shifts": 2, "dims": 1})
+    try:
+        assert catalog_paths(MAXIMUM) == [] and catalog_paths(ROLL) == []
+        source = python_source(example(ROLL)[2])
+    finally:
+        del EXAMPLES["Roll"]
+    assert "probe = torch.roll(x, 2, 1)" in source
+
+    class Model(nn.Module):  # the Tensor-method spellings import too
+        def forward(self, x):
+            return x.roll(-1, dims=2).maximum(x)
+
+    result = import_module(Model(), (3, 4, 4))
+    layers = {n.type: n.params for n in result.graph if n.type not in ("Input", "Output")}
+    assert layers == {"Roll": {"shifts": -1, "dims": 2}, "Maximum": {}}
+
+
+def test_a_type_without_an_import_path_is_reported(registered):
+    registered(MINIMUM)
+    graph = example(MINIMUM)[2]
+    assert "probe = torch.minimum(x, x)" in python_source(graph)
+    assert "probe = torch.minimum(x, x)" in compile_design(graph).code
+    problems = catalog_paths(MINIMUM)
     assert problems and all(p.startswith("no import path") for p in problems), problems
 
 
 def test_an_unregistered_type_leaves_the_importer():
-    assert get("Hardtanh") is None and get("Maximum") is None
+    assert get("Hardtanh") is None and get("Maximum") is None and get("Roll") is None
     assert nn.Hardtanh not in module_table()
+    assert not catalog_calls()
