@@ -4,8 +4,8 @@ Everything comes from the layer's catalog entry (LayerSpec), with no per-type br
 layer becomes a ``call_module`` of the torch.nn class the spec names, a "call" entry one
 ``call_function``/``call_method`` of its ``torch_call`` target, and a merge its target
 applied to the inputs (folded, a + b + c, or as one list, torch.cat([a, b], dim=1)); Inputs
-become placeholders and the Output the graph's output. Node ids become readable Python identifiers, so that
-``module.code`` reads like hand-written PyTorch. Only nodes that reach the Output are
+become placeholders and the Output the graph's output. Node ids become readable Python
+identifiers, so that ``module.code`` reads like hand-written PyTorch. Only nodes that reach the Output are
 emitted. A design with errors is refused with its issues; nothing is half-built.
 """
 
