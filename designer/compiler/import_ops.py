@@ -2,8 +2,9 @@
 table of functions and tensor methods (import_calls).
 
 The module table is keyed by class and derived from the catalog (each LayerSpec's
-``import_classes`` and ``read_module``; see module_table). A converter returns a ``Layer`` (a catalog node with its
-parameters read back from the module or the call), a ``Passthrough`` (an operation that
+``import_classes`` and ``read_module``; see module_table). A converter returns a ``Layer``
+(a catalog node with its parameters read back from the module or the call), a
+``Passthrough`` (an operation that
 returns its input unchanged, such as ``contiguous()``), or raises ``Unsupported`` saying why
 the operation has no exact equivalent. Nothing is approximated: a parameter the catalog
 cannot express is a reason to refuse, not to guess.
