@@ -1,0 +1,109 @@
+"""Per-node transfer-learning settings as the inspector and the canvas see them: is a node
+frozen, which learning-rate multiplier applies to it, and the training settings after a
+node's or a group's "Trainable" switch or multiplier changed.
+
+The settings are the design's own (``graph.training``: ``freeze``, a list of node or group
+ids, and ``lr_multipliers``, id → factor, where a later entry wins over an earlier one as in
+``training.transfer.plan``). Ids that no longer name anything (a node deleted since) are
+ignored here; the functions returning new settings never mutate the ones given. Pure.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable
+
+from .freezing import members
+from .graph import Graph
+
+
+def _nodes_of(graph: Graph, ident: str) -> list[str]:
+    """The nodes ``ident`` names (a node, or a group's nodes); [] for an unknown id."""
+    if ident in graph.nodes:
+        return [ident]
+    if ident in graph.groups:
+        return [n for n in members(graph, ident) if n in graph.nodes]
+    return []
+
+
+def frozen_nodes(graph: Graph, settings: dict | None = None) -> frozenset[str]:
+    """Every node whose weights the training settings keep as they are."""
+    settings = graph.training if settings is None else settings
+    found: set[str] = set()
+    for ident in (settings or {}).get("freeze", ()) or ():
+        found.update(_nodes_of(graph, ident))
+    return frozenset(found)
+
+
+def multiplier_of(graph: Graph, node_id: str, settings: dict | None = None) -> float:
+    """The learning-rate multiplier that applies to ``node_id`` (1.0 when none does)."""
+    settings = graph.training if settings is None else settings
+    factor = 1.0
+    for ident, value in ((settings or {}).get("lr_multipliers", {}) or {}).items():
+        if node_id in _nodes_of(graph, ident):
+            factor = float(value)
+    return factor
+
+
+def with_trainable(graph: Graph, settings: dict | None, ids: Iterable[str], trainable: bool,
+                   group: str | None = None) -> dict[str, Any]:
+    """``settings`` after switching ``ids`` (or every node of ``group``) to trainable or
+    frozen. Freezing a group records the group's id; unfreezing a node inside a frozen group
+    replaces the group's entry by its other nodes, so nothing else changes."""
+    out = copy.deepcopy(settings or {})
+    freeze = list(out.get("freeze", []))
+    targets = set(_nodes_of(graph, group)) if group else set()
+    targets.update(i for i in ids if i in graph.nodes)
+    if trainable:
+        kept: list[str] = []
+        for ident in freeze:
+            inside = _nodes_of(graph, ident)
+            if ident == group or ident in targets:
+                continue
+            if ident in graph.groups and targets.intersection(inside):
+                kept.extend(n for n in inside if n not in targets)
+                continue
+            kept.append(ident)
+        freeze = kept
+    else:
+        already = frozen_nodes(graph, out)
+        if group is not None:
+            freeze = [i for i in freeze if not (set(_nodes_of(graph, i)) <= targets and _nodes_of(graph, i))]
+            freeze.append(group)
+        else:
+            freeze += [i for i in ids if i in graph.nodes and i not in already]
+    freeze = list(dict.fromkeys(freeze))
+    if freeze:
+        out["freeze"] = freeze
+    else:
+        out.pop("freeze", None)
+    return out
+
+
+def with_multiplier(graph: Graph, settings: dict | None, ids: Iterable[str], factor: float,
+                    group: str | None = None) -> dict[str, Any]:
+    """``settings`` after setting the learning-rate multiplier of ``ids`` (or of every node
+    of ``group``, replacing the entries of what lies inside it) to ``factor``. An entry that
+    would only restate the multiplier in force (1.0, or an enclosing group's) is left out."""
+    out = copy.deepcopy(settings or {})
+    factors = dict(out.get("lr_multipliers", {}))
+    factor = float(factor)
+    if group is not None:
+        inside = set(_nodes_of(graph, group))
+        for ident in list(factors):
+            nodes = _nodes_of(graph, ident)
+            if ident == group or (nodes and set(nodes) <= inside):
+                del factors[ident]
+        trial = {**out, "lr_multipliers": factors}
+        if any(multiplier_of(graph, n, trial) != factor for n in inside):
+            factors[group] = factor
+    else:
+        for node_id in ids:
+            factors.pop(node_id, None)
+            if multiplier_of(graph, node_id, {**out, "lr_multipliers": factors}) != factor:
+                factors[node_id] = factor
+    if factors:
+        out["lr_multipliers"] = factors
+    else:
+        out.pop("lr_multipliers", None)
+    return out
