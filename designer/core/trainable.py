@@ -107,3 +107,21 @@ def with_multiplier(graph: Graph, settings: dict | None, ids: Iterable[str], fac
     else:
         out.pop("lr_multipliers", None)
     return out
+
+
+def frozen_groups(graph: Graph, frozen: Iterable[str], weighted: Iterable[str]) -> frozenset[str]:
+    """The groups whose every layer with weights (``weighted``) is ``frozen``, nested groups
+    included; a group without such layers is not called frozen. One pass over the groups'
+    nodes (the canvas asks after every edit of a large design)."""
+    frozen, weighted = set(frozen), set(weighted)
+    seen: dict[str, bool] = {}  # group -> all frozen so far (present: it has weighted layers)
+    for gid, group in graph.groups.items():
+        for node_id in group.nodes:
+            if node_id not in weighted:
+                continue
+            is_frozen = node_id in frozen
+            at, hops = gid, 0
+            while at in graph.groups and hops <= len(graph.groups):
+                seen[at] = seen.get(at, True) and is_frozen
+                at, hops = graph.groups[at].parent, hops + 1
+    return frozenset(gid for gid, all_frozen in seen.items() if all_frozen)

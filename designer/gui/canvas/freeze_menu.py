@@ -1,10 +1,13 @@
 """The canvas's transfer-learning menu entries: "Freeze up to here" on a layer (every layer
 before it and the layer itself keep their weights while training), "Freeze block" on a group,
-and "Unfreeze all". Each is one undoable change of the design's training settings."""
+"Unfreeze all", and "Replace the head…" on the classifier layer. Each is one undoable change
+of the design."""
 
 from __future__ import annotations
 
 from ...core.freezing import freeze_until, members
+from ...core.head import find_head
+from ..transfer_actions import ask_replace_head
 from ..training_panel.config_edit import SetTraining
 
 
@@ -18,6 +21,9 @@ def freeze_entries(view, target) -> list[tuple[str, object]]:
     if node_id in graph.nodes:
         entries.append(("Freeze up to here", lambda: _set_frozen(
             document, freeze_until(graph, document.analysis.order, node_id), "Freeze up to here")))
+        window = view.window() if hasattr(view, "window") else None
+        if node_id == find_head(graph) and hasattr(window, "training"):
+            entries.append(("Replace the head…", lambda: ask_replace_head(window, node_id)))
     elif group_id in graph.groups:
         frozen = list(dict.fromkeys([*_frozen(graph), *members(graph, group_id)]))
         entries.append(("Freeze block", lambda: _set_frozen(document, frozen, f"Freeze {group_id}")))

@@ -4,11 +4,12 @@ the scene to toggle the group (an undoable edit)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.layout import FRAME_PAD, FRAME_TITLE
+from .freeze_badges import paint_lock
 from .node_item import BoxItem
 from .style import CORNER, GROUP_COLOUR, HEADER_H, colour, font, metrics, text_on
 
@@ -219,3 +220,5 @@ class FrameTitle(QGraphicsItem):
             painter.drawText(rest, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              metrics("body").elidedText(frame.detail, Qt.TextElideMode.ElideRight, rest.width()))
         _paint_button(painter, frame.button_rect(), "-", colour(theme.muted))
+        if frame.group_id in getattr(self.scene(), "frozen_keys", ()):  # every layer inside is frozen
+            paint_lock(painter, QPointF(button.left() - 10, button.center().y()), colour(theme.muted))
