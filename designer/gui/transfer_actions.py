@@ -52,12 +52,15 @@ class ReplaceHeadDialog(QDialog):
                                      else "Use the dataset's classes", self)
         self.from_data.setObjectName("head_from_dataset")
         self.from_data.setEnabled(dataset is not None)
+        layout.addWidget(self.from_data)
         if dataset is None:
-            self.from_data.setToolTip("Choose a dataset in the Training panel first; its classes "
-                                      "are counted in the background")
+            hint = QLabel("To read the classes from your data, choose the dataset (e.g. an image "
+                          "folder) in the Training panel first.", self)
+            hint.setWordWrap(True)
+            hint.setEnabled(False)  # drawn muted
+            layout.addWidget(hint)
         else:
             self.from_data.clicked.connect(lambda: (self.spin.setValue(dataset[0]), self.accept()))
-        layout.addWidget(self.from_data)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Replace")

@@ -1,5 +1,6 @@
-"""The canvas's "frozen" badge: a small lock in the header of every layer (and block) whose
-weights the design's training settings freeze for transfer learning.
+"""The canvas's "frozen" badge: a small lock in the header of every layer with weights (and
+every block) whose weights the design's training settings freeze for transfer learning; a
+layer without weights (ReLU, pooling, Input) has nothing to keep and shows none.
 
 The scene holds one set, ``frozen_keys`` (node ids and group ids); boxes look their key up
 while painting, so no item carries extra state or child items and a new or rebuilt box shows
@@ -57,7 +58,7 @@ class FreezeBadges:
             nodes = frozen_nodes(graph)
             infos = analysis.nodes
             weighted = {n for n, info in infos.items() if info.params}
-            keys = nodes | frozen_groups(graph, nodes, weighted)
+            keys = (nodes & weighted) | frozen_groups(graph, nodes, weighted)
         old = self.scene.frozen_keys
         if keys == old:
             return
