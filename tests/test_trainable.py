@@ -96,3 +96,14 @@ def test_param_split(freeze, trainable, frozen, text):
     split = param_split(graph, analyze(graph))
     assert (split.trainable, split.frozen) == (trainable, frozen)
     assert split_text(split) == text
+
+
+def test_designer_summary_prints_the_split(tmp_path, capsys):
+    from designer.cli import main
+    from designer.core.serialize import save
+
+    graph = _net()
+    graph.training = {"freeze": ["body"]}
+    save(graph, tmp_path / "net.json")
+    assert main(["summary", str(tmp_path / "net.json")]) == 0
+    assert "Fine-tuning: 18 trainable · 112 frozen" in capsys.readouterr().out

@@ -48,25 +48,38 @@ class ReplaceHeadDialog(QDialog):
         self.spin.setRange(1, MAX_CLASSES)
         self.spin.setValue(dataset[0] if dataset else (width if isinstance(width, int) else 10))
         layout.addWidget(self.spin)
-        self.from_data = QPushButton(f"Use the dataset's {dataset[0]} classes ({dataset[1]})" if dataset
-                                     else "Use the dataset's classes", self)
+        self.from_data = QPushButton(self)
         self.from_data.setObjectName("head_from_dataset")
-        self.from_data.setEnabled(dataset is not None)
+        self.from_data.clicked.connect(self._use_dataset)
         layout.addWidget(self.from_data)
-        if dataset is None:
-            hint = QLabel("To read the classes from your data, choose the dataset (e.g. an image "
-                          "folder) in the Training panel first.", self)
-            hint.setWordWrap(True)
-            hint.setEnabled(False)  # drawn muted
-            layout.addWidget(hint)
-        else:
-            self.from_data.clicked.connect(lambda: (self.spin.setValue(dataset[0]), self.accept()))
+        self.hint = QLabel("To read the classes from your data, choose the dataset (e.g. an image "
+                           "folder) in the Training panel; it is checked in the background.", self)
+        self.hint.setWordWrap(True)
+        self.hint.setEnabled(False)  # drawn muted
+        layout.addWidget(self.hint)
+        self.dataset: tuple[int, str] | None = None
+        self.set_dataset(dataset)
+        if dataset is not None:
+            self.spin.setValue(dataset[0])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Replace")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def set_dataset(self, dataset: tuple[int, str] | None) -> None:
+        """Offer the classes of ``dataset`` ((count, name); None: not known yet)."""
+        self.dataset = dataset
+        self.from_data.setEnabled(dataset is not None)
+        self.from_data.setText(f"Use the dataset's {dataset[0]} classes ({dataset[1]})" if dataset
+                               else "Use the dataset's classes")
+        self.hint.setVisible(dataset is None)
+
+    def _use_dataset(self) -> None:
+        if self.dataset is not None:
+            self.spin.setValue(self.dataset[0])
+            self.accept()
 
     def classes(self) -> int:
         return self.spin.value()
@@ -82,6 +95,13 @@ def ask_replace_head(window, node_id: str | None = None) -> ReplaceHeadDialog | 
                      "feeding the Output through activations, dropout or flattening only)")
         return None
     dialog = ReplaceHeadDialog(window, document.graph, head, dataset_classes(window))
+    training = getattr(window, "training", None)
+    if training is not None:  # the dataset's classes, once the background check knows them
+        checks = training.session.checks
+        update = lambda _fit: dialog.set_dataset(dataset_classes(window))  # noqa: E731
+        checks.fit_changed.connect(update)
+        dialog.finished.connect(lambda _result: checks.fit_changed.disconnect(update))
+        training.session.activate()
     dialog.accepted.connect(lambda: apply_replace_head(window, head, dialog.classes()))
     dialog.finished.connect(dialog.deleteLater)
     dialog.open()
