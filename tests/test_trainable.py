@@ -22,7 +22,7 @@ def _net():
     x = b.linear(x, 2, id="head")
     b.output(x)
     graph = b.build()
-    graph.set_groups({"body": Group("body", "body", ["fc1", "relu", "fc2"], "block"),
+    graph.set_groups({"body": Group("body", "body", ["fc1", "relu"], "block"),
                       "inner": Group("inner", "inner", ["fc2"], "block", parent="body")})
     return graph
 
