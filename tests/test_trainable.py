@@ -107,3 +107,19 @@ def test_designer_summary_prints_the_split(tmp_path, capsys):
     save(graph, tmp_path / "net.json")
     assert main(["summary", str(tmp_path / "net.json")]) == 0
     assert "Fine-tuning: 18 trainable · 112 frozen" in capsys.readouterr().out
+
+
+def test_a_renamed_layer_stays_frozen_and_undo_restores_the_name():
+    from designer.core.edits import RenameNode
+
+    graph = _net()
+    graph.training = {"freeze": ["fc1", "body"], "lr_multipliers": {"fc1": 0.1}, "fresh_layers": ["head"]}
+    edit = RenameNode("fc1", "first")
+    edit.apply(graph)
+    assert graph.training["freeze"] == ["first", "body"] and graph.training["lr_multipliers"] == {"first": 0.1}
+    RenameNode("head", "classifier").apply(graph)
+    assert graph.training["fresh_layers"] == ["classifier"]
+    edit2 = RenameNode("classifier", "head")
+    edit2.apply(graph)
+    edit.revert(graph)
+    assert graph.training == {"freeze": ["fc1", "body"], "lr_multipliers": {"fc1": 0.1}, "fresh_layers": ["head"]}

@@ -125,3 +125,17 @@ def frozen_groups(graph: Graph, frozen: Iterable[str], weighted: Iterable[str]) 
                 seen[at] = seen.get(at, True) and is_frozen
                 at, hops = graph.groups[at].parent, hops + 1
     return frozenset(gid for gid, all_frozen in seen.items() if all_frozen)
+
+
+def renamed(settings: dict | None, old: str, new: str) -> dict[str, Any] | None:
+    """``settings`` with node id ``old`` called ``new`` in ``freeze``, ``lr_multipliers`` and
+    ``fresh_layers`` (a renamed layer stays frozen); None when none of them names it."""
+    settings = settings or {}
+    out = copy.deepcopy(settings)
+    for key in ("freeze", "fresh_layers"):
+        if isinstance(settings.get(key), list) and old in settings[key]:
+            out[key] = [new if i == old else i for i in settings[key]]
+    factors = settings.get("lr_multipliers")
+    if isinstance(factors, dict) and old in factors:
+        out["lr_multipliers"] = {new if k == old else k: v for k, v in factors.items()}
+    return out if out != settings else None

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..core.freezing import TransferError, freeze_until, members  # noqa: F401  (re-exported)
 from ..core.graph import Graph
+from ..core.trainable import frozen_nodes
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,13 @@ class TransferPlan:
 
 
 def plan(graph: Graph, freeze, multipliers: dict[str, float]) -> TransferPlan:
-    frozen = frozenset(nid for ident in freeze for nid in members(graph, ident))
+    """The nodes ``freeze`` and ``multipliers`` name. An id that names nothing any more (a
+    layer deleted after it was frozen) is passed over: it has no weights left to train; the
+    command line checks the ids it is given itself."""
+    frozen = frozen_nodes(graph, {"freeze": list(freeze)})
     scaled: dict[str, float] = {}
     for ident, factor in multipliers.items():
-        for nid in members(graph, ident):
+        for nid in members(graph, ident) if ident in graph.nodes or ident in graph.groups else ():
             scaled[nid] = float(factor)
     return TransferPlan(frozen, scaled)
 

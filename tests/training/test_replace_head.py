@@ -99,3 +99,9 @@ def test_cli_replace_head_refusals(tmp_path, capsys, argv, message):
         assert code == 0
     else:
         assert code == 1 and message in capsys.readouterr().err
+
+
+def test_a_deleted_frozen_layer_does_not_stop_training():
+    session = setup(_net(), _config(freeze=("deleted_layer", "fc1"), lr_multipliers={"gone": 0.1}))
+    held = {id(p) for group in session.optimizer.param_groups for p in group["params"]}
+    assert held == {id(p) for p in session.model.head.parameters()}
