@@ -26,13 +26,38 @@ def _nodes_of(graph: Graph, ident: str) -> list[str]:
     return []
 
 
+#: The last answer of frozen_nodes with what it depended on (the views ask after every edit).
+_last: list = [None, None, None, frozenset()]
+
+
 def frozen_nodes(graph: Graph, settings: dict | None = None) -> frozenset[str]:
-    """Every node whose weights the training settings keep as they are."""
+    """Every node whose weights the training settings keep as they are. Remembered until the
+    freeze list, the graph's structure or its groups change: a 5,000-layer design frozen up
+    to its middle is answered again in no time after a parameter edit."""
     settings = graph.training if settings is None else settings
-    found: set[str] = set()
-    for ident in (settings or {}).get("freeze", ()) or ():
-        found.update(_nodes_of(graph, ident))
-    return frozenset(found)
+    freeze = tuple((settings or {}).get("freeze", ()) or ())
+    if not freeze:
+        return frozenset()
+    token, groups = graph.structure_token, graph.groups
+    if _last[0] is token and _last[1] is groups and _last[2] == freeze:
+        return _last[3]
+    found: set[str] = {i for i in freeze if i in graph.nodes}
+    wanted = [i for i in freeze if i in groups and i not in graph.nodes]
+    if wanted:
+        children: dict[str | None, list[str]] = {}
+        for gid, group in groups.items():
+            children.setdefault(group.parent, []).append(gid)
+        stack, seen = list(wanted), set()
+        while stack:
+            gid = stack.pop()
+            if gid in seen:
+                continue
+            seen.add(gid)
+            found.update(n for n in groups[gid].nodes if n in graph.nodes)
+            stack.extend(children.get(gid, ()))
+    result = frozenset(found)
+    _last[:] = [token, groups, freeze, result]
+    return result
 
 
 def multiplier_of(graph: Graph, node_id: str, settings: dict | None = None) -> float:
