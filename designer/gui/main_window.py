@@ -155,9 +155,15 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             screen = QGuiApplication.primaryScreen().availableGeometry()
             self.resize(min(1440, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.9)))
+        intended = self.size()
         self._size_on_show = state is None or not self.restoreState(state, STATE_VERSION)
         if self._size_on_show:
             self.dock_layout.apply_default()
+            # Adding the docks to a window not yet shown grows it to their size hints (1,061 px
+            # on a 1,024 px screen) when its layout settles: settle it now, then keep the size
+            # chosen for the screen.
+            self.layout().activate()
+            self.resize(intended)
         else:  # a dock the saved layout does not know (added since) goes to its default place
             self.dock_layout.place_unknown(self.settings.saved_docks())
         self._layout_restored = True
