@@ -71,3 +71,11 @@ def test_resnet18_head():
     assert graph.nodes[head].type == "Linear"
     replace_head(graph, 3).apply(graph)
     assert analyze(graph).output_shape == (3,)
+
+
+def test_the_replacement_is_saved_in_the_design_file(tmp_path):
+    graph = _classifier()
+    replace_head(graph, 4).apply(graph)
+    serialize.save(graph, tmp_path / "net.json")
+    again = serialize.load(tmp_path / "net.json")
+    assert again.training["fresh_layers"] == ["fc"] and again.nodes["fc"].params["out_features"] == 4
