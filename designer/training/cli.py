@@ -189,15 +189,6 @@ def _frozen(graph, args) -> tuple[str, ...] | None:
 
 
 # --------------------------------------------------------------------------- design and fit
-def _replace_head(graph, config: TrainingConfig, classes: int, say):
-    from .head_choice import replaced_for_training
-
-    try:
-        return replaced_for_training(graph, config, classes, say)
-    except ValueError as exc:
-        raise CommandError(f"--replace-head: {exc}") from None
-
-
 def _load(name: str):
     from ..core.serialize import DesignFileError, load
     from ..zoo import find
@@ -396,8 +387,12 @@ def run(args) -> int:
     try:
         graph = _load(args.file)
         config = build_config(graph, args)
-        if getattr(args, "replace_head", None) is not None:
-            graph, config = _replace_head(graph, config, args.replace_head, progress.say)
+        if getattr(args, "replace_head", None) is not None:  # transfer learning: a new head
+            from .head_choice import replaced_for_training
+            try:
+                graph, config = replaced_for_training(graph, config, args.replace_head, progress.say)
+            except ValueError as exc:
+                raise CommandError(f"--replace-head: {exc}") from None
         graph = _fit(graph, config, args.adapt, progress.say)
         _check_run_options(args)
     except CommandError as exc:
