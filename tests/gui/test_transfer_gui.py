@@ -106,3 +106,21 @@ def test_no_head_no_dialog(lenet_window):
     doc.graph.remove_edge(doc.graph.in_edges("output")[0])
     assert ask_replace_head(window) is None
     assert "no classifier head" in window.statusBar().currentMessage()
+
+
+def test_frozen_batchnorm_can_update_its_statistics(lenet_window, qtbot):
+    from designer.core.edits import insert_on_edge
+    from designer.core.graph import Node
+
+    window, doc = lenet_window, lenet_window.document
+    edge = next(e for e in doc.graph.edges if e.src == "conv1")
+    doc.push(insert_on_edge(doc.graph, edge, Node("bn1", "BatchNorm2d", {})))
+    controls = _select(window, "bn1")
+    assert controls.bn_eval.isHidden()  # only about frozen BatchNorm
+    qtbot.mouseClick(controls.switch, Qt.MouseButton.LeftButton)
+    doc.refresh_now()
+    assert not controls.bn_eval.isHidden() and controls.bn_eval.isChecked()
+    qtbot.mouseClick(controls.bn_eval, Qt.MouseButton.LeftButton)
+    assert doc.graph.training["frozen_batchnorm_eval"] is False
+    doc.undo_stack.undo()
+    assert doc.graph.training.get("frozen_batchnorm_eval", True) is True

@@ -67,11 +67,19 @@ class TransferControls(QWidget):
         self.multiplier.setKeyboardTracking(False)  # typed values apply on Enter / leaving
         self.multiplier.valueChanged.connect(self._on_multiplier_changed)
         self.multiplier.editingFinished.connect(self._on_multiplier_finished)
+        self.bn_eval = QCheckBox("Frozen BatchNorm keeps its statistics", self)
+        self.bn_eval.setObjectName("frozen_batchnorm_eval")
+        self.bn_eval.setToolTip("On: frozen BatchNorm layers stay in evaluation mode while training "
+                                "(their running mean and variance are the pretrained ones). Off: "
+                                "they update them from your data. For every frozen BatchNorm of "
+                                "the design.")
+        self.bn_eval.clicked.connect(self._on_bn_eval_clicked)
         self.reason = QLabel(self)
         self.reason.setWordWrap(True)
         self.reason.setObjectName("transfer_reason")
         form.addRow("Fine-tuning", self.switch)
         form.addRow("LR multiplier", self.multiplier)
+        form.addRow(self.bn_eval)
         form.addRow(self.reason)
         self._syncing = False
         self.refresh(document.analysis)
@@ -97,6 +105,10 @@ class TransferControls(QWidget):
                 self.multiplier.setValue(min(factors) if factors else 1.0)
         finally:
             self._syncing = False
+        nodes = graph.nodes
+        frozen_bn = any(n in frozen and nodes[n].type.startswith("BatchNorm") for n in weighted)
+        self.bn_eval.setChecked(bool((graph.training or {}).get("frozen_batchnorm_eval", True)))
+        self.bn_eval.setVisible(frozen_bn)
         self.switch.setEnabled(bool(weighted))
         self.multiplier.setEnabled(bool(weighted) and count < len(weighted))
         self._explain(weighted, count, factors)
@@ -141,6 +153,11 @@ class TransferControls(QWidget):
             self.document.push(SetTraining(settings, text=f"{verb} {self._name()}"))
         else:
             self.refresh()
+
+    def _on_bn_eval_clicked(self, checked: bool) -> None:
+        settings = {**(self.document.graph.training or {}), "frozen_batchnorm_eval": bool(checked)}
+        what = "keeps its statistics" if checked else "updates its statistics"
+        self.document.push(SetTraining(settings, text=f"Frozen BatchNorm {what}"))
 
     def _on_multiplier_changed(self, value: float) -> None:
         if self._syncing:
