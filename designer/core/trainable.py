@@ -26,8 +26,9 @@ def _nodes_of(graph: Graph, ident: str) -> list[str]:
     return []
 
 
-#: The last answer of frozen_nodes with what it depended on (the views ask after every edit).
-_last: list = [None, None, None, frozenset()]
+#: The last answer of frozen_nodes with what it depended on (the views ask after every edit),
+#: one tuple replaced whole, so that the training thread and the window never mix two answers.
+_last: list = [None]
 
 
 def frozen_nodes(graph: Graph, settings: dict | None = None) -> frozenset[str]:
@@ -39,8 +40,9 @@ def frozen_nodes(graph: Graph, settings: dict | None = None) -> frozenset[str]:
     if not freeze:
         return frozenset()
     token, groups = graph.structure_token, graph.groups
-    if _last[0] is token and _last[1] is groups and _last[2] == freeze:
-        return _last[3]
+    last = _last[0]
+    if last is not None and last[0] is token and last[1] is groups and last[2] == freeze:
+        return last[3]
     found: set[str] = {i for i in freeze if i in graph.nodes}
     wanted = [i for i in freeze if i in groups and i not in graph.nodes]
     if wanted:
@@ -56,7 +58,7 @@ def frozen_nodes(graph: Graph, settings: dict | None = None) -> frozenset[str]:
             found.update(n for n in groups[gid].nodes if n in graph.nodes)
             stack.extend(children.get(gid, ()))
     result = frozenset(found)
-    _last[:] = [token, groups, freeze, result]
+    _last[0] = (token, groups, freeze, result)
     return result
 
 
