@@ -88,8 +88,10 @@ def _transfer(graph: Graph, analysis, settings: dict[str, Any]) -> dict[str, Any
         return {}
     names = design_names(analysis)
     try:
-        frozen = [names[n] for ident in settings.get("freeze", []) for n in members(graph, ident) if n in names]
+        known = [i for i in settings.get("freeze", []) if i in graph.nodes or i in graph.groups]
+        frozen = [names[n] for ident in known for n in members(graph, ident) if n in names]
         factors = {names[n]: f for ident, f in settings.get("lr_multipliers", {}).items()
+                   if ident in graph.nodes or ident in graph.groups  # deleted layers: passed over
                    for n in members(graph, ident) if n in names}
     except TransferError as exc:
         raise TrainScriptError(str(exc)) from None

@@ -102,6 +102,9 @@ class MainWindow(QMainWindow):
         from .training_panel import install_training  # Training docks and the Run menu
 
         self.training = install_training(self)
+        from .transfer_actions import install_transfer  # Run → Replace the Head, Pretrained Weights
+
+        self.transfer_actions = install_transfer(self)
         from .playground import install_playground  # the Playground dock for 2-D data
 
         self.playground = install_playground(self)

@@ -63,6 +63,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="transfer learning: freeze every layer up to and including NODE")
     opt.add_argument("--freeze", nargs="+", action="extend", metavar="ID",
                      help="freeze these nodes or groups (their weights stay as they are)")
+    opt.add_argument("--replace-head", nargs="?", const=0, type=int, metavar="CLASSES",
+                     help="transfer learning: rebuild the last classifier layer with CLASSES outputs "
+                          "(default: the dataset's classes), its weights fresh; the rest keeps --weights")
     run = p.add_argument_group("run")
     run.add_argument("--device", choices=DEVICES)
     run.add_argument("--seed", type=int)
@@ -384,6 +387,12 @@ def run(args) -> int:
     try:
         graph = _load(args.file)
         config = build_config(graph, args)
+        if getattr(args, "replace_head", None) is not None:  # transfer learning: a new head
+            from .head_choice import replaced_for_training
+            try:
+                graph, config = replaced_for_training(graph, config, args.replace_head, progress.say)
+            except ValueError as exc:
+                raise CommandError(f"--replace-head: {exc}") from None
         graph = _fit(graph, config, args.adapt, progress.say)
         _check_run_options(args)
     except CommandError as exc:

@@ -100,7 +100,9 @@ class TrainingConfig:
     Transfer learning: ``freeze`` lists node or group ids whose weights stay as they are
     (BatchNorm layers among them keep evaluation mode when ``frozen_batchnorm_eval``);
     ``lr_multipliers`` scales the learning rate of some nodes or groups (discriminative
-    fine-tuning). See designer.training.transfer.
+    fine-tuning); ``fresh_layers`` (a replaced head, see core.head) start from a fresh
+    initialisation even where pretrained weights hold a tensor that fits. See
+    designer.training.transfer.
     """
 
     data: DataConfig = field(default_factory=DataConfig)
@@ -128,8 +130,11 @@ class TrainingConfig:
     freeze: tuple[str, ...] = ()
     frozen_batchnorm_eval: bool = True
     lr_multipliers: dict = field(default_factory=dict)
+    fresh_layers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        _need(isinstance(self.fresh_layers, tuple) and all(isinstance(i, str) for i in self.fresh_layers),
+              "fresh_layers must be a list of node ids", self.fresh_layers)
         _need(isinstance(self.freeze, tuple) and all(isinstance(i, str) for i in self.freeze),
               "freeze must be a list of node or group ids", self.freeze)
         _need(isinstance(self.frozen_batchnorm_eval, bool),
@@ -191,7 +196,7 @@ class TrainingConfig:
                 value = value.to_dict()
             elif f.name == "augment":
                 value = [step.to_dict() for step in value]
-            elif f.name in ("betas", "freeze"):
+            elif f.name in ("betas", "freeze", "fresh_layers"):
                 value = list(value)
             elif f.name == "lr_multipliers":
                 value = dict(value)
@@ -218,6 +223,10 @@ class TrainingConfig:
                 _need(isinstance(values["freeze"], list), "freeze must be a list of node or group ids",
                       values["freeze"])
                 values["freeze"] = tuple(values["freeze"])
+            if "fresh_layers" in values:
+                _need(isinstance(values["fresh_layers"], list), "fresh_layers must be a list of node ids",
+                      values["fresh_layers"])
+                values["fresh_layers"] = tuple(values["fresh_layers"])
             if "betas" in values:
                 _need(isinstance(values["betas"], list), "betas must be a list of two numbers",
                       values["betas"])

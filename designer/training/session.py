@@ -212,13 +212,25 @@ def _restore(session: Session, data: dict, path) -> None:
                               f"step {st.step}"))
 
 
-def _start_from_weights(session: Session, path) -> None:
+def _start_from_weights(session: Session, path, state: dict | None = None) -> None:
+    """Pretrained weights (a state_dict file, or ``state``: a checkpoint's): what fits is
+    loaded, a replaced head (config.fresh_layers) and resized layers start fresh."""
     from ..compiler.weights import WeightsError
 
+    fresh = session.config.fresh_layers
     try:
-        session.notes.append(Note(transfer.load_pretrained(session.model, path)))
+        note = (transfer.load_pretrained(session.model, path, fresh) if state is None
+                else transfer.load_fitting(session.model, state, path, fresh))
     except WeightsError as exc:
         raise SetupError("config", str(exc)) from None
+    session.notes.append(Note(note))
+
+
+def _replaced_since(config, data: dict) -> bool:
+    """Was a layer replaced (its head, see core.head) after the checkpoint's run? Then the
+    checkpoint holds the old layer: everything else is loaded, the new layer starts fresh."""
+    before = set((data.get("config") or {}).get("fresh_layers", ()))
+    return any(n not in before for n in config.fresh_layers)
 
 
 def _continue(session: Session, path) -> None:
@@ -226,6 +238,9 @@ def _continue(session: Session, path) -> None:
     optimiser is the same), a fresh schedule and step count."""
     try:
         data = ckpt.load_checkpoint(path)
+        if _replaced_since(session.config, data):
+            _start_from_weights(session, path, data["model"])
+            return
         session.model.load_state_dict(data["model"])
     except ckpt.CheckpointError as exc:
         if "is not a Designer checkpoint" not in str(exc) and not str(path).endswith(".safetensors"):
