@@ -39,7 +39,7 @@ def comparable(graph) -> dict:
     return {"name": data["name"], "description": data["description"],
             "nodes": {n["id"]: n for n in data["nodes"]},
             "edges": sorted((e["from"], e["to"], e.get("port", 0)) for e in data["edges"]),
-            "groups": {g["id"]: g for g in data.get("groups", [])}}
+            "groups": {g["id"]: g for g in data.get("groups", [])}, "training": data.get("training")}
 
 
 #: Imported designs with modern layers (SiLU, Hardsigmoid, StochasticDepth, channel shuffle,

@@ -10,11 +10,13 @@ ONNX does not hold, and only where it agrees with what was imported:
   (ONNX stores floats as float32: eps 1e-5 comes back as 9.99999974e-06);
 - the catalog form of layers that ONNX writes another way, from a table of exact
   equivalences (an AdaptiveAvgPool2d to a size that divides the input is an AveragePool);
-- groups, positions, the design's name and description, when every node was matched.
+- groups, positions, training settings, the design's name and description, when every node
+  was matched.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -40,7 +42,7 @@ def restore_design(result, kept: dict) -> str:
     if set(result.graph.nodes) != set(original.nodes) - _dropped(original):
         return f"the ids of {len(mapping)} of its {len(original.nodes)} layers"
     _restore_layout(result.graph, original)
-    return "its ids, layer forms, groups and layout"
+    return "its ids, layer forms, groups, layout and training settings"
 
 
 def _dropped(original) -> set[str]:
@@ -172,3 +174,5 @@ def _restore_layout(graph, original) -> None:
         groups[gid] = Group(group.id, group.name, members, group.kind, group.collapsed, group.parent)
     graph.set_groups(groups)
     graph.set_meta(original.name, original.description)
+    if original.training:  # its ids (freeze, lr multipliers) are the design's again
+        graph.training = copy.deepcopy(original.training)

@@ -97,14 +97,13 @@ def export_onnx(graph: Graph, path: str | Path, module: fx.GraphModule | None = 
 
 def with_design(data: bytes, graph: Graph, names: dict[str, str]) -> bytes:
     """The ONNX bytes with the design kept in the model's metadata (``designer.design``): the
-    design file's JSON and the attribute name each node id has in the compiled module, which
+    design file's JSON (training settings included) and the attribute name each node id has
+    in the compiled module, which
     is the scope of its ONNX node ("/layer1_0_conv1/Conv")."""
     import onnx
 
     model = onnx.load_from_string(data)
-    data_dict = to_dict(graph)
-    data_dict.pop("training", None)
-    meta = {"design": data_dict, "names": names}
+    meta = {"design": to_dict(graph), "names": names}
     entry = model.metadata_props.add()
     entry.key, entry.value = DESIGN_KEY, json.dumps(meta, separators=(",", ":"))
     return model.SerializeToString()

@@ -83,7 +83,7 @@ def comparable(graph) -> dict:
     return {"name": data["name"], "description": data["description"],
             "nodes": {n["id"]: n for n in data["nodes"]},
             "edges": sorted((e["from"], e["to"], e.get("port", 0)) for e in data["edges"]),
-            "groups": {g["id"]: g for g in data.get("groups", [])}}
+            "groups": {g["id"]: g for g in data.get("groups", [])}, "training": data.get("training")}
 
 
 def round_trip(original, tmp_path, name: str):
