@@ -4,6 +4,8 @@ same weights; files that are not models or use operators onnx2torch lacks are re
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -144,7 +146,7 @@ def test_cli_round_trip_keeps_ids(tmp_path):
     assert main(["export", "lenet5", "-f", "onnx", "-o", str(path)]) == 0
     out = tmp_path / "back.json"
     assert main(["import", str(path), "-o", str(out)]) == 0
-    assert comparable(from_dict(__import__("json").loads(out.read_text()))) == comparable(load_design("lenet5"))
+    assert comparable(from_dict(json.loads(out.read_text()))) == comparable(load_design("lenet5"))
 
 
 def test_a_foreign_file_gets_ids_from_its_node_names(tmp_path):
