@@ -115,7 +115,13 @@ def test_every_onnx_form_comes_back_as_the_catalog_form(tmp_path):
 
 
 def test_the_file_holds_the_design_layers_as_onnx_operators(tmp_path):
-    path = export_onnx(from_dict(FORMS), tmp_path / "forms.onnx")
+    from designer.compiler.onnx_export import onnxruntime_difference
+
+    design = from_dict(FORMS)
+    weights = design_weights(design)
+    path = export_onnx(design, tmp_path / "forms.onnx", weights)
+    if pytest.importorskip("onnxruntime"):  # and onnxruntime runs them as torch does
+        assert onnxruntime_difference(path, weights, (3, 16, 16)) <= 1e-5
     ops = {n.op_type for n in onnx.load(str(path)).graph.node}
     assert {"BatchNormalization", "LRN", "Dropout", "Identity", "Add", "Concat", "AveragePool",
             "GlobalAveragePool", "HardSigmoid", "Sigmoid", "Mul", "Erf", "MatMul"} <= ops
