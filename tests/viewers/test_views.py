@@ -288,24 +288,3 @@ def test_a_viewer_is_built_when_its_dock_is_first_shown(qtbot, tmp_path):
     assert isinstance(view, FiltersView) and viewers.docks["dock_filters"].widget().widget() is view  # inside its scroll area
     assert viewers.view("dock_filters") is view  # built once
     viewers.session.shutdown()
-
-
-def test_the_filters_layer_list_follows_layers_that_come_and_go_not_parameter_edits(qtbot, session):
-    from designer.core.edits import SetParams, insert_on_edge
-    from designer.core.graph import Edge, Node
-
-    s = session("lenet5")
-    view = FiltersView(s)
-    qtbot.addWidget(view)
-    doc = s.document
-    items = lambda: [view.layer.itemText(i) for i in range(view.layer.count())]  # noqa: E731
-    assert items() == ["conv1", "conv2"]
-    cleared = []
-    view.layer.model().modelReset.connect(lambda: cleared.append(1))
-    view.layer.model().rowsRemoved.connect(lambda *_a: cleared.append(1))
-    doc.push(SetParams("conv2", dict(doc.graph.nodes["conv2"].params, out_channels=20)))
-    doc.refresh_now()
-    assert not cleared and items() == ["conv1", "conv2"]  # a parameter edit: the list stays
-    doc.push(insert_on_edge(doc.graph, Edge("pool1", "conv2"), Node("conv1b", "Conv2d", {"out_channels": 6, "kernel_size": 1})))
-    doc.refresh_now()
-    assert items() == ["conv1", "conv1b", "conv2"]
