@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.graph import Edge
 from .geometry import Route
@@ -28,8 +28,9 @@ def route_path(route: Route) -> QPainterPath:
     return path
 
 
-class EdgeLabel(QGraphicsItem):
-    """The shape text beside an edge, on a small plate of the background colour."""
+class EdgeLabel(QGraphicsRectItem):
+    """The shape text beside an edge, on a small plate of the background colour (the
+    rectangle item, without pen or brush, keeps the bounds in C++)."""
 
     def __init__(self, parent: QGraphicsItem) -> None:
         super().__init__(parent)
@@ -37,17 +38,15 @@ class EdgeLabel(QGraphicsItem):
         self._rect = QRectF()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(1)
+        self.setPen(Qt.PenStyle.NoPen)
 
     def set_text(self, text: str) -> None:
         if text != self.text:
-            self.prepareGeometryChange()
             self.text = text
             w = metrics("small").horizontalAdvance(text) + 6 if text else 0.0
             self._rect = QRectF(0, -8, w, 16)
+            self.setRect(self._rect)
             self.setVisible(bool(text))
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(self._rect)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -64,8 +63,11 @@ class EdgeLabel(QGraphicsItem):
         painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
 
 
-class EdgeItem(QGraphicsItem):
-    """A connection between two boxes (``src``/``dst`` items and their port keys)."""
+class EdgeItem(QGraphicsRectItem):
+    """A connection between two boxes (``src``/``dst`` items and their port keys).
+
+    The rectangle (no pen, no brush) holds the route's bounds in C++, so that indexing
+    thousands of edges calls no Python; ``shape`` (hit tests only) is the stroked route."""
 
     def __init__(self, key, edges: list[Edge], src, src_port, dst, dst_port) -> None:
         super().__init__()
@@ -83,6 +85,7 @@ class EdgeItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
+        self.setPen(Qt.PenStyle.NoPen)
         self._hover = False
 
     def ends(self) -> tuple[QPointF, QPointF]:
@@ -97,10 +100,10 @@ class EdgeItem(QGraphicsItem):
         self.label.setPos(*label_at)
         if route == self.route:
             return
-        self.prepareGeometryChange()
         self.route = route
         self._path = route_path(route)
         self._shape = None  # stroked on first use (hit tests): most edges are never asked
+        self.setRect(self._path.boundingRect().adjusted(-8, -8, 8, 8))
 
     def label_size(self) -> tuple[float, float]:
         return (self.label.boundingRect().width(), 16.0)
@@ -114,9 +117,6 @@ class EdgeItem(QGraphicsItem):
         if on != self.highlighted:
             self.highlighted = on
             self.update()
-
-    def boundingRect(self) -> QRectF:
-        return self._path.boundingRect().adjusted(-8, -8, 8, 8)
 
     def shape(self) -> QPainterPath:
         if self._shape is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
 from .geometry import port_offsets
 from .port_item import IN, OUT, PortItem
@@ -49,8 +49,12 @@ class PortSpec:
     tooltip: str = ""
 
 
-class BoxItem(QGraphicsItem):
-    """Common painting, ports and movement of NodeItem and GroupNodeItem."""
+class BoxItem(QGraphicsRectItem):
+    """Common painting, ports and movement of NodeItem and GroupNodeItem.
+
+    A QGraphicsRectItem without pen or brush only to hold the bounds in C++: Qt asks an
+    item for its bounding rectangle many times per item while indexing, and a Python
+    ``boundingRect`` made that most of the cost of showing thousands of boxes."""
 
     header_colour = "#6f7d8c"
     #: Room kept free at the right of the header (a group's +/− button).
@@ -71,6 +75,8 @@ class BoxItem(QGraphicsItem):
         )
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
+        self.setPen(Qt.PenStyle.NoPen)
+        self._sync_bounds()
 
     # ------------------------------------------------------------ geometry
     @property
@@ -80,8 +86,12 @@ class BoxItem(QGraphicsItem):
     def box_rect(self) -> QRectF:
         return QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, self.height)
 
-    def boundingRect(self) -> QRectF:
+    def bounds(self) -> QRectF:
+        """What the box paints, selection outline included (Qt's boundingRect)."""
         return self.box_rect().adjusted(-3, -3, 3, 3)
+
+    def _sync_bounds(self) -> None:
+        self.setRect(self.bounds())
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -101,8 +111,8 @@ class BoxItem(QGraphicsItem):
             return False
         lines = wrap(text.issue, NODE_W - 14, 2)
         if len(lines) != len(self._issue_lines):
-            self.prepareGeometryChange()
             self.text, self._issue_lines = text, lines
+            self._sync_bounds()
             self._place_ports()
         else:
             self.text, self._issue_lines = text, lines

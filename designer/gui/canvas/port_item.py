@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .style import PORT_R, colour, zoomed_out
 
@@ -13,9 +13,12 @@ IN, OUT = "in", "out"
 IDLE, OFFERED, TARGET = 0, 1, 2
 
 
-class PortItem(QGraphicsItem):
+class PortItem(QGraphicsEllipseItem):
     """A socket: ``direction`` is IN or OUT; ``node_id`` is the graph node the edge would
-    touch; ``port`` the input index (IN on a node) or None. ``connected`` fills it."""
+    touch; ``port`` the input index (IN on a node) or None. ``connected`` fills it.
+
+    The ellipse (no pen, no brush) is the mouse target, a little larger than the drawn
+    socket; Qt keeps its bounds and shape in C++ (no Python call per index query)."""
 
     def __init__(self, parent: QGraphicsItem, direction: str, node_id: str | None,
                  port: int | None, key, tooltip: str = "") -> None:
@@ -30,22 +33,13 @@ class PortItem(QGraphicsItem):
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip(tooltip)
         self.setZValue(2)
+        self.setPen(Qt.PenStyle.NoPen)
+        r = PORT_R + 4  # a generous target for the mouse
+        self.setRect(QRectF(-r, -r, 2 * r, 2 * r))
 
     @property
     def box(self):
         return self.parentItem()
-
-    def boundingRect(self) -> QRectF:
-        r = PORT_R + 4
-        return QRectF(-r, -r, 2 * r, 2 * r)
-
-    def shape(self):
-        from PySide6.QtGui import QPainterPath
-
-        path = QPainterPath()
-        r = PORT_R + 4  # a generous target for the mouse
-        path.addEllipse(QPointF(0, 0), r, r)
-        return path
 
     def set_state(self, state: int) -> None:
         if state != self.state:

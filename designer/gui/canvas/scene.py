@@ -15,7 +15,7 @@ from functools import partial
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
-from ...core.graph import Edge, Graph
+from ...core.graph import Edge, Graph, collector_paused
 from ...core.layout import (group_anchor, group_chain, group_chains, group_members, group_parents,
                             visible_owner)
 from . import labels
@@ -26,14 +26,11 @@ from .port_item import PortItem
 from .geometry import union
 from .scene_geometry import SceneGeometry, group_chain_of_group
 from .scene_gestures import SceneGestures
+from .scene_items import SceneItems
 from .style import LIGHT, category_colour, colour, theme_for
 
 
-#: Boxes of removed nodes kept for their return (undo); beyond this, removed boxes go.
-SPARE_BOXES = 20_000
-
-
-class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
+class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
     """See the module docstring. ``nodes`` maps node id → NodeItem (visible nodes only)."""
 
     status_message = Signal(str)
@@ -67,7 +64,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._pending: dict[str, list] = {}  # nodes added during the batch, in order
         self._pending_edges: dict[Edge, None] = {}  # edges added during the batch, in order
         self._route_cache: dict[tuple, tuple] = {}
-        self._spare: dict[str, NodeItem] = {}  # boxes of removed nodes, for their return
+        self._init_items()
         self._content: QRectF | None = None  # content_rect(), until the geometry changes
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -109,7 +106,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._route_cache.clear()
         self._bind(self.document.graph)
         self.rebuild()
-        self._spare.clear()  # another design: the boxes kept for undo are of no use now
+        self._forget_spares()  # another design: the items kept for undo are of no use now
 
     # ================================================================ batches
     def begin_batch(self) -> None:
@@ -124,21 +121,26 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             return
         nodes, edges = self._pending, self._pending_edges
         self._pending, self._pending_edges = {}, {}
-        if self._rebuild_due:
-            self._rebuild_due = False
-            self._ports_dirty.clear()
-            self.rebuild()
-        else:
-            self._batch += 1  # ports once, below
-            for nid in nodes:
-                if nid in self.graph.nodes:
-                    self._add_node(nid)
-            for edge in edges:
-                self._add_edge(edge)
-                self._ports_changed(edge)
+        with collector_paused(len(nodes) + len(edges)), \
+                self._index_paused(len(self._doomed) + len(nodes) + len(edges)):
+            self._batch += 1  # selection changes and ports once, below
+            self._drop_doomed()
             self._batch -= 1
-            if nodes or edges:
-                self._schedule()
+            if self._rebuild_due:
+                self._rebuild_due = False
+                self._ports_dirty.clear()
+                self.rebuild()
+            else:
+                self._batch += 1
+                for nid in nodes:
+                    if nid in self.graph.nodes:
+                        self._add_node(nid)
+                for edge in edges:
+                    self._add_edge(edge)
+                    self._ports_changed(edge)
+                self._batch -= 1
+                if nodes or edges:
+                    self._schedule()
         ports, self._ports_dirty = self._ports_dirty, set()
         for key in ports:
             box = self.box(key)
@@ -162,14 +164,21 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     # ================================================================ building
     def rebuild(self) -> None:
         """Recreate every item from the graph (open, group changes); keeps the selection."""
+        with collector_paused(len(self.graph.nodes)), self._index_paused(len(self.graph.nodes)):
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         selected = self.document.selection
         self._cancel_gestures()
         self._timer.stop()
+        self._drop_doomed()
         for item in list(self.items()):
             if item.parentItem() is None:
                 self.removeItem(item)
         for item in self.nodes.values():
             self._keep_spare(item)
+        for item in self.edge_items.values():
+            self._keep_spare_edge(item)
         self.nodes, self.group_nodes, self.frames, self.edge_items = {}, {}, {}, {}
         self._pending, self._pending_edges = {}, {}
         self._touching = {}
@@ -219,7 +228,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._placing = True
         item.setPos(*node.position)
         self._placing = False
-        self.addItem(item)
+        if not self._take_back(item):
+            self.addItem(item)
         self.nodes[nid] = item
 
     def _add_group_items(self, gid: str, parents: dict) -> None:
@@ -264,8 +274,15 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             return
         item = self.edge_items.get(key)
         if item is None:
-            item = EdgeItem(key, [edge], self.box(key[0]), key[1], self.box(key[2]), key[3])
-            self.addItem(item)
+            src, dst = self.box(key[0]), self.box(key[2])
+            item = self._spare_edge(key, src, dst)
+            if item is None:
+                item = EdgeItem(key, [edge], src, key[1], dst, key[3])
+            else:  # the connection this edge had (undo): label and route are kept
+                item.edges = [edge]
+                item.setSelected(False)
+            if not self._take_back(item):
+                self.addItem(item)
             self.edge_items[key] = item
             self._touching.setdefault(key[0], []).append(item)
             self._touching.setdefault(key[2], []).append(item)
@@ -322,16 +339,10 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._chains.pop(nid, None)
         if item is not None:
             self._cancel_gestures()
-            self.removeItem(item)
+            self._drop(item)
             self._keep_spare(item)
         self._frames_dirty = True
         self._schedule()
-
-    def _keep_spare(self, item: NodeItem) -> None:
-        """Keep a removed box for its node's return (undo of a delete, a group rebuild):
-        making boxes and ports is most of the cost of showing 1,000 nodes again."""
-        if len(self._spare) < SPARE_BOXES:
-            self._spare[item.key] = item
 
     def _on_node_changed(self, nid: str) -> None:
         item = self.nodes.get(nid)
@@ -377,7 +388,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
                 self._dirty.discard(key)
                 if item.isSelected():
                     item.setSelected(False)
-                self.removeItem(item)
+                self._drop(item)
+                self._keep_spare_edge(item)
         self._ports_changed(edge)
         self._schedule()
 
