@@ -46,7 +46,7 @@ class EdgeLabel(QGraphicsRectItem):
             w = metrics("small").horizontalAdvance(text) + 6 if text else 0.0
             self._rect = QRectF(0, -8, w, 16)
             self.setRect(self._rect)
-            self.setVisible(bool(text))
+            self.setVisible(bool(text) and self.parentItem().route is not None)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -87,6 +87,9 @@ class EdgeItem(QGraphicsRectItem):
         self.setZValue(0)
         self.setPen(Qt.PenStyle.NoPen)
         self._hover = False
+        # Hidden until routed: Qt treats an empty rectangle as a point at the origin, so
+        # thousands of edges waiting for their route would all be painted there.
+        self.setVisible(False)
 
     def ends(self) -> tuple[QPointF, QPointF]:
         from .port_item import IN, OUT
@@ -100,6 +103,9 @@ class EdgeItem(QGraphicsRectItem):
         self.label.setPos(*label_at)
         if route == self.route:
             return
+        if self.route is None:  # shown once it has a place
+            self.setVisible(True)
+            self.label.setVisible(bool(self.label.text))
         self.route = route
         self._path = route_path(route)
         self._shape = None  # stroked on first use (hit tests): most edges are never asked

@@ -56,6 +56,7 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         self._connect = None  # the ConnectGesture of a drag from a port
         self._drag_start: dict | None = None
         self._dirty: set[tuple] = set()
+        self._backlog: dict[tuple, None] = {}  # edges waiting for a later geometry pass
         self._frames_dirty = False
         self._batch = 0  # > 0 inside a document batch or a selection gesture
         self._ports_dirty: set[str] = set()  # boxes whose ports wait for the batch's end
@@ -202,8 +203,9 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         self._on_analysis_changed(self.document.analysis)
         self._place_groups()
         self._dirty = set(self.edge_items)
+        self._backlog = {}
         self._frames_dirty = True
-        self.flush()
+        self.flush_some()  # frames, and the routes nearest the view; the rest in later passes
         self._select(selected)
 
     def boxes(self) -> list[BoxItem]:

@@ -42,41 +42,78 @@ class SceneGeometry:
 
     def flush_some(self, limit: int | None = ROUTE_CHUNK) -> None:
         """One geometry pass (the next event-loop turn after a change runs one): frames,
-        and at most ``limit`` new routes, nearest the view first; the other edges are drawn
-        as plain curves meanwhile and routed in the next passes, so a paste or an undo of
-        thousands of nodes paints before every edge is routed."""
+        and at most ``limit`` new routes, nearest the view first; the other edges wait in
+        a backlog (those in view drawn as plain curves meanwhile) and are routed in the
+        next passes, so a paste, an undo or an open of thousands of nodes paints before
+        every edge is routed. Routes that can be reused (undo, a drag) never wait."""
         self._timer.stop()
-        framed = self._frames_dirty
-        if framed:
-            self._frames_dirty = False
-            self._content = None
-            self._update_frames()
+        framed = self.flush_frames()
         dirty, self._dirty = self._dirty, set()
+        backlog = self._backlog
         todo = []
         for key in dirty:
+            backlog.pop(key, None)
             item = self.edge_items.get(key)
             if item is not None:
                 p, q = item.ends()
                 if not self._follow(item, p, q):
                     todo.append((item, p, q))
-        if limit is not None and len(todo) > limit:
-            todo = self._nearest_view_first(todo)
-            for item, p, q in todo[limit:]:
-                if item.route is None:
-                    item.set_route(direct((p.x(), p.y()), (q.x(), q.y())))
-                self._dirty.add(item.key)
-            todo = todo[:limit]
-            self._schedule()
+        if limit is None:
+            todo += self._from_backlog(len(backlog))
+        else:
+            if len(todo) > limit:
+                todo = self._nearest_view_first(todo)
+                shown = self._shown_rect()
+                for item, p, q in todo[limit:]:
+                    if item.route is None and (shown.contains(p) or shown.contains(q)):
+                        item.set_route(direct((p.x(), p.y()), (q.x(), q.y())))
+                self._backlog = backlog = {**{t[0].key: None for t in todo[limit:]}, **backlog}
+                todo = todo[:limit]
+            todo += self._from_backlog(limit - len(todo))
+            if backlog:
+                self._schedule()
         if todo:
             boxes, labels = self._obstacles()
             for item, p, q in todo:
                 self._route(item, boxes, labels, p, q)
-        if dirty or framed:
+        if dirty or framed or todo:
+            self.fit_index()
             self.geometry_changed.emit()
+
+    def _from_backlog(self, count: int) -> list:
+        """Up to ``count`` edges from the backlog, nearest the view first, with their ends."""
+        out = []
+        backlog = self._backlog
+        while backlog and len(out) < count:
+            key = next(iter(backlog))
+            del backlog[key]
+            item = self.edge_items.get(key)
+            if item is not None:
+                p, q = item.ends()
+                out.append((item, p, q))
+        return out
+
+    def flush_frames(self) -> bool:
+        """Fit the group frames now if something moved (True if it did)."""
+        if not self._frames_dirty:
+            return False
+        self._frames_dirty = False
+        self._content = None
+        self._update_frames()
+        return True
+
+    def _shown_rect(self) -> QRectF:
+        """The part of the scene the view shows, with a margin (edges waiting for their
+        route are drawn as plain curves there; elsewhere nobody sees them yet)."""
+        views = self.views()
+        if not views:
+            return QRectF()
+        view = views[0]
+        return view.mapToScene(view.viewport().rect()).boundingRect().adjusted(-400, -400, 400, 400)
 
     def routing_pending(self) -> bool:
         """Whether some edges still wait for their route (drawn as plain curves meanwhile)."""
-        return bool(self._dirty)
+        return bool(self._dirty or self._backlog)
 
     def _nearest_view_first(self, todo: list) -> list:
         views = self.views()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QGraphicsScene
 
 #: From this many items added or removed at once, Qt's BSP index is switched off meanwhile
@@ -27,6 +28,7 @@ class SceneItems:
         self._doomed: dict = {}  # items whose removal waits for the batch's end, in order
         self._spare: dict = {}  # node id → the box of a removed node
         self._spare_edges: dict = {}  # edge key → the EdgeItem of a removed connection
+        self._fitted_index = False  # whether the scene's rectangle was set by fit_index
 
     def _drop(self, item) -> None:
         """Take ``item`` out of the scene: now, or with the others at the batch's end."""
@@ -56,6 +58,26 @@ class SceneItems:
             yield
         finally:
             self.setItemIndexMethod(_BSP)
+            self.fit_index(force=True)
+
+    def fit_index(self, force: bool = False) -> None:
+        """Give Qt's BSP index the area to partition: the scene's own rectangle (the view
+        keeps its own), the content with room around it. A new index (after a bulk change)
+        starts from an empty area and would put every item in one leaf: each paint and hit
+        test would then look at all items. Resizing re-indexes, so it is done only when the
+        content leaves the area (or ``force``)."""
+        if self.itemIndexMethod() != _BSP:
+            return  # fitted when the index is back
+        content = self.content_rect()
+        if content.isEmpty():
+            content = QRectF(-200, -200, 400, 400)
+        if force or not self._fitted_index or not self.sceneRect().contains(content):
+            px, py = content.width() * 0.25 + 2000.0, content.height() * 0.25 + 2000.0
+            area = content.adjusted(-px, -py, px, py)
+            if area == self.sceneRect():
+                self.setSceneRect(QRectF())  # the same area again: still tell the new index
+            self.setSceneRect(area)
+            self._fitted_index = True
 
     def _keep_spare(self, item) -> None:
         """Keep a removed box for its node's return (undo of a delete, a group rebuild):
