@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPainterPathStroker, Q
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.graph import Edge
-from .geometry import Route
+from .geometry import Route, translated
 from .style import PORT_R, colour, font, metrics, zoomed_out
 
 ARROW = 7.0
@@ -46,7 +46,7 @@ class EdgeLabel(QGraphicsRectItem):
             w = metrics("small").horizontalAdvance(text) + 6 if text else 0.0
             self._rect = QRectF(0, -8, w, 16)
             self.setRect(self._rect)
-            self.setVisible(bool(text) and self.parentItem().route is not None)
+            self.setVisible(bool(text) and self.parentItem().routed)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -75,7 +75,8 @@ class EdgeItem(QGraphicsRectItem):
         self.edges = list(edges)
         self.src, self.src_port = src, src_port
         self.dst, self.dst_port = dst, dst_port
-        self.route: Route | None = None
+        self._base: Route | None = None  # the drawn route, in the item's coordinates
+        self._moved: Route | None = None  # _base moved by the item's offset, when asked
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self.highlighted = False
@@ -96,20 +97,57 @@ class EdgeItem(QGraphicsRectItem):
 
         return self.src.port_scene_pos(OUT, self.src_port), self.dst.port_scene_pos(IN, self.dst_port)
 
-    def set_route(self, route: Route, label_at: tuple[float, float] | None = None) -> None:
-        """Show ``route``; ``label_at`` is the label's left x and centre y."""
+    @property
+    def routed(self) -> bool:
+        return self._base is not None
+
+    @property
+    def route(self) -> Route | None:
+        """The route in scene coordinates: the drawn one, moved by the item's offset."""
+        base = self._base
+        p = self.pos()
+        if base is None or (p.x() == 0.0 and p.y() == 0.0):
+            return base
+        if self._moved is None:
+            self._moved = translated(base, p.x(), p.y())
+        return self._moved
+
+    def route_ends(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Where the route starts and ends in the scene (without building it moved)."""
+        p = self.pos()
+        (sx, sy), (ex, ey) = self._base.start, self._base.end
+        return (sx + p.x(), sy + p.y()), (ex + p.x(), ey + p.y())
+
+    def set_route(self, route: Route, label_at: tuple[float, float] | None = None,
+                  offset: tuple[float, float] = (0.0, 0.0)) -> None:
+        """Show ``route`` moved by ``offset``; ``label_at`` is the label's left x and centre
+        y, both in the route's coordinates (the scene's, when ``offset`` is zero)."""
         if label_at is None:
             label_at = (route.label_at[0] + 5, route.label_at[1])
         self.label.setPos(*label_at)
-        if route == self.route:
+        p = self.pos()
+        if (p.x(), p.y()) != offset:
+            self.setPos(*offset)
+            self._moved = None
+        if route is self._base or route == self._base:
             return
-        if self.route is None:  # shown once it has a place
+        if self._base is None:  # shown once it has a place
             self.setVisible(True)
             self.label.setVisible(bool(self.label.text))
-        self.route = route
+        self._base, self._moved = route, None
         self._path = route_path(route)
         self._shape = None  # stroked on first use (hit tests): most edges are never asked
         self.setRect(self._path.boundingRect().adjusted(-8, -8, 8, 8))
+
+    def shift(self, dx: float, dy: float) -> None:
+        """Move the route and its label by (dx, dy): both ends moved together (a drag)."""
+        self.moveBy(dx, dy)
+        self._moved = None
+
+    def placement(self) -> tuple:
+        """(route, label_at, offset): what ``set_route`` takes to show this again."""
+        label, p = self.label.pos(), self.pos()
+        return self._base, (label.x(), label.y()), (p.x(), p.y())
 
     def label_size(self) -> tuple[float, float]:
         return (self.label.boundingRect().width(), 16.0)
@@ -141,7 +179,7 @@ class EdgeItem(QGraphicsRectItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        if self.route is None:
+        if self._base is None:
             return
         theme = self.scene().theme
         if self.isSelected() or self.highlighted:
@@ -155,7 +193,7 @@ class EdgeItem(QGraphicsRectItem):
         painter.drawPath(self._path)
         if zoomed_out(painter, option):  # level of detail: no arrow head
             return
-        x, y = self.route.end
+        x, y = self._base.end
         tip = y - PORT_R - 1
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(ink))

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF
 
 from ...core.layout import group_parents
 from .edge_item import EdgeItem
-from .geometry import RectIndex, direct, label_spot, route, translated, union
+from .geometry import RectIndex, direct, label_spot, route, union
 from .group_item import GroupFrameItem
 from .node_item import BoxItem
 
@@ -65,7 +65,7 @@ class SceneGeometry:
                 todo = self._nearest_view_first(todo)
                 shown = self._shown_rect()
                 for item, p, q in todo[limit:]:
-                    if item.route is None and (shown.contains(p) or shown.contains(q)):
+                    if not item.routed and (shown.contains(p) or shown.contains(q)):
                         item.set_route(direct((p.x(), p.y()), (q.x(), q.y())))
                 self._backlog = backlog = {**{t[0].key: None for t in todo[limit:]}, **backlog}
                 todo = todo[:limit]
@@ -136,7 +136,7 @@ class SceneGeometry:
             for i, rect in enumerate(frame.plate.scene_rects()):
                 labels.add(("plate", gid, i), rect)
         for key, item in self.edge_items.items():
-            if item.label.isVisible() and item.route is not None:
+            if item.label.isVisible() and item.routed:
                 labels.add(("label", key), _tuple(item.label.sceneBoundingRect()))
         return boxes, labels
 
@@ -153,11 +153,14 @@ class SceneGeometry:
         blocked = labels.near(area, skip=(("label", item.key),))
         spot = label_spot(path, item.label_size(), blocked)
         item.set_route(path, spot)
-        if len(self._route_cache) > ROUTE_CACHE:
-            self._route_cache.clear()
-        self._route_cache[(item.key, path.start, path.end)] = (path, spot)
+        self._remember(item.key, path.start, path.end, (path, spot, (0.0, 0.0)))
         if item.label.isVisible():
             labels.add(("label", item.key), _tuple(item.label.sceneBoundingRect()))
+
+    def _remember(self, key, start, end, placement: tuple) -> None:
+        if len(self._route_cache) > ROUTE_CACHE:
+            self._route_cache.clear()
+        self._route_cache[(key, start, end)] = placement
 
     def _follow(self, item: EdgeItem, p: QPointF, q: QPointF) -> bool:
         """Reuse a route instead of routing again: the same ends as a route made before
@@ -168,14 +171,14 @@ class SceneGeometry:
         if cached is not None:
             item.set_route(*cached)
             return True
-        old = item.route
-        if old is None or self._drag_start is None:
+        if not item.routed or self._drag_start is None:
             return False
-        dx, dy = start[0] - old.start[0], start[1] - old.start[1]
-        if (dx, dy) == (0.0, 0.0) or (end[0] - old.end[0], end[1] - old.end[1]) != (dx, dy):
+        old_start, old_end = item.route_ends()
+        dx, dy = start[0] - old_start[0], start[1] - old_start[1]
+        if (dx, dy) == (0.0, 0.0) or (end[0] - old_end[0], end[1] - old_end[1]) != (dx, dy):
             return False
-        label = item.label.pos()
-        item.set_route(translated(old, dx, dy), (label.x() + dx, label.y() + dy))
+        item.shift(dx, dy)  # the item moves; its path stays as it is
+        self._remember(item.key, start, end, item.placement())  # for the undo of what comes next
         return True
 
     def edges_from(self, box, port_key) -> list[EdgeItem]:
