@@ -175,7 +175,8 @@ class SceneGeometry:
             return False
         old_start, old_end = item.route_ends()
         dx, dy = start[0] - old_start[0], start[1] - old_start[1]
-        if (dx, dy) == (0.0, 0.0) or (end[0] - old_end[0], end[1] - old_end[1]) != (dx, dy):
+        apart = abs(end[0] - old_end[0] - dx) + abs(end[1] - old_end[1] - dy)
+        if (dx, dy) == (0.0, 0.0) or apart > 1e-6:  # (the last bits of the ends may differ)
             return False
         item.shift(dx, dy)  # the item moves; its path stays as it is
         self._remember(item.key, start, end, item.placement())  # for the undo of what comes next
