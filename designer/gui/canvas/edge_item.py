@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGrap
 
 from ...core.graph import Edge
 from .geometry import Route, translated
+from .port_item import IN, OUT
 from .style import PORT_R, colour, font, metrics, zoomed_out
 
 ARROW = 7.0
@@ -93,8 +94,6 @@ class EdgeItem(QGraphicsRectItem):
         self.setVisible(False)
 
     def ends(self) -> tuple[QPointF, QPointF]:
-        from .port_item import IN, OUT
-
         return self.src.port_scene_pos(OUT, self.src_port), self.dst.port_scene_pos(IN, self.dst_port)
 
     @property

@@ -67,6 +67,8 @@ class BoxItem(QGraphicsRectItem):
         self._issue_lines: list[str] = []
         self.in_ports: dict[object, PortItem] = {}
         self.out_ports: dict[object, PortItem] = {}
+        #: What the ports were made from (labels.port_signature), set by the scene.
+        self.port_signature: tuple | None = None
         # No ItemSendsGeometryChanges: a Python itemChange per box per move made dragging
         # 1,000 boxes slow; the scene marks what a drag moves (SceneGestures.mouseMoveEvent).
         self.setFlags(

@@ -293,12 +293,16 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         self._dirty.add(key)
 
     def _update_ports(self, box: BoxItem) -> None:
-        specs = labels.port_specs(self.graph, box, self._owner, self._members)
-        if box.set_ports(specs):
-            for item in self.edges_of(box):
-                self._dirty.add(item.key)
-        connected_in = {item.key[3] for item in self.edges_of(box) if item.dst is box}
-        connected_out = {item.key[1] for item in self.edges_of(box) if item.src is box}
+        signature = labels.port_signature(self.graph, box.key)
+        edges = self._touching.get(box.key, ())
+        if signature is None or signature != box.port_signature:  # else: the same ports
+            specs = labels.port_specs(self.graph, box, self._owner, self._members)
+            if box.set_ports(specs):
+                for item in edges:
+                    self._dirty.add(item.key)
+            box.port_signature = signature
+        connected_in = {item.key[3] for item in edges if item.dst is box}
+        connected_out = {item.key[1] for item in edges if item.src is box}
         for key, port in box.in_ports.items():
             port.connected = key in connected_in
         for key, port in box.out_ports.items():
@@ -419,7 +423,7 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         for nid, item in self.nodes.items():
             node, info = nodes[nid], infos.get(nid)
             shown = item.source  # what the text was made from: skip boxes whose sources are equal
-            if shown is not None and shown[1] is node.params and (shown[0] is info or shown[0] == info):
+            if shown is not None and (shown[0] is info or shown[0] == info) and shown[1] == node.params:
                 continue
             item.source = (info, node.params)
             self._retext(item, labels.node_text(node, info, item.title))
