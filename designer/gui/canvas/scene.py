@@ -184,6 +184,7 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         self._pending, self._pending_edges = {}, {}
         self._touching = {}
         self._content = None
+        self._kept_obstacles = None
         graph = self.graph
         chains = group_chains(graph)
         self._chains = chains
@@ -330,6 +331,7 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
                 owner = gid
         self._owner[nid] = owner
         self._content = None
+        self._kept_obstacles = None
         if owner == nid:
             self._add_node_item(nid)
             self._ports_later(nid)
@@ -340,6 +342,7 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
             return  # added and removed within one batch: never shown
         item = self.nodes.pop(nid, None)
         self._content = None
+        self._kept_obstacles = None
         self._owner.pop(nid, None)
         self._touching.pop(nid, None)
         self._chains.pop(nid, None)

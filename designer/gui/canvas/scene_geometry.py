@@ -21,9 +21,14 @@ ROUTE_CHUNK = 800
 class SceneGeometry:
     """Mixin of GraphScene (it uses the scene's items, graph and timer)."""
 
+    #: The obstacles of the last pass, kept for the next passes of a backlog while nothing
+    #: moves, comes or goes (building them costs as much as routing a hundred edges).
+    _kept_obstacles: tuple | None = None
+
     def _mark_moved(self, box) -> None:
         """``box`` moved or changed size: re-route its edges and refit frames soon."""
         self._content = None
+        self._kept_obstacles = None
         for item in self._touching.get(box.key, ()):
             self._dirty.add(item.key)
         self._frames_dirty = True
@@ -73,9 +78,10 @@ class SceneGeometry:
             if backlog:
                 self._schedule()
         if todo:
-            boxes, labels = self._obstacles()
+            boxes, labels = self._kept_obstacles or self._obstacles()
             for item, p, q in todo:
                 self._route(item, boxes, labels, p, q)
+            self._kept_obstacles = (boxes, labels) if self._backlog else None
         if dirty or framed or todo:
             self.fit_index()
             self.geometry_changed.emit()
@@ -99,6 +105,7 @@ class SceneGeometry:
             return False
         self._frames_dirty = False
         self._content = None
+        self._kept_obstacles = None
         self._update_frames()
         return True
 
