@@ -192,7 +192,7 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         self._members = group_members(graph, chains)
         for nid, owner in self._owner.items():
             if owner == nid:
-                self._add_node_item(nid)
+                self._add_node_item(nid, placeholder=False)  # texted from the analysis below
         parents = group_parents(graph)
         for gid in graph.groups:
             self._add_group_items(gid, parents)
@@ -219,7 +219,7 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
     def box(self, key: str) -> BoxItem | None:
         return self.nodes.get(key) or self.group_nodes.get(key)
 
-    def _add_node_item(self, nid: str) -> None:
+    def _add_node_item(self, nid: str, placeholder: bool = True) -> None:
         node = self.graph.nodes[nid]
         header = category_colour(node.type)
         item = self._spare.pop(nid, None)
@@ -227,7 +227,8 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         if item is None or item.header_colour != header:
             item = NodeItem(nid, header)
             item.title = title
-            item.set_text(labels.placeholder(node, title))
+            if placeholder:
+                item.set_text(labels.placeholder(node, title))
         else:  # the box this node had (undo, a group rebuild): text and ports are kept
             item.setSelected(False)
             if item.title != title:
@@ -425,6 +426,10 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
     def _on_analysis_changed(self, analysis) -> None:
         """Update the text of every item from ``analysis``; only changed items repaint, and
         only boxes whose height changed (an issue line came or went) re-route their edges."""
+        with collector_paused(len(self.nodes) + len(self.edge_items)):
+            self._retext_all(analysis)
+
+    def _retext_all(self, analysis) -> None:
         graph = self.graph
         nodes, infos = graph.nodes, analysis.nodes
         for nid, item in self.nodes.items():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
 
+from ...core.graph import collector_paused
 from ...core.layout import group_parents
 from .edge_item import EdgeItem
 from .geometry import RectIndex, direct, label_spot, route, union
@@ -78,9 +79,10 @@ class SceneGeometry:
             if backlog:
                 self._schedule()
         if todo:
-            boxes, labels = self._kept_obstacles or self._obstacles()
-            for item, p, q in todo:
-                self._route(item, boxes, labels, p, q)
+            with collector_paused(len(todo) * 4):
+                boxes, labels = self._kept_obstacles or self._obstacles()
+                for item, p, q in todo:
+                    self._route(item, boxes, labels, p, q)
             self._kept_obstacles = (boxes, labels) if self._backlog else None
         if dirty or framed or todo:
             self.fit_index()
