@@ -29,39 +29,60 @@ def route_path(route: Route) -> QPainterPath:
     return path
 
 
-class EdgeLabel(QGraphicsRectItem):
-    """The shape text beside an edge, on a small plate of the background colour (the
-    rectangle item, without pen or brush, keeps the bounds in C++)."""
+class EdgeLabel:
+    """The shape text beside an edge, on a small plate of the background colour. Drawn by
+    its edge (not an item of its own: one Qt item fewer per edge); positions are in the
+    edge's coordinates, as a child item's would be."""
 
-    def __init__(self, parent: QGraphicsItem) -> None:
-        super().__init__(parent)
+    __slots__ = ("edge", "text", "_rect", "_x", "_y", "_visible")
+
+    def __init__(self, edge: "EdgeItem") -> None:
+        self.edge = edge
         self.text = ""
         self._rect = QRectF()
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.setZValue(1)
-        self.setPen(Qt.PenStyle.NoPen)
+        self._x = self._y = 0.0
+        self._visible = False
 
     def set_text(self, text: str) -> None:
         if text != self.text:
             self.text = text
             w = metrics("small").horizontalAdvance(text) + 6 if text else 0.0
             self._rect = QRectF(0, -8, w, 16)
-            self.setRect(self._rect)
-            self.setVisible(bool(text) and self.parentItem().routed)
+            self._visible = bool(text) and self.edge.routed
+            self.edge.sync_bounds()
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        if zoomed_out(painter, option):  # level of detail: labels are unreadable this small
-            return
-        theme = self.scene().theme
+    def setPos(self, x: float, y: float) -> None:  # noqa: N802 (the item API it stands in for)
+        self._x, self._y = x, y
+
+    def pos(self) -> QPointF:
+        return QPointF(self._x, self._y)
+
+    def isVisible(self) -> bool:  # noqa: N802
+        return self._visible
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802
+        self._visible = visible
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(self._rect)
+
+    def local_rect(self) -> QRectF:
+        """The plate in the edge's coordinates."""
+        return self._rect.translated(self._x, self._y)
+
+    def sceneBoundingRect(self) -> QRectF:  # noqa: N802
+        return self.local_rect().translated(self.edge.pos())
+
+    def paint(self, painter: QPainter, theme) -> None:
+        rect = self.local_rect()
         plate = colour(theme.edge_label_bg)
         plate.setAlpha(225)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(plate))
-        painter.drawRoundedRect(self._rect, 4, 4)
+        painter.drawRoundedRect(rect, 4, 4)
         painter.setPen(colour(theme.muted))
         painter.setFont(font("small"))
-        painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.text)
 
 
 class EdgeItem(QGraphicsRectItem):
@@ -79,6 +100,7 @@ class EdgeItem(QGraphicsRectItem):
         self._base: Route | None = None  # the drawn route, in the item's coordinates
         self._moved: Route | None = None  # _base moved by the item's offset, when asked
         self._path = QPainterPath()
+        self._path_bounds = QRectF()
         self._shape = QPainterPath()
         self.highlighted = False
         #: (source shape, *edges) the label was last made from; the scene skips equal ones.
@@ -128,15 +150,22 @@ class EdgeItem(QGraphicsRectItem):
         if (p.x(), p.y()) != offset:
             self.setPos(*offset)
             self._moved = None
-        if route is self._base or route == self._base:
-            return
-        if self._base is None:  # shown once it has a place
-            self.setVisible(True)
-            self.label.setVisible(bool(self.label.text))
-        self._base, self._moved = route, None
-        self._path = route_path(route)
-        self._shape = None  # stroked on first use (hit tests): most edges are never asked
-        self.setRect(self._path.boundingRect().adjusted(-8, -8, 8, 8))
+        if route is not self._base and route != self._base:
+            if self._base is None:  # shown once it has a place
+                self.setVisible(True)
+                self.label.setVisible(bool(self.label.text))
+            self._base, self._moved = route, None
+            self._path = route_path(route)
+            self._path_bounds = self._path.boundingRect().adjusted(-8, -8, 8, 8)
+            self._shape = None  # stroked on first use (hit tests): most edges are never asked
+        self.sync_bounds()
+
+    def sync_bounds(self) -> None:
+        """Qt's bounds: the route with room for the pen and arrow, and the label."""
+        if self.label.isVisible():
+            self.setRect(self._path_bounds.united(self.label.local_rect()))
+        else:
+            self.setRect(self._path_bounds)
 
     def shift(self, dx: float, dy: float) -> None:
         """Move the route and its label by (dx, dy): both ends moved together (a drag)."""
@@ -190,7 +219,7 @@ class EdgeItem(QGraphicsRectItem):
         painter.setPen(QPen(ink, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if zoomed_out(painter, option):  # level of detail: no arrow head
+        if zoomed_out(painter, option):  # level of detail: no arrow head, no label
             return
         x, y = self._base.end
         tip = y - PORT_R - 1
@@ -198,3 +227,5 @@ class EdgeItem(QGraphicsRectItem):
         painter.setBrush(QBrush(ink))
         painter.drawPolygon(QPolygonF([QPointF(x - 4.5, tip - ARROW), QPointF(x + 4.5, tip - ARROW),
                                        QPointF(x, tip)]))
+        if self.label.isVisible():
+            self.label.paint(painter, theme)
