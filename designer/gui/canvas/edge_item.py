@@ -17,6 +17,8 @@ from .port_item import IN, OUT
 from .style import PORT_R, colour, font, metrics, zoomed_out
 
 ARROW = 7.0
+_SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+_NO_PEN = Qt.PenStyle.NoPen
 
 
 def route_path(route: Route) -> QPainterPath:
@@ -106,10 +108,9 @@ class EdgeItem(QGraphicsRectItem):
         #: (source shape, *edges) the label was last made from; the scene skips equal ones.
         self.source: tuple | None = None
         self.label = EdgeLabel(self)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setFlag(_SELECTABLE)
         self.setAcceptHoverEvents(True)
-        self.setZValue(0)
-        self.setPen(Qt.PenStyle.NoPen)
+        self.setPen(_NO_PEN)  # (z 0: below the boxes)
         self._hover = False
         # Hidden until routed: Qt treats an empty rectangle as a point at the origin, so
         # thousands of edges waiting for their route would all be painted there.

@@ -20,6 +20,9 @@ from .style import (CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, 
                     zoomed_out)
 
 OK, ERROR, WARNING, UNKNOWN = "ok", "error", "warning", "unknown"
+#: Looked up once, not per box (an enum attribute costs a Python call in PySide).
+_BOX_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+_NO_PEN = Qt.PenStyle.NoPen
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,10 @@ class BoxItem(QGraphicsRectItem):
         self.port_signature: tuple | None = None
         # No ItemSendsGeometryChanges: a Python itemChange per box per move made dragging
         # 1,000 boxes slow; the scene marks what a drag moves (SceneGestures.mouseMoveEvent).
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-        )
+        self.setFlags(_BOX_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
-        self.setPen(Qt.PenStyle.NoPen)
+        self.setPen(_NO_PEN)
         self._sync_bounds()
 
     # ------------------------------------------------------------ geometry

@@ -9,6 +9,10 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyleOptionG
 from .style import PORT_R, colour, zoomed_out
 
 IN, OUT = "in", "out"
+#: The mouse target around a socket, and what is looked up once rather than per port.
+_TARGET = QRectF(-(PORT_R + 4), -(PORT_R + 4), 2 * (PORT_R + 4), 2 * (PORT_R + 4))
+_CROSS = Qt.CursorShape.CrossCursor
+_NO_PEN = Qt.PenStyle.NoPen
 #: Highlight states while an edge is being dragged.
 IDLE, OFFERED, TARGET = 0, 1, 2
 
@@ -22,7 +26,7 @@ class PortItem(QGraphicsEllipseItem):
 
     def __init__(self, parent: QGraphicsItem, direction: str, node_id: str | None,
                  port: int | None, key, tooltip: str = "") -> None:
-        super().__init__(parent)
+        super().__init__(_TARGET, parent)
         self.direction = direction
         self.node_id = node_id
         self.port = port
@@ -30,12 +34,11 @@ class PortItem(QGraphicsEllipseItem):
         self.connected = False
         self.state = IDLE
         self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip(tooltip)
+        self.setCursor(_CROSS)
+        if tooltip:
+            self.setToolTip(tooltip)
         self.setZValue(2)
-        self.setPen(Qt.PenStyle.NoPen)
-        r = PORT_R + 4  # a generous target for the mouse
-        self.setRect(QRectF(-r, -r, 2 * r, 2 * r))
+        self.setPen(_NO_PEN)
 
     @property
     def box(self):

@@ -24,7 +24,7 @@ from .group_item import GroupFrameItem, GroupNodeItem
 from .node_item import BoxItem, NodeItem
 from .port_item import PortItem
 from .geometry import union
-from .scene_geometry import ROUTE_CHUNK, SceneGeometry, group_chain_of_group
+from .scene_geometry import ROUTE_AT_ONCE, SceneGeometry, group_chain_of_group
 from .scene_gestures import SceneGestures
 from .scene_items import SceneItems
 from .style import LIGHT, category_colour, colour, theme_for
@@ -206,8 +206,8 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         self._dirty = set(self.edge_items)
         self._backlog = {}
         self._frames_dirty = True
-        if len(self._dirty) <= ROUTE_CHUNK:
-            self.flush_some()  # frames and routes at once
+        if len(self._dirty) <= ROUTE_AT_ONCE:
+            self.flush()  # frames and routes at once
         else:  # frames; the routes in passes nearest the view, once it shows the design
             self.flush_frames()
             self._schedule()

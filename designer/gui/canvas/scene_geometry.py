@@ -15,8 +15,11 @@ from .node_item import BoxItem
 
 #: Routes remembered by (edge, start, end), so that undo and redo do not route again.
 ROUTE_CACHE = 50_000
-#: Edges routed in one geometry pass at most (about 0.1 s); more wait for the next passes.
-ROUTE_CHUNK = 800
+#: Edges routed in one geometry pass at most (about 50 ms here); more wait for the next
+#: passes, so that input and paints are handled between them.
+ROUTE_CHUNK = 400
+#: A design shown anew (open, a group rebuild) with at most this many edges is routed at once.
+ROUTE_AT_ONCE = 800
 
 
 class SceneGeometry:
