@@ -108,6 +108,8 @@ class EdgeItem(QGraphicsRectItem):
         #: (source shape, *edges) the label was last made from; the scene skips equal ones.
         self.source: tuple | None = None
         self.label = EdgeLabel(self)
+        #: Where its boxes were when the edge went, if its route was current then (undo).
+        self.kept_at: tuple | None = None
         self.setFlag(_SELECTABLE)
         self.setAcceptHoverEvents(True)
         self.setPen(_NO_PEN)  # (z 0: below the boxes)

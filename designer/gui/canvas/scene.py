@@ -284,16 +284,20 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         if item is None:
             src, dst = self.box(key[0]), self.box(key[2])
             item = self._spare_edge(key, src, dst)
+            kept = None
             if item is None:
                 item = EdgeItem(key, [edge], src, key[1], dst, key[3])
             else:  # the connection this edge had (undo): label and route are kept
                 item.edges = [edge]
                 item.setSelected(False)
+                kept, item.kept_at = item.kept_at, None
             if not self._take_back(item):
                 self.addItem(item)
             self.edge_items[key] = item
             self._touching.setdefault(key[0], []).append(item)
             self._touching.setdefault(key[2], []).append(item)
+            if kept is not None and kept == (src.pos(), dst.pos()):
+                return  # back between boxes where they were: its route still holds
         elif edge not in item.edges:
             item.edges.append(edge)
         self._dirty.add(key)
@@ -399,6 +403,8 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
                 del self.edge_items[key]
                 for end in (key[0], key[2]):
                     self._touching[end].remove(item)
+                current = item.routed and key not in self._dirty and key not in self._backlog
+                item.kept_at = (item.src.pos(), item.dst.pos()) if current else None
                 self._dirty.discard(key)
                 if item.isSelected():
                     item.setSelected(False)
