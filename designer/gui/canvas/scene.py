@@ -165,10 +165,15 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
     # ================================================================ building
     def rebuild(self) -> None:
         """Recreate every item from the graph (open, group changes); keeps the selection."""
-        with collector_paused(len(self.graph.nodes)), self._index_paused(len(self.graph.nodes)):
-            self._rebuild()
+        graph = self.graph
+        chains = group_chains(graph)
+        owners = visible_owner(graph, chains)
+        shown = sum(1 for nid, owner in owners.items() if owner == nid)
+        count = len(self.nodes) + len(self.edge_items) + 2 * shown  # items that go and come
+        with collector_paused(count), self._index_paused(count):
+            self._rebuild(chains, owners)
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, chains: dict, owners: dict) -> None:
         selected = self.document.selection
         self._cancel_gestures()
         self._timer.stop()
@@ -186,9 +191,8 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         self._content = None
         self._kept_obstacles = None
         graph = self.graph
-        chains = group_chains(graph)
         self._chains = chains
-        self._owner = visible_owner(graph, chains)
+        self._owner = owners
         self._members = group_members(graph, chains)
         for nid, owner in self._owner.items():
             if owner == nid:
