@@ -7,6 +7,8 @@ obstacles) and the label text; the item only draws them.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
@@ -18,6 +20,13 @@ from .style import PORT_R, colour, font, metrics, zoomed_out
 
 ARROW = 7.0
 _SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+
+
+@lru_cache(maxsize=4096)
+def _label_width(text: str) -> float:
+    """A label's plate width (edges from one layer, and many layers, share a shape text)."""
+    return metrics("small").horizontalAdvance(text) + 6 if text else 0.0
+
 _NO_PEN = Qt.PenStyle.NoPen
 
 
@@ -48,8 +57,7 @@ class EdgeLabel:
     def set_text(self, text: str) -> None:
         if text != self.text:
             self.text = text
-            w = metrics("small").horizontalAdvance(text) + 6 if text else 0.0
-            self._rect = QRectF(0, -8, w, 16)
+            self._rect = QRectF(0, -8, _label_width(text), 16)
             self._visible = bool(text) and self.edge.routed
             self.edge.sync_bounds()
 
@@ -108,6 +116,7 @@ class EdgeItem(QGraphicsRectItem):
         #: (source shape, *edges) the label was last made from; the scene skips equal ones.
         self.source: tuple | None = None
         self.label = EdgeLabel(self)
+        self._tip = ""
         #: Where its boxes were when the edge went, if its route was current then (undo).
         self.kept_at: tuple | None = None
         self.setFlag(_SELECTABLE)
@@ -185,7 +194,8 @@ class EdgeItem(QGraphicsRectItem):
 
     def set_label(self, text: str, tooltip: str) -> None:
         self.label.set_text(text)
-        if tooltip != self.toolTip():
+        if tooltip != self._tip:
+            self._tip = tooltip
             self.setToolTip(tooltip)
 
     def set_highlighted(self, on: bool) -> None:

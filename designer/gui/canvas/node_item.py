@@ -111,14 +111,15 @@ class BoxItem(QGraphicsRectItem):
         """Show ``text``; False (and no repaint) when nothing changed."""
         if text == self.text:
             return False
-        lines = wrap(text.issue, NODE_W - 14, 2)
+        shown_tip = self.text.tooltip
+        lines = wrap(text.issue, NODE_W - 14, 2) if text.issue else []
         if len(lines) != len(self._issue_lines):
             self.text, self._issue_lines = text, lines
             self._sync_bounds()
             self._place_ports()
         else:
             self.text, self._issue_lines = text, lines
-        if text.tooltip != self.toolTip():
+        if text.tooltip != shown_tip:
             self.setToolTip(text.tooltip)
         self.update()
         return True
