@@ -20,6 +20,8 @@ ROUTE_CACHE = 50_000
 ROUTE_CHUNK = 400
 #: A design shown anew (open, a group rebuild) with at most this many edges is routed at once.
 ROUTE_AT_ONCE = 800
+#: Edges out of view wait for idle passes this far apart (ms); those in view never wait.
+IDLE_PASS_MS = 30
 
 
 class SceneGeometry:
@@ -28,6 +30,10 @@ class SceneGeometry:
     #: The obstacles of the last pass, kept for the next passes of a backlog while nothing
     #: moves, comes or goes (building them costs as much as routing a hundred edges).
     _kept_obstacles: tuple | None = None
+    #: The view moved while edges wait: put the backlog in order of the new view.
+    _resort = False
+    #: The pass the timer runs next is an idle one (it may route edges out of view).
+    _idle_due = False
 
     def _mark_moved(self, box) -> None:
         """``box`` moved or changed size: re-route its edges and refit frames soon."""
@@ -36,12 +42,23 @@ class SceneGeometry:
         for item in self._touching.get(box.key, ()):
             self._dirty.add(item.key)
         self._frames_dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
+        self._schedule()
 
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+    def _schedule(self, idle: bool = False) -> None:
+        """A geometry pass in the next event-loop turn, or (``idle``) a little later."""
+        if idle:
+            if not self._timer.isActive():
+                self._idle_due = True
+                self._timer.start(IDLE_PASS_MS)
+        elif not self._timer.isActive() or self._idle_due:
+            self._idle_due = False
+            self._timer.start(0)
+
+    def view_moved(self, *_) -> None:
+        """The view scrolled or zoomed: edges waiting for a route that it now shows go first."""
+        if self._backlog:
+            self._resort = True
+            self._schedule()
 
     def flush(self) -> None:
         """Bring every route and frame up to date now (export, fitting, tests)."""
@@ -54,7 +71,10 @@ class SceneGeometry:
         and at most ``limit`` new routes, nearest the view first; the other edges wait in
         a backlog (those in view drawn as plain curves meanwhile) and are routed in the
         next passes, so a paste, an undo or an open of thousands of nodes paints before
-        every edge is routed. Routes that can be reused (undo, a drag) never wait."""
+        every edge is routed. Routes that can be reused (undo, a drag) never wait; edges
+        out of view (a paste beside the design, the far parts of a large one) are routed in
+        idle passes, unless the view goes there."""
+        idle_pass, self._idle_due = self._idle_due, False
         self._timer.stop()
         framed = self.flush_frames()
         dirty, self._dirty = self._dirty, set()
@@ -70,17 +90,26 @@ class SceneGeometry:
         if limit is None:
             todo += self._from_backlog(len(backlog))
         else:
-            if len(todo) > limit:
+            shown = self._shown_rect()
+            if self._resort:
+                self._resort = False
+                self._backlog = backlog = self._backlog_by_view(backlog)
+            if len(todo) > limit:  # those in view now, the others wait
                 todo = self._nearest_view_first(todo)
-                shown = self._shown_rect()
-                for item, p, q in todo[limit:]:
-                    if not item.routed and (shown.contains(p) or shown.contains(q)):
-                        item.set_route(direct((p.x(), p.y()), (q.x(), q.y())))
-                self._backlog = backlog = {**{t[0].key: None for t in todo[limit:]}, **backlog}
-                todo = todo[:limit]
-            todo += self._from_backlog(limit - len(todo))
+                now, later = [], []
+                for t in todo:
+                    seen = shown.contains(t[1]) or shown.contains(t[2])
+                    if seen and len(now) < limit:
+                        now.append(t)
+                        continue
+                    later.append(t)
+                    if seen and not t[0].routed:  # in view, its route later: a plain curve now
+                        t[0].set_route(direct((t[1].x(), t[1].y()), (t[2].x(), t[2].y())))
+                self._backlog = backlog = {**{t[0].key: None for t in later}, **backlog}
+                todo = now
+            todo += self._from_backlog(limit - len(todo), None if idle_pass else shown)
             if backlog:
-                self._schedule()
+                self._schedule(idle=not self._backlog_shown(shown))
         if todo:
             with collector_paused(len(todo) * 4):
                 boxes, labels = self._kept_obstacles or self._obstacles()
@@ -91,18 +120,51 @@ class SceneGeometry:
             self.fit_index()
             self.geometry_changed.emit()
 
-    def _from_backlog(self, count: int) -> list:
-        """Up to ``count`` edges from the backlog, nearest the view first, with their ends."""
+    def _from_backlog(self, count: int, shown: QRectF | None = None) -> list:
+        """Up to ``count`` edges from the backlog, nearest the view first, with their ends
+        (only those in ``shown``, if given)."""
         out = []
         backlog = self._backlog
         while backlog and len(out) < count:
             key = next(iter(backlog))
-            del backlog[key]
             item = self.edge_items.get(key)
             if item is not None:
                 p, q = item.ends()
+                if shown is not None and not (shown.contains(p) or shown.contains(q)):
+                    break
                 out.append((item, p, q))
+            del backlog[key]
         return out
+
+    def _backlog_shown(self, shown: QRectF) -> bool:
+        """Whether the next edge of the backlog is in view (then the next pass is at once)."""
+        backlog = self._backlog
+        while backlog:
+            key = next(iter(backlog))
+            item = self.edge_items.get(key)
+            if item is not None:
+                p, q = item.ends()
+                return shown.contains(p) or shown.contains(q)
+            del backlog[key]
+        return False
+
+    def _backlog_by_view(self, backlog: dict) -> dict:
+        """The backlog again, nearest the view's centre first (by the edges' source boxes)."""
+        views = self.views()
+        if not views:
+            return backlog
+        c = views[0].mapToScene(views[0].viewport().rect().center())
+        cx, cy = c.x(), c.y()
+        items = self.edge_items
+
+        def distance(key) -> float:
+            item = items.get(key)
+            if item is None:
+                return 0.0
+            p = item.src.pos()
+            return abs(p.x() - cx) + abs(p.y() - cy)
+
+        return dict.fromkeys(sorted(backlog, key=distance))
 
     def flush_frames(self) -> bool:
         """Fit the group frames now if something moved (True if it did)."""

@@ -62,6 +62,8 @@ class GraphView(CanvasCommands, QGraphicsView):
         self.graph_scene.geometry_changed.connect(self.minimap.invalidate)
         self.horizontalScrollBar().valueChanged.connect(self.minimap.schedule)
         self.verticalScrollBar().valueChanged.connect(self.minimap.schedule)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):  # waiting routes in view first
+            bar.valueChanged.connect(self.graph_scene.view_moved)
         self._update_scene_rect()
 
     # ================================================================ zoom and pan
