@@ -61,3 +61,31 @@ def test_an_edge_is_shown_once_routed_and_draws_its_label(view):
     assert item.route.start == (100.0, 50.0) and item.route.end == (140.0, 250.0)
     assert item.sceneBoundingRect().contains(item.label.sceneBoundingRect())
     scene.removeItem(item)
+
+
+def test_edges_pasted_out_of_view_are_routed_when_idle_or_when_the_view_goes_there(qtbot):
+    from designer.core import clipboard
+
+    graph = serialize.load(find("googlenet"))
+    graph.groups = {}  # (a paste into blocks rebuilds the scene, which routes it at once)
+    apply_layout(graph, layered_layout(graph))
+    view = GraphView(Document(graph))
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    scene = view.graph_scene
+    scene.flush()
+    payload = clipboard.copy_nodes(graph, list(graph.nodes))
+    far = scene.content_rect().right() + 5000.0
+    ids = view._paste_payload(payload, (far, 0.0))
+    scene.flush_some(50)  # a pass after the paste (of at most 50 routes): nothing of it is in view
+    pasted = [e for e in scene.edge_items.values() if e.src.key in ids and e.dst.key in ids]
+    assert len(pasted) > 50 and scene.routing_pending()
+    assert not any(e.routed for e in pasted)
+    box = scene.nodes[ids[len(ids) // 2]]
+    view.centerOn(box)  # the view goes there: what it shows is routed first
+    scene.flush_some(50)
+    assert all(e.routed for e in scene.edges_of(box))
+    assert not all(e.routed for e in pasted)
+    qtbot.waitUntil(lambda: not scene.routing_pending(), timeout=60_000)  # the rest in idle passes
+    assert all(e.routed for e in pasted)
