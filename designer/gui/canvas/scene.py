@@ -76,7 +76,8 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         # Qt may delete the scene while the document (and its graph) lives on: let go then.
         self.destroyed.connect(partial(_disconnect, self._binding))
         self.selectionChanged.connect(self._on_scene_selection)
-        document.analysis_changed.connect(self._on_analysis_changed)
+        self._texted_with = None  # the Analysis the items' texts were last made from
+        document.analysis_changed.connect(self._on_document_analysis)
         document.selection_changed.connect(self._on_document_selection)
         document.graph_replaced.connect(self._on_graph_replaced)
         document.batch_started.connect(self.begin_batch)
@@ -433,9 +434,16 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
             self._update_ports(box)
 
     # ================================================================ analysis → text
+    def _on_document_analysis(self, analysis) -> None:
+        """The document's analysis: skipped when the items were just texted from this very
+        Analysis (an open texts them while building, then the document broadcasts it)."""
+        if analysis is not self._texted_with:
+            self._on_analysis_changed(analysis)
+
     def _on_analysis_changed(self, analysis) -> None:
         """Update the text of every item from ``analysis``; only changed items repaint, and
         only boxes whose height changed (an issue line came or went) re-route their edges."""
+        self._texted_with = analysis
         with collector_paused(len(self.nodes) + len(self.edge_items)):
             self._retext_all(analysis)
 
