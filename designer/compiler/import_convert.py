@@ -17,7 +17,7 @@ from .import_calls import callable_name, convert_call
 from .import_groups import kind_of
 from .import_opaque import opaque_params
 from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
-                         convert_module)
+                         convert_module, module_table)
 from .import_report import UnsupportedOp, user_line
 
 BROKEN = object()  # the value of a node that could not be converted
@@ -107,7 +107,7 @@ class Converter:
         if count > 1 and any(True for _ in module.parameters()):
             raise Unsupported(f"this module is called {count} times, sharing its weights; "
                               f"each design layer has weights of its own")
-        if isinstance(module, nn.MultiheadAttention):
+        if isinstance(module, nn.MultiheadAttention) and type(module) not in module_table():
             self.values[node] = import_zoo.attention_pieces(module, node, self.ctx)
             return
         if node.target in self.opaque:

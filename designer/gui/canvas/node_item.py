@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
+from .freeze_badges import LOCK_W, paint_lock
 from .geometry import port_offsets
 from .port_item import IN, OUT, PortItem
 from .style import (CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on,
@@ -207,8 +208,9 @@ class BoxItem(QGraphicsRectItem):
         painter.drawPath(clip.intersected(band))
         on = colour(text_on(self.header_colour))
         badge_w = 16.0 if self.text.status in (ERROR, WARNING) else 0.0
+        lock_w = LOCK_W if self.key in getattr(self.scene(), "frozen_keys", ()) else 0.0  # frozen: a lock
         right = rect.right() - 7 - self.header_reserve
-        room = right - rect.left() - 7 - badge_w - 6
+        room = right - rect.left() - 7 - badge_w - lock_w - 6
         title_need = metrics("title").horizontalAdvance(self.text.title) + 2
         kind_need = metrics("body").horizontalAdvance(self.text.kind) + 2
         kind_w = min(kind_need, max(room - title_need, min(kind_need, 44.0)))
@@ -219,6 +221,8 @@ class BoxItem(QGraphicsRectItem):
                          metrics("body").elidedText(self.text.kind, Qt.TextElideMode.ElideRight, kind_w))
         if badge_w:
             self._paint_badge(painter, theme, QPointF(right - kind_w - 10, head.center().y()))
+        if lock_w:
+            paint_lock(painter, QPointF(right - kind_w - badge_w - 8, head.center().y()), on)
         title_w = room - kind_w
         painter.setPen(on)
         painter.setFont(font("title"))

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView, QMenu
 
+from .freeze_badges import FreezeBadges
 from .freeze_menu import freeze_entries
 
 from .edge_item import EdgeItem
@@ -39,6 +40,7 @@ class GraphView(CanvasCommands, QGraphicsView):
         super().__init__(parent)
         self.document = document
         self.graph_scene = GraphScene(document, self)
+        self._freeze_badges = FreezeBadges(self.graph_scene)  # the lock on frozen layers
         self.setScene(self.graph_scene)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)

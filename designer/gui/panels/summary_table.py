@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
 
 from ...analysis import Analysis
 from ...analysis.report import SummaryRow, human, parameter_shares, summary_rows
+from ...analysis.trainable import param_split
 from ...layers import registry
 from ...layers.registry import CATEGORIES
 from .. import theme
 
-COLUMNS = ("Layer (id)", "Type", "Output shape", "Params", "MACs", "RF")
+COLUMNS = ("Layer (id)", "Type", "Output shape", "Params", "MACs", "RF", "Trains")
+TRAINS = 6  # "yes", "frozen" (transfer learning) or "" for a layer without parameters
 NUMERIC = {3, 4, 5}
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -47,6 +49,7 @@ class SummaryModel(QAbstractTableModel):
         self._cells: list[tuple[str, ...]] = []
         self._index: dict[str, int] = {}
         self._longest = [0] * len(COLUMNS)  # characters of the longest cell per column
+        self.frozen: frozenset[str] = frozenset()
 
     def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> bool:
         """New rows; when the layers are the same (a parameter edit) only the cells change,
@@ -80,6 +83,15 @@ class SummaryModel(QAbstractTableModel):
                     longest[c], grew = len(text), True
         return grew
 
+    def set_frozen(self, frozen: frozenset[str]) -> None:
+        """Mark the rows of frozen layers (their "Trains" cell), repainting only changes."""
+        if frozen == self.frozen:
+            return
+        changed = sorted(self._index[n] for n in frozen ^ self.frozen if n in self._index)
+        self.frozen = frozen
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, TRAINS))
+
     def row_of(self, node_id: str) -> int:
         return self._index.get(node_id, -1)
 
@@ -93,19 +105,26 @@ class SummaryModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return "receptive field in input pixels" if section == 5 else None
+            return {5: "receptive field in input pixels",
+                    TRAINS: "frozen: the weights stay as they are while training (transfer learning)"
+                    }.get(section)
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
+        if col == TRAINS and role == Qt.ItemDataRole.DisplayRole:
+            return "" if not self.rows[row].params else (
+                "frozen" if self.rows[row].id in self.frozen else "yes")
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cells[row][col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and self.rows[row].status == "error":
             return QColor(theme.colors().error)
+        if role == Qt.ItemDataRole.ForegroundRole and self.rows[row].id in self.frozen:
+            return QColor(theme.colors().muted)
         if role == Qt.ItemDataRole.ToolTipRole and self.rows[row].group:
             return f"in group {self.rows[row].group}"
         if role == ID_ROLE:
@@ -198,10 +217,12 @@ class SummaryPanel(QWidget):
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
         wider = self.model.set_analysis(analysis, self.document.graph.groups)
+        split = param_split(self.document.graph, analysis)
+        self.model.set_frozen(split.frozen_nodes)
         if wider and self.model.rowCount() and not self._sized:  # once per event-loop turn at most
             self._sized = True
             QTimer.singleShot(0, self._size_columns)
-        self._show_totals(analysis)
+        self._show_totals(analysis, split)
         self._on_document_selection_changed(self.document.selection)
 
     def _size_columns(self) -> None:
@@ -216,12 +237,13 @@ class SummaryPanel(QWidget):
             if header.sectionSize(col) < need:
                 header.resizeSection(col, need)
 
-    def _show_totals(self, analysis: Analysis) -> None:
+    def _show_totals(self, analysis: Analysis, split) -> None:
         muted = theme.colors().muted
+        frozen = f" &nbsp; <b>Frozen</b> {split.frozen:,}" if split.any_frozen else ""
         self.totals.setText(
             f"<b>Total params</b> {analysis.total_params:,}{'' if analysis.complete else ' so far'}"
             f" &nbsp; <b>Trainable</b> "
-            f"{analysis.trainable_params:,} &nbsp; <b>MACs</b> {analysis.total_macs:,} "
+            f"{split.trainable:,}{frozen} &nbsp; <b>MACs</b> {analysis.total_macs:,} "
             f"({human(analysis.total_macs)}) &nbsp; <b>Params size</b> "
             f"{analysis.param_bytes / 1e6:.2f} MB &nbsp; <span style='color:{muted}'>Activations "
             f"per sample {analysis.activation_bytes / 1e6:.2f} MB</span>")
