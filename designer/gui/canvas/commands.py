@@ -129,8 +129,10 @@ def _descendants(graph: Graph, start: str) -> list[str]:
 
 def delete(graph: Graph, node_ids: list[str], edges: list[Edge]) -> Edit | None:
     """Delete nodes (with their edges) and edges; groups left empty go too."""
-    ids = [n for n in graph.nodes if n in set(node_ids)]
-    loose = [e for e in dict.fromkeys(edges) if e.src not in ids and e.dst not in ids and graph.has_edge(e)]
+    wanted = set(node_ids)
+    ids = [n for n in graph.nodes if n in wanted]
+    gone = set(ids)
+    loose = [e for e in dict.fromkeys(edges) if e.src not in gone and e.dst not in gone and graph.has_edge(e)]
     if not ids and not loose:
         return None
     edits: list[Edit] = [RemoveEdge(e) for e in loose]

@@ -40,8 +40,8 @@ class GroupNodeItem(BoxItem):
         r = self.box_rect()
         return QRectF(r.right() - BUTTON - 4, r.top() + (HEADER_H - BUTTON) / 2, BUTTON, BUTTON)
 
-    def boundingRect(self) -> QRectF:
-        return self.box_rect().adjusted(-3, -3, 9, 9)
+    def bounds(self) -> QRectF:
+        return self.box_rect().adjusted(-3, -3, 9, 9)  # the stack of cards behind
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:

@@ -178,6 +178,15 @@ def port_specs(graph: Graph, box, owner: dict[str, str], members: dict[str, list
     return specs
 
 
+def port_signature(graph: Graph, box_key: str) -> tuple | None:
+    """What a layer's ports depend on (its type, the input ports in use, whether it feeds
+    anything): equal signatures give equal ``port_specs``. None for a group's box."""
+    node = graph.nodes.get(box_key)
+    if node is None:
+        return None
+    return (node.type, tuple(e.port for e in graph.in_edges(box_key)), bool(graph.out_edges(box_key)))
+
+
 _EDGE_RANKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 

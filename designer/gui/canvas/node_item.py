@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
 from .freeze_badges import LOCK_W, paint_lock
 from .geometry import port_offsets
@@ -21,6 +21,9 @@ from .style import (CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, 
                     zoomed_out)
 
 OK, ERROR, WARNING, UNKNOWN = "ok", "error", "warning", "unknown"
+#: Looked up once, not per box (an enum attribute costs a Python call in PySide).
+_BOX_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+_NO_PEN = Qt.PenStyle.NoPen
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,12 @@ class PortSpec:
     tooltip: str = ""
 
 
-class BoxItem(QGraphicsItem):
-    """Common painting, ports and movement of NodeItem and GroupNodeItem."""
+class BoxItem(QGraphicsRectItem):
+    """Common painting, ports and movement of NodeItem and GroupNodeItem.
+
+    A QGraphicsRectItem without pen or brush only to hold the bounds in C++: Qt asks an
+    item for its bounding rectangle many times per item while indexing, and a Python
+    ``boundingRect`` made that most of the cost of showing thousands of boxes."""
 
     header_colour = "#6f7d8c"
     #: Room kept free at the right of the header (a group's +/− button).
@@ -64,14 +71,15 @@ class BoxItem(QGraphicsItem):
         self._issue_lines: list[str] = []
         self.in_ports: dict[object, PortItem] = {}
         self.out_ports: dict[object, PortItem] = {}
+        #: What the ports were made from (labels.port_signature), set by the scene.
+        self.port_signature: tuple | None = None
         # No ItemSendsGeometryChanges: a Python itemChange per box per move made dragging
         # 1,000 boxes slow; the scene marks what a drag moves (SceneGestures.mouseMoveEvent).
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-        )
+        self.setFlags(_BOX_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
+        self.setPen(_NO_PEN)
+        self._sync_bounds()
 
     # ------------------------------------------------------------ geometry
     @property
@@ -81,8 +89,12 @@ class BoxItem(QGraphicsItem):
     def box_rect(self) -> QRectF:
         return QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, self.height)
 
-    def boundingRect(self) -> QRectF:
+    def bounds(self) -> QRectF:
+        """What the box paints, selection outline included (Qt's boundingRect)."""
         return self.box_rect().adjusted(-3, -3, 3, 3)
+
+    def _sync_bounds(self) -> None:
+        self.setRect(self.bounds())
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -100,14 +112,15 @@ class BoxItem(QGraphicsItem):
         """Show ``text``; False (and no repaint) when nothing changed."""
         if text == self.text:
             return False
-        lines = wrap(text.issue, NODE_W - 14, 2)
+        shown_tip = self.text.tooltip
+        lines = wrap(text.issue, NODE_W - 14, 2) if text.issue else []
         if len(lines) != len(self._issue_lines):
-            self.prepareGeometryChange()
             self.text, self._issue_lines = text, lines
+            self._sync_bounds()
             self._place_ports()
         else:
             self.text, self._issue_lines = text, lines
-        if text.tooltip != self.toolTip():
+        if text.tooltip != shown_tip:
             self.setToolTip(text.tooltip)
         self.update()
         return True

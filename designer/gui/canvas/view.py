@@ -64,6 +64,8 @@ class GraphView(CanvasCommands, QGraphicsView):
         self.graph_scene.geometry_changed.connect(self.minimap.invalidate)
         self.horizontalScrollBar().valueChanged.connect(self.minimap.schedule)
         self.verticalScrollBar().valueChanged.connect(self.minimap.schedule)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):  # waiting routes in view first
+            bar.valueChanged.connect(self.graph_scene.view_moved)
         self._update_scene_rect()
 
     # ================================================================ zoom and pan
@@ -104,7 +106,7 @@ class GraphView(CanvasCommands, QGraphicsView):
         """Show the whole design if its node titles stay readable there (at most at 125 %,
         so a small design is not blown up); a long design is shown at its width, or at the
         readable zoom, from its top: it scrolls, and the minimap shows where the view is."""
-        self.graph_scene.flush()
+        self.graph_scene.flush_frames()  # the routes are not needed to know the content
         rect = self._content_rect()
         if rect.isEmpty():
             return
