@@ -267,6 +267,14 @@ class MainWindow(QMainWindow):
         except DesignFileError as exc:
             QMessageBox.critical(self, "Cannot open the example", str(exc))
             return False
+        return self.open_new_design(graph)
+
+    def open_new_design(self, graph) -> bool:
+        """Show ``graph`` (a Playground preset, a lesson's network) as a new, unsaved design:
+        the Save / Discard / Cancel question of File → Open first, and no file attached, so
+        Save asks for a name instead of overwriting the open file with another network."""
+        if not self.maybe_save():
+            return False
         self.document.replace_graph(graph, None)
         self.show_design()
         return True

@@ -281,12 +281,10 @@ class LessonsPanel(QWidget):
         run = lesson.runs[0]
         if run.design:
             opened = window.open_example(run.design)
-        else:
-            from ...core.edits import replace_design
+        else:  # a new, unsaved design like an example: the open file is never overwritten
             from ...lessons.format import chain_graph
 
-            opened = window.document.push(replace_design(window.document.graph,
-                                                         chain_graph(run.label, run.layers)))
+            opened = window.open_new_design(chain_graph(run.label, run.layers))
         if opened:
             window.show_dock("dock_summary")
         return bool(opened)

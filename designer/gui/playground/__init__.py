@@ -17,6 +17,7 @@ def install_playground(window) -> PlaygroundPanel:
     dock = window.add_dock(panel, "Playground", Qt.DockWidgetArea.BottomDockWidgetArea,
                            "dock_playground")
     panel.dock = dock
+    panel.open_design = window.open_new_design  # presets open as new designs, asking first
     curves = window.docks.get("dock_training_curves")
     if curves is not None:
         window.tabifyDockWidget(curves, dock)

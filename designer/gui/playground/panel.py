@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QPushButton, QScrol
                                QVBoxLayout, QWidget)
 
 from ...analysis import analyze
-from ...core.edits import Compound, replace_design
 from ...core.serialize import DesignFileError, from_dict
 from ...playground.edits import PlaygroundEditError, features_node, hidden_activations
 from ...playground.edits import set_activation, set_features
@@ -25,7 +24,6 @@ from ...playground.units import unit_layers
 from ...training.boundary_events import BoundaryMaps, PlaygroundPoints
 from ...training.config import DataConfig
 from ...training.events import RunStarted
-from ..training_panel.config_edit import SetTraining
 from .boundary_view import BoundaryView
 from .controls import PlaygroundControls
 from .units_view import UnitGrid, unit_name
@@ -67,6 +65,7 @@ class PlaygroundPanel(QWidget):
         self.latest: BoundaryMaps | None = None
         self.dialogs: list[UnitDialog] = []
         self.dock = None  # set by install_playground: raised when Play starts a run
+        self.open_design = self._open_design  # install_playground: the window's (asks first)
         self._playing = False
         self._found: tuple = (None, [], None)  # (structure token, hidden activations, features node)
         self.controls = PlaygroundControls(self)
@@ -153,16 +152,24 @@ class PlaygroundPanel(QWidget):
             name, options, data.validation, test_fraction, data.permute_pixels))
 
     def load_preset(self, name: str) -> bool:
-        """Replace the design and its settings with a preset (one undo step)."""
+        """Open a preset (its design and training settings) as a new, unsaved design, like
+        an example: ``open_design`` (the window's) first asks about unsaved changes, and the
+        open file is let go, so Save asks for a name instead of overwriting it. False when
+        the user cancelled."""
         preset = PRESETS[name]
-        graph = preset.graph()
-        edit = replace_design(self.document.graph, graph)
-        ok = self.document.push(Compound([edit, SetTraining(graph.training)],
-                                         text=f"Playground preset: {preset.title}"))
+        ok = self.open_design(preset.graph())
         if ok:
             self.message.setText(preset.lesson)
             self.controls.preset.setCurrentIndex(self.controls.preset.findData(name))
         return ok
+
+    def _open_design(self, graph) -> bool:
+        """Without a window: replace a design that has no unsaved changes, else refuse."""
+        if self.document.modified:
+            self.message.setText("Save or undo your changes before loading a preset.")
+            return False
+        self.document.replace_graph(graph, None)
+        return True
 
     def _on_play_clicked(self) -> None:
         if self.session.state == "paused":
