@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         from .lessons import install_lessons  # the Lessons dock
 
         self.lessons = install_lessons(self)
+        for name in ("dock_training", "dock_playground"):  # settings there are undoable too
+            self.inspector.undo_keys.add_root(self.docks[name])
 
     def _build_pane_bar(self) -> None:
         """Status-bar buttons that open the collapsed bottom panels (see dock_layout)."""

@@ -18,6 +18,7 @@ from ...core.freezing import members
 from .. import theme
 from .node_form import NodeForm
 from .transfer_controls import TransferControls
+from .undo_keys import route_undo_keys
 
 
 class DesignForm(QWidget):
@@ -137,6 +138,7 @@ class InspectorPanel(QWidget):
         document.selection_changed.connect(self._on_document_selection_changed)
         document.analysis_changed.connect(self._on_document_analysis_changed)
         document.graph_replaced.connect(self._rebuild)
+        self.undo_keys = route_undo_keys(self)  # Ctrl+Z in a committed field: the design's
         self._rebuild()
 
     def _selection_key(self) -> tuple:
