@@ -139,13 +139,13 @@ def _planned_changes(graph: Graph, analysis: Analysis, info: DatasetInfo, loss: 
         if len(analysis.input_shape or ()) == 1 and len(shape) == 3:  # an MLP: flatten images
             shape = [prod(shape)]
         params = dict(graph.nodes[node].params) | {"shape": shape}
-        changes.append((node, params, f"Input {node} to {shape}"))
+        changes.append((node, params, f"{_input_named(node)} to {_dims(shape)}"))
     else:
         changes += _native_size(graph, analysis, info)
     if info.task == REGRESSION and loss == "cross_entropy":
         out = analysis.outputs[0]
         params = dict(graph.nodes[out].params) | {"loss": "mse"}
-        changes.append((out, params, f"Output {out} loss to mse"))
+        changes.append((out, params, f"{_named('Output', out)} loss to mse"))
         loss = "mse"
     layer = last_layer(graph, analysis)
     shape = analysis.output_shape
@@ -175,8 +175,23 @@ def _native_size(graph: Graph, analysis: Analysis, info: DatasetInfo) -> list[tu
     if not after.valid or after.output_shape != analysis.output_shape:
         return []
     return [(node, dict(graph.nodes[node].params) | {"shape": shape},
-             f"Input {node} to {shape} (the design accepts other sizes, so it trains at the "
+             f"{_input_named(node)} to {_dims(shape)} (the design accepts other sizes, so it trains at the "
              f"data's {size} instead of resizing every image to {have[1]}×{have[2]})")]
+
+
+def _named(kind: str, node: str) -> str:
+    """"Input" for the node called input, "Input img" for one with its own name."""
+    return kind if node == kind.lower() else f"{kind} {node}"
+
+
+def _input_named(node: str) -> str:
+    return _named("Input", node)
+
+
+def _dims(shape) -> str:
+    """A shape as people write it: 3×8×8, or 2 values for a vector."""
+    shape = list(shape)
+    return f"{shape[0]} values" if len(shape) == 1 else "×".join(map(str, shape))
 
 
 def adapt_design(graph: Graph, info: DatasetInfo) -> Adaptation:

@@ -50,7 +50,7 @@ def test_input_mismatch_adapts_the_input():
 def test_data_that_cannot_fit_a_cnn_at_all():
     graph = load(find("lenet5"))
     adapted = adapt_design(graph, _info("spiral"))
-    assert set(adapted.changes) == {"Input input to [2]", "fc3 to 2 outputs"}
+    assert set(adapted.changes) == {"Input to 2 values", "fc3 to 2 outputs"}
     assert not adapted.valid and "Conv2d conv1" in adapted.issues[0]
 
 
@@ -101,3 +101,11 @@ def test_adapting_a_design_that_needs_its_size_resizes_the_data():
     assert adapted.valid and adapted.graph.nodes["input"].params["shape"] == [3, 224, 224]
     assert not any("Input" in c for c in adapted.changes)
     assert any("resized from 32×32 to 224×224" in n for n in check_fit(adapted.graph, info).notes)
+
+
+def test_the_adapt_summary_reads_as_words_not_a_python_list():
+    """A student's review: "Adapt the design (Input input to [3, 8, 8] …)" read oddly."""
+    report = check_fit(load(find("resnet18")), _info("shapes", size=8))
+    assert report.can_adapt
+    assert report.adapt_summary.startswith("Input to 3×8×8")
+    assert "Input input" not in report.adapt_summary and "[" not in report.adapt_summary
