@@ -14,11 +14,14 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QToolButton, QVBoxLayout, QWidget)
 
 from ...training.config import DataConfig
+from ..availability import set_available
 from ..panels.param_editors import ComboBox, FloatSpinBox, SpinBox
 from ..theme import level_colour
 from .hyperparams import Form, _set, narrow
 
 INT_LIMIT = 2**31 - 1
+PERMUTE_TIP = ("Apply one fixed random permutation of the pixel positions to every image "
+               "(a CNN loses its edge over an MLP)")
 VALIDATION = {"split": "hold out a seeded, stratified fraction of the training data",
               "test": "use the dataset's own test split"}
 
@@ -64,8 +67,7 @@ class DatasetEditor(Form):
         self.val_fraction.valueChanged.connect(
             lambda v: self._emit_data("val_fraction", val_fraction=float(v)))
         self.permute = QCheckBox("Shuffle pixels", self)
-        self.permute.setToolTip("Apply one fixed random permutation of the pixel positions to every "
-                                "image (a CNN loses its edge over an MLP)")
+        self.permute.setToolTip(PERMUTE_TIP)
         self.permute.toggled.connect(lambda on: self._emit_data("permute_pixels", permute_pixels=bool(on)))
         self.fit = QLabel("", self)
         self.fit.setWordWrap(True)
@@ -204,6 +206,15 @@ class DatasetEditor(Form):
         self._emit_data(f"options.{name}", options=dict(self._data.options) | {name: value})
 
     # ----------------------------------------------------------------- verdict
+    def show_kind(self, info) -> None:
+        """Offer "Shuffle pixels" only for images (``info``: the dataset's DatasetInfo, None
+        while not known); ticked on other data, it stays clickable so it can be unticked."""
+        images = info is None or info.kind == "image"
+        why = "" if images else f"{info.name} holds {info.kind}s, not images: there are no pixels to shuffle"
+        set_available(self.permute, images or self.permute.isChecked(), PERMUTE_TIP, why)
+        if why and self.permute.isChecked():
+            self.permute.setToolTip(f"{PERMUTE_TIP}\nIgnored: {why}; untick it.")
+
     def show_fit(self, text: str, level: str) -> None:
         colour = level_colour(level) if level in ("ok", "error") else ""
         self.fit.setStyleSheet(f"color: {colour};" if colour else "")

@@ -29,10 +29,33 @@ def sentence(text: str) -> str:
     return text if not text or text[-1] in "?!" else text + "."
 
 
+READY = "Ready to train."
+NOT_READY = "Not ready to train: the data need attention (see the message above)."
+
+#: "the root option (--data-root)" in a message of the training library (worded for the
+#: command line) names a field of the Data tab in the window.
+_CLI_OPTION = re.compile(r"\bthe (\w+) option \((--[\w-]+)\)")
+_BOXES = {"download"}  # options shown as a check box, not a field
+
+
+def field_name(option: str) -> str:
+    """The Data tab's label of a dataset option (as DatasetEditor builds it)."""
+    return option.replace("_", " ").capitalize()
+
+
+def window_wording(text: str) -> str:
+    """``text`` with its command-line option names ("the path option (--data-path)") said
+    as the window's fields ("the Path field on the Data tab")."""
+    def field(match: re.Match) -> str:
+        kind = "box" if match.group(1) in _BOXES else "field"
+        return f"the {field_name(match.group(1))} {kind} on the Data tab"
+    return _CLI_OPTION.sub(field, str(text))
+
+
 def fit_text(fit) -> str:
     """A FitCheck that failed, in words, with the offer to adapt when there is one."""
     if fit.info is None:  # the dataset itself cannot be described (a missing file, a bad option)
-        return sentence(f"The dataset cannot be used: {clause(fit.message)}")
+        return sentence(f"The dataset cannot be used: {clause(window_wording(fit.message))}")
     text = sentence(f"The data do not fit the design: {clause(fit.message)}")
     if fit.can_adapt and fit.adapted_valid:
         text += f" Adapt the design ({clause(fit.adapt_summary)}) to train it on this data."

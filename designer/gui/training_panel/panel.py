@@ -17,7 +17,7 @@ from ..availability import set_available
 from .augment_editor import AugmentEditor
 from .dataset_editor import DatasetEditor
 from .hyperparams import OptimiserForm, RunForm
-from .messages import fit_text
+from .messages import NOT_READY, READY, fit_text, window_wording
 from ..theme import level_colour
 
 COLOURS = {"info": "#1b5e20", "warning": "#975a00", "error": "#c62828"}  # ≥ 4.5:1 on white
@@ -70,7 +70,7 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
-        self.progress_text = QLabel("Ready to train.", self)
+        self.progress_text = QLabel(READY, self)
         self.message = QLabel("", self)  # a banner right under the buttons
         self.message.setObjectName("training_message")
         self.message.setWordWrap(True)
@@ -146,7 +146,7 @@ class TrainingPanel(QWidget):
         self.message.setVisible(bool(text))
         self.message.setStyleSheet(_banner_style(level, dark=_is_dark(self)))
         self._level = level
-        self.message.setText(text)
+        self.message.setText(window_wording(text))  # the Data tab's field names, not CLI options
         if level != "error" or not text:
             self.adapt_button.setVisible(self._can_adapt() and bool(text))
 
@@ -191,13 +191,18 @@ class TrainingPanel(QWidget):
             self.session.checks.request_preview(self.augment.seed)
 
     def _on_checks_fit_changed(self, fit) -> None:
+        self.data.show_kind(fit.info)
         if fit.ok:
             notes = "; ".join(fit.notes)
             self.data.show_fit(f"The data fit the design{': ' + notes if notes else '.'}", "ok")
             if self.adapt_button.isVisible():
                 self.show_message("", "")
+            if self.progress_text.text() == NOT_READY:
+                self.progress_text.setText(READY)
             return
         text = fit_text(fit)
+        if self.session.state == "idle" and self.progress_text.text() == READY:
+            self.progress_text.setText(NOT_READY)  # never "Ready to train." above a refusal
         self.data.show_fit(text, "error")
         self.show_message(text, "error")
         self.adapt_button.setVisible(self._can_adapt())
@@ -252,7 +257,7 @@ class TrainingPanel(QWidget):
         if self.session.current is not None:
             return
         self.progress.setValue(0)
-        self.progress_text.setText("Ready to train.")
+        self.progress_text.setText(READY)
         self.show_message("", "")
         self.adapt_button.hide()
         self.stale.hide()

@@ -104,8 +104,8 @@ def fit_check(design: dict, data: dict, revision: int) -> FitCheck:
     graph = from_dict(design)
     try:
         info = describe_dataset(TrainingConfig.from_dict({"data": data}).data)
-    except (DatasetError, ConfigError) as exc:
-        return FitCheck(revision, False, str(exc))
+    except (DatasetError, ConfigError) as exc:  # in the window's words (its field names)
+        return FitCheck(revision, False, getattr(exc, "for_window", str(exc)))
     report = check_fit(graph, info)
     result = FitCheck(revision, report.ok, "; ".join(report.problems), tuple(report.notes),
                       report.can_adapt, report.adapt_summary, info=info)

@@ -17,7 +17,19 @@ CLASSIFICATION, REGRESSION = "classification", "regression"
 
 
 class DatasetError(ValueError):
-    """A dataset that cannot be described or loaded; the message says why and what to do."""
+    """A dataset that cannot be described or loaded; the message says why and what to do.
+
+    The message names command-line options (``--data-path``); ``window`` (when given) says
+    the same in the training panel's words (its field names): see ``for_window``."""
+
+    def __init__(self, message: str, window: str | None = None) -> None:
+        super().__init__(message)
+        self.window = window
+
+    @property
+    def for_window(self) -> str:
+        """The message as the window shows it."""
+        return self.window or str(self)
 
 
 @dataclass(frozen=True)

@@ -124,5 +124,7 @@ def get(name: str) -> Dataset:
 def require_path(dataset: Dataset, options: dict) -> None:
     """imagefolder and csv need a path: say so before anything else."""
     if "path" in options and not options["path"]:
-        raise DatasetError(f"dataset {dataset.name} needs the path option (--data-path): "
-                           f"{dataset.options[0].doc}")
+        doc = dataset.options[0].doc
+        raise DatasetError(f"dataset {dataset.name} needs the path option (--data-path): {doc}",
+                           window=f"{dataset.label} needs a path: fill in the Path field on the "
+                                  f"Data tab with {doc} (its … button browses for it)")
