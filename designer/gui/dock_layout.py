@@ -72,6 +72,9 @@ class DockLayout:
 
     def register(self, dock: QDockWidget, area: Area) -> None:
         self.areas[dock.objectName()] = area
+        # View → Panels: a panel switched on comes to the front of its tabs (not a new tab behind)
+        dock.toggleViewAction().triggered.connect(
+            lambda checked, n=dock.objectName(): checked and self.open(n))
         if area in (Area.BottomDockWidgetArea, Area.TopDockWidgetArea):
             dock.visibilityChanged.connect(lambda visible, d=dock: self._on_bottom_visibility(d, visible))
         else:  # a side panel dragged (or restored) narrower than this is no longer usable

@@ -1,6 +1,6 @@
 """Pane buttons in the status bar (as in Qt Creator): the collapsed bottom panels, one click
 away. A button opens its panel in front of the bottom tabs, or collapses it when it is
-already in front; "Look inside" lists the viewers. Buttons are checked while their panel
+already in front; "Look inside" lists the viewers and the Playground. Buttons are checked while their panel
 shows, however it was opened (menu, training, problems click).
 """
 
@@ -14,6 +14,8 @@ PANES = (
     ("dock_problems", "Problems", "Errors and warnings of the design (click again to collapse)"),
     ("dock_training_curves", "Curves", "Training curves of the runs (click again to collapse)"),
 )
+#: Docks listed in "Look inside" after the viewers (object name, menu text).
+LOOK_INSIDE_MORE = (("dock_playground", "Playground"),)
 
 
 class PaneBar(QWidget):
@@ -53,6 +55,11 @@ class PaneBar(QWidget):
             self.look_inside.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
             menu = QMenu(self.look_inside)
             for name, title in viewer_docks:
+                menu.addAction(title, lambda n=name: window.dock_layout.open(n))
+            more = [(n, t) for n, t in LOOK_INSIDE_MORE if n in window.docks]
+            if more:
+                menu.addSeparator()
+            for name, title in more:
                 menu.addAction(title, lambda n=name: window.dock_layout.open(n))
             self.look_inside.setMenu(menu)
             layout.addWidget(self.look_inside)
