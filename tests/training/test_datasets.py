@@ -49,7 +49,7 @@ def test_grey_to_rgb_and_back_and_flattening():
 
 
 def test_data_that_cannot_fit_says_so():
-    with pytest.raises(DatasetError, match=r"spiral samples are \[2\] values.*Input is \[1, 32, 32\]"):
+    with pytest.raises(DatasetError, match=r"spiral samples are 2 values, but the design.s Input is 1×32×32"):
         load_dataset(DataConfig("spiral"), (1, 32, 32))
     with pytest.raises(DatasetError, match="cannot hold them"):
         load_dataset(DataConfig("digits"), (50,))

@@ -30,7 +30,7 @@ def sentence(text: str) -> str:
 
 
 READY = "Ready to train."
-NOT_READY = "Not ready to train: the data need attention (see the message above)."
+NOT_READY = "Not ready to train: see the message above."
 
 #: "the root option (--data-root)" in a message of the training library (worded for the
 #: command line) names a field of the Data tab in the window.

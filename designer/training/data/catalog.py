@@ -126,5 +126,5 @@ def require_path(dataset: Dataset, options: dict) -> None:
     if "path" in options and not options["path"]:
         doc = dataset.options[0].doc
         raise DatasetError(f"dataset {dataset.name} needs the path option (--data-path): {doc}",
-                           window=f"{dataset.label} needs a path: fill in the Path field on the "
-                                  f"Data tab with {doc} (its … button browses for it)")
+                           window=f"choose {doc} in the Path field on the Data tab (its … "
+                                  f"button browses for it)")

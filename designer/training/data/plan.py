@@ -35,7 +35,9 @@ class InputPlan:
 
 
 def _fmt(shape) -> str:
-    return "[" + ", ".join(str(d) for d in shape) + "]"
+    """A shape as people write it: "2 values" for a vector, 1×32×32 otherwise."""
+    shape = tuple(shape)
+    return f"{shape[0]} values" if len(shape) == 1 else "×".join(str(d) for d in shape)
 
 
 def plan_input(name: str, kind: str, source: tuple[int, ...],
@@ -46,7 +48,7 @@ def plan_input(name: str, kind: str, source: tuple[int, ...],
         return InputPlan(source, source), None
     target = tuple(target)
     if kind == VECTOR or len(source) != 3:
-        return None, (f"{name} samples are {_fmt(source)} values, but the design's Input is "
+        return None, (f"{name} samples are {_fmt(source)}, but the design's Input is "
                       f"{_fmt(target)}")
     if len(target) == 3:
         return _plan_image(name, source, target)
@@ -86,8 +88,8 @@ def _plan_vector(name: str, source, target) -> tuple[InputPlan | None, str | Non
         if side and side * side * tc == features:
             plan, _ = _plan_image(name, source, (tc, side, side))
             note = (f"{name}: images ({tc}×{side}×{side}) are flattened into vectors of "
-                    f"{features} values for the design's Input {_fmt(target)}")
+                    f"{features} values for the design's vector Input")
             return InputPlan(source, target, plan.channels, plan.size, True, plan.notes + (note,)), None
     return None, (f"{name} images are {_fmt(source)} ({c * h * w} values), and the design's Input "
-                  f"{_fmt(target)} cannot hold them: a vector Input needs C·S·S values, e.g. "
-                  f"[{c * h * w}]")
+                  f"of {_fmt(target)} cannot hold them: a vector Input needs C·S·S values, e.g. "
+                  f"{c * h * w}")
