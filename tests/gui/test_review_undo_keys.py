@@ -85,6 +85,10 @@ def test_ctrl_z_in_the_design_name_field_undoes_the_rename(conv_form, qtbot):
     qtbot.keyClick(name_edit, Qt.Key.Key_Z, CTRL)
     window.document.refresh_now()
     assert window.document.graph.name == old
+    assert name_edit.text() == old  # the focused field shows the undone name ...
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: not name_edit.hasFocus(), timeout=60_000)
+    assert window.document.graph.name == old  # ... and leaving it does not apply "My net" again
 
 
 def test_ctrl_z_in_a_training_field_undoes_the_setting(conv_form, qtbot):
@@ -96,3 +100,4 @@ def test_ctrl_z_in_a_training_field_undoes_the_setting(conv_form, qtbot):
     assert window.training.session.config.epochs == before + 3
     qtbot.keyClick(epochs, Qt.Key.Key_Z, CTRL)
     qtbot.waitUntil(lambda: window.training.session.config.epochs == before, timeout=60_000)
+    qtbot.waitUntil(lambda: epochs.value() == before, timeout=60_000)

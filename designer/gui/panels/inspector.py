@@ -51,7 +51,7 @@ class DesignForm(QWidget):
 
     def refresh(self, analysis: Analysis) -> None:
         graph = self.document.graph
-        if not self.name_edit.hasFocus():
+        if not (self.name_edit.hasFocus() and self.name_edit.isModified()):  # typing stays
             self.name_edit.setText(graph.name)
         c = theme.colors()
         self.description.setText(f"<span style='color:{c.muted}'>{graph.description}</span>")
