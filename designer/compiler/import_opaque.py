@@ -66,12 +66,27 @@ class SubmoduleTraceError(Exception):
 class OpaqueTracer(fx.Tracer):
     """An fx tracer that keeps the submodules in ``opaque`` as single calls."""
 
-    def __init__(self, opaque: set[str]) -> None:
+    def __init__(self, opaque: set[str], sizes=None) -> None:
         super().__init__()
         self.opaque = opaque
+        #: import_sizes.SizeDecider: decides branches on sizes for the imported input size.
+        self.sizes = sizes
         self.record_stack_traces = True
+        self.evaluating = False  # True while SizeDecider runs part of the model for real
+
+    def getattr(self, attr, attr_val, parameter_proxy_cache):
+        if self.evaluating:
+            return attr_val
+        return super().getattr(attr, attr_val, parameter_proxy_cache)
+
+    def to_bool(self, obj):
+        if self.sizes is None:
+            return super().to_bool(obj)
+        return self.sizes.decide(self, obj.node)
 
     def call_module(self, m: nn.Module, forward, args, kwargs):
+        if self.evaluating:
+            return forward(*args, **kwargs)
         path = self.path_of_module(m)
         if path in self.opaque:
             return self.create_proxy("call_module", path, args, kwargs)

@@ -1,0 +1,120 @@
+"""Python control flow on tensor sizes, decided while tracing.
+
+A design is imported for one input size, and every shape in it is fixed. So when a model's
+forward() branches on sizes (``if H != self.img_size[0]:`` in CrossViT, MobileViT's patch
+folding), the branch that input size takes can be decided once, at import, exactly as the
+model decides it when it runs: the condition is computed from the traced graph so far on an
+example input, and the tracer follows that branch. This is only done when the condition is
+provably a function of sizes alone (shapes, ``size()``, ``dim()``, arithmetic and comparisons
+on them) and gives the same answer for two batch sizes; a branch on tensor values, or on the
+batch size, is still refused with fx's own error.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import torch
+import torch.fx as fx
+from torch.fx.proxy import TraceError
+
+#: Reading these from a tensor gives a size, whatever the tensor's values.
+_SIZE_METHODS = {"size", "dim", "numel", "ndimension", "nelement"}
+_SIZE_ATTRIBUTES = {"shape", "ndim"}
+#: Arithmetic and comparisons that keep a value a function of sizes.
+_SIZE_FUNCTIONS = {getattr(operator, n) for n in (
+    "getitem", "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "floordiv", "truediv", "mod",
+    "pow", "neg", "not_", "and_", "or_", "xor", "contains", "abs")} | {len, min, max, abs, bool, int}
+#: Example batch sizes the condition is computed at; they must agree.
+_BATCHES = (2, 3)
+
+
+class SizeDecider:
+    """Decides, for one traced root and input shape, the value of a size-only condition."""
+
+    def __init__(self, input_shape: tuple[int, ...], defaults: dict[str, Any]) -> None:
+        self.input_shape, self.defaults = tuple(input_shape), dict(defaults)
+        #: (file:line or "", value) of every decision taken, for the import notes.
+        self.decisions: list[tuple[str, bool]] = []
+
+    def decide(self, tracer: fx.Tracer, node: fx.Node) -> bool:
+        """The boolean value of ``node``; TraceError when it is not a function of sizes."""
+        why = _not_size_only(node)
+        if why:
+            raise TraceError(f"symbolically traced variables cannot be used as inputs to control "
+                             f"flow ({why})")
+        values = [bool(self._value(tracer, node, batch)) for batch in _BATCHES]
+        if values[0] != values[1]:
+            raise TraceError("symbolically traced variables cannot be used as inputs to control flow "
+                             "(the branch depends on the batch size)")
+        self.decisions.append((_line(node), values[0]))
+        return values[0]
+
+    def _value(self, tracer: fx.Tracer, node: fx.Node, batch: int) -> Any:
+        """Run the part of the traced graph that ``node`` depends on, on an example input."""
+        wanted = _ancestors(node)
+        graph = fx.Graph()
+        env: dict[fx.Node, fx.Node] = {}
+        for old in tracer.graph.nodes:
+            if old in wanted:
+                env[old] = graph.node_copy(old, lambda n: env[n])
+        graph.output(env[node])
+        tracer.evaluating = True  # fx's patches of Module.__call__ / __getattr__ pass through
+        try:
+            return self._run(fx.GraphModule(tracer.root, graph), graph, batch)
+        finally:
+            tracer.evaluating = False
+
+    def _run(self, module: fx.GraphModule, graph: fx.Graph, batch: int) -> Any:
+        inputs = []
+        for placeholder in (n for n in graph.nodes if n.op == "placeholder"):
+            name = str(placeholder.target).lstrip("*")
+            inputs.append(self.defaults[name] if name in self.defaults
+                          else torch.zeros(batch, *self.input_shape))
+        with torch.no_grad():
+            return module(*inputs)
+
+
+def _ancestors(node: fx.Node) -> set[fx.Node]:
+    seen, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            stack.extend(n.all_input_nodes)
+    return seen
+
+
+def _not_size_only(node: fx.Node) -> str:
+    """Why ``node``'s value may depend on tensor values ("" when it depends on sizes only)."""
+    stack, seen = [node], set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n.op == "call_method" and n.target in _SIZE_METHODS:
+            stack.extend(a for a in n.all_input_nodes[1:])  # size(dim): the dim may be computed
+            continue
+        if n.op == "call_function" and n.target is getattr and n.args[1] in _SIZE_ATTRIBUTES:
+            continue
+        if n.op == "call_function" and (_hashable_in(n.target, _SIZE_FUNCTIONS)
+                                        or getattr(n.target, "__module__", None) == "math"):
+            stack.extend(n.all_input_nodes)
+            continue
+        return f"it reads the values of '{n.name}'"
+    return ""
+
+
+def _hashable_in(target, table: set) -> bool:
+    try:
+        return target in table
+    except TypeError:
+        return False
+
+
+def _line(node: fx.Node) -> str:
+    from .import_report import user_line
+
+    return user_line(node.stack_trace) if node.stack_trace else ""
