@@ -5,6 +5,7 @@ operation without an exact equivalent as an UnsupportedOp located at the model's
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
 import torch
@@ -15,9 +16,10 @@ from ..core.graph import Edge, Graph, Node
 from . import import_zoo
 from .import_calls import callable_name, convert_call
 from .import_groups import kind_of
+from .import_moves import pieces_call
 from .import_opaque import opaque_params
 from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
-                         convert_module)
+                         convert_module, finish)
 from .import_report import UnsupportedOp, user_line
 
 BROKEN = object()  # the value of a node that could not be converted
@@ -41,6 +43,8 @@ class Converter:
         self.scopes: dict[str, str] = {}
         self.sources: dict[str, str] = {}
         self.traced_shapes: dict[str, tuple[int, ...]] = {}
+        #: model tensor path -> the ClassToken node that puts it in front of the tokens.
+        self.class_tokens: dict[str, str] = {}
 
     def run(self) -> None:
         for node in self.traced.graph.nodes:
@@ -145,7 +149,14 @@ class Converter:
         if any(self.values.get(a) is BROKEN for a in node.all_input_nodes):
             self.values[node] = self._stand_in(node, _scope(node))
             return
-        converted = convert_call(node, self.ctx)
+        if node.target not in _CATS:
+            for a in node.all_input_nodes:
+                self._class_token_value(a)
+        several = [self.values[a] for a in node.all_input_nodes if isinstance(self.values.get(a), Pieces)]
+        if several and node.target is not operator.getitem:
+            converted = pieces_call(node, self.ctx, several[0])
+        else:
+            converted = convert_call(node, self.ctx)
         if isinstance(converted, (Pieces, ParamRef)):
             self.values[node] = converted
             return
@@ -169,7 +180,23 @@ class Converter:
             inputs = layer.inputs if value is None else [_Placed(value)]
             traced = node if layer is chain[-1] else None  # the traced shape is the chain's result
             value = self._add(nid, layer.type, layer.params, inputs, scope, traced)
+            if layer.type == "ClassToken":
+                self.class_tokens[layer.id] = nid
         self.values[node] = value
+
+    def _class_token_value(self, value: fx.Node) -> None:
+        """A class token expanded over the batch and used as a tensor (CaiT's class-attention
+        blocks add to it) after a ClassToken layer put it in front of the tokens: it is that
+        layer's first tokens, a Slice of its output (the same numbers)."""
+        ref = self.values.get(value)
+        if not isinstance(ref, ParamRef) or not ref.expanded or ref.target not in self.class_tokens:
+            return
+        token = self.class_tokens[ref.target]
+        params = {"dim": 1, "start": 0, "end": ref.shape[1], "step": 1}
+        nid = self._unique(f"{token}_tokens")
+        self._add(nid, "Slice", finish("Slice", params), [_Placed(token)], self.scopes.get(token, ""), None)
+        self.values[value] = nid
+        self.traced_shapes[nid] = self.ctx.shape(value)[1:]
 
     # ------------------------------------------------------------------- helpers
     def _check_in_place(self, node: fx.Node, layer: Layer) -> None:
@@ -238,6 +265,7 @@ class Converter:
 
 #: Calls whose result is several tensors that indexing then picks from (import_zoo.Pieces).
 _SEVERAL = {"chunk", "split", "unbind", torch.chunk, torch.split, torch.unbind}
+_CATS = {torch.cat, torch.concat, torch.concatenate}
 
 
 @dataclass(frozen=True)

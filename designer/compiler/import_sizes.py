@@ -26,6 +26,8 @@ _SIZE_ATTRIBUTES = {"shape", "ndim"}
 _SIZE_FUNCTIONS = {getattr(operator, n) for n in (
     "getitem", "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "floordiv", "truediv", "mod",
     "pow", "neg", "not_", "and_", "or_", "xor", "contains", "abs")} | {len, min, max, abs, bool, int}
+#: node.meta key of a size the model computed when it was traced at batch 2 (importer).
+SIZE_VALUE = "designer_size_value"
 #: Example batch sizes the condition is computed at; they must agree.
 _BATCHES = (2, 3)
 
@@ -76,6 +78,42 @@ class SizeDecider:
             return module(*inputs)
 
 
+def static_size(value: Any) -> Any:
+    """``value`` itself, or the int a traced size node always has for the imported input size
+    (it reads sizes only, never the batch's); None when it may vary."""
+    if not isinstance(value, fx.Node):
+        return value
+    size = value.meta.get(SIZE_VALUE)
+    if not isinstance(size, int) or _not_size_only(value) or _reads_batch(value):
+        return None
+    return size
+
+
+def _reads_batch(node: fx.Node) -> bool:
+    """True when a size computation may read the batch size (shape[0], size(0), numel())."""
+    for n in _size_computation(node):
+        if n.op == "call_method" and n.target in ("numel", "nelement"):
+            return True
+        if n.op == "call_method" and n.target == "size" and len(n.args) > 1:
+            dim, rank = n.args[1], _rank(n.args[0])
+            if not isinstance(dim, int) or rank is None or dim % rank == 0:
+                return True
+        if n.op == "call_function" and n.target is operator.getitem and isinstance(n.args[0], fx.Node):
+            src, index = n.args
+            sized = src.op == "call_method" and src.target == "size" and len(src.args) == 1 or \
+                src.op == "call_function" and src.target is getattr and src.args[1] == "shape"
+            if sized and not (isinstance(index, int) and index != 0 and
+                              not (index < 0 and isinstance(src.meta.get(SIZE_VALUE), torch.Size)
+                                   and index % len(src.meta[SIZE_VALUE]) == 0)):
+                return True
+    return False
+
+
+def _rank(node: Any) -> int | None:
+    meta = node.meta.get("tensor_meta") if isinstance(node, fx.Node) else None
+    return len(meta.shape) if hasattr(meta, "shape") else None
+
+
 def _ancestors(node: fx.Node) -> set[fx.Node]:
     seen, stack = set(), [node]
     while stack:
@@ -88,23 +126,32 @@ def _ancestors(node: fx.Node) -> set[fx.Node]:
 
 def _not_size_only(node: fx.Node) -> str:
     """Why ``node``'s value may depend on tensor values ("" when it depends on sizes only)."""
-    stack, seen = [node], set()
+    for n in _size_computation(node):
+        if not _reads_size(n) and not (n.op == "call_function" and (
+                _hashable_in(n.target, _SIZE_FUNCTIONS) or getattr(n.target, "__module__", None) == "math")):
+            return f"it reads the values of '{n.name}'"
+    return ""
+
+
+def _reads_size(n: fx.Node) -> bool:
+    return (n.op == "call_method" and n.target in _SIZE_METHODS
+            or n.op == "call_function" and n.target is getattr and n.args[1] in _SIZE_ATTRIBUTES)
+
+
+def _size_computation(node: fx.Node) -> list[fx.Node]:
+    """The nodes computing ``node``, stopping at the tensors whose sizes are read."""
+    stack, seen, found = [node], set(), []
     while stack:
         n = stack.pop()
         if n in seen:
             continue
         seen.add(n)
-        if n.op == "call_method" and n.target in _SIZE_METHODS:
-            stack.extend(a for a in n.all_input_nodes[1:])  # size(dim): the dim may be computed
-            continue
-        if n.op == "call_function" and n.target is getattr and n.args[1] in _SIZE_ATTRIBUTES:
-            continue
-        if n.op == "call_function" and (_hashable_in(n.target, _SIZE_FUNCTIONS)
-                                        or getattr(n.target, "__module__", None) == "math"):
+        found.append(n)
+        if _reads_size(n):
+            stack.extend(n.all_input_nodes[1:])  # size(dim): the dim may be computed
+        elif n.op == "call_function":
             stack.extend(n.all_input_nodes)
-            continue
-        return f"it reads the values of '{n.name}'"
-    return ""
+    return found
 
 
 def _hashable_in(target, table: set) -> bool:

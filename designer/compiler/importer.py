@@ -32,7 +32,7 @@ from .import_groups import build_groups
 from .import_opaque import OpaqueTracer, SubmoduleTraceError
 from .import_ops import Context, Unsupported
 from .import_report import UnsupportedOp, refusal
-from .import_sizes import SizeDecider
+from .import_sizes import SIZE_VALUE, SizeDecider
 
 __all__ = ["ImportResult", "ModelImportError", "UnsupportedModelError", "UnsupportedOp",
            "import_model", "import_module"]
@@ -271,7 +271,7 @@ def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str):
     extra = {n: defaults[_default_name(n, defaults)] for n in placeholders if n.name not in inputs}
     try:
         with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints
-            ShapeProp(traced).propagate(torch.zeros((2, *shape)), *extra.values())
+            _SizeRecordingProp(traced).propagate(torch.zeros((2, *shape)), *extra.values())
     except Exception as exc:
         raise ModelImportError(
             f"{label} does not run on input {list(shape)}: {type(exc).__name__}: {exc}; "
@@ -282,6 +282,17 @@ def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str):
         if isinstance(meta, TensorMetadata):
             shapes[node] = tuple(meta.shape)
     return shapes, set(extra)
+
+
+class _SizeRecordingProp(ShapeProp):
+    """ShapeProp that also keeps the sizes (ints, torch.Size) the model computes, so that
+    indexing by a size (``x[:, :cls.shape[1]]``) can be read as a constant (import_sizes)."""
+
+    def run_node(self, n: fx.Node):
+        result = super().run_node(n)
+        if isinstance(result, int) and not isinstance(result, bool) or isinstance(result, torch.Size):
+            n.meta[SIZE_VALUE] = result
+        return result
 
 
 def _default_name(node: fx.Node, defaults: dict) -> str | None:
