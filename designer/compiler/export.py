@@ -15,6 +15,7 @@ from ..analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..layers import registry
 from .export_parts import call_expression, opaque_constructor, preamble
+from .opaque_calls import call_code
 from .fx_builder import _check_compilable, _class_name, design_names, live_order
 from .source_text import docstring_text
 from .targets import module_class
@@ -155,7 +156,9 @@ def _forward_line(graph: Graph, analysis: Analysis, nid: str, names: dict[str, s
         return ""
     if kind == "output":
         return f"        return {args[0]}\n"
-    if kind in ("module", "opaque"):
+    if kind == "opaque":
+        expr = f"self.{names[nid]}({call_code(info.resolved['call'], args)})"
+    elif kind == "module":
         expr = f"self.{names[nid]}({args[0]})"
     elif kind == "call":
         expr = call_expression(registry.get(info.type), info, args)

@@ -23,6 +23,7 @@ from ..analysis import Analysis, analyze
 from ..analysis.issues import error
 from ..core.graph import Graph
 from ..layers import registry
+from .opaque_calls import fill
 from .targets import TargetError, call_target, module_class, opaque_module
 
 
@@ -127,7 +128,9 @@ def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphMo
             except TargetError as exc:  # an opaque module whose class cannot be rebuilt here
                 raise CompileError([error("module-call", f"{info.type} {nid}: {exc}", nid)]) from None
             root.add_module(name, layer)
-            values[nid] = fx_graph.create_node("call_module", name, tuple(args), {}, name=name)
+            call_args, call_kwargs = (tuple(args), {}) if spec.torch_kind != "opaque" else \
+                fill(info.resolved["call"], args)  # a module kept whole, called as it was
+            values[nid] = fx_graph.create_node("call_module", name, call_args, call_kwargs, name=name)
     fx_graph.output(result)
     fx_graph.on_generate_code(lambda previous: _drop_free_statements)
     fx_graph.lint()

@@ -17,6 +17,8 @@ from . import import_zoo
 from .import_calls import callable_name, convert_call
 from .import_groups import kind_of
 from .import_moves import pieces_call
+from .import_sizes import SIZE_VALUE, static_size
+from .opaque_calls import is_plain, template
 from .import_opaque import opaque_params
 from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
                          convert_module, finish)
@@ -50,7 +52,9 @@ class Converter:
         for node in self.traced.graph.nodes:
             try:
                 self._convert(node)
-            except Unsupported as exc:
+            except (Unsupported, TypeError, ValueError) as exc:
+                if not isinstance(exc, Unsupported):  # a converter could not read an argument
+                    exc = Unsupported(f"its arguments could not be read ({type(exc).__name__}: {exc})")
                 line = "" if node.op == "call_module" else user_line(node.stack_trace)
                 scope = node.target if node.op == "call_module" else _scope(node)
                 kind = kind_of(type(self.root.get_submodule(scope))) if scope else ""
@@ -128,18 +132,51 @@ class Converter:
         self.sources[nid] = node.target
 
     def _opaque(self, module: nn.Module, node: fx.Node) -> Layer:
-        if len(node.args) != 1 or not _defaults_only(module, node.kwargs) or self.ctx.shape(node.args[0]) is None:
-            why = "kept whole, it is called with other than one tensor"
-        elif self.ctx.shape(node) is None:
-            why = "kept whole, it returns other than one tensor"
-        else:
+        try:
+            if self.ctx.shape(node) is None:
+                raise Unsupported("it returns other than one tensor")
+            tensors: list[fx.Node] = []
+            args, kwargs = self._constants(node.args), self._constants(node.kwargs)
+            if _defaults_only(module, kwargs):
+                kwargs = {}
+
+            def tensor_index(value):
+                if not isinstance(value, fx.Node):
+                    return None
+                if value not in tensors:
+                    tensors.append(value)
+                return tensors.index(value)
+
             try:
-                params = opaque_params(module, self.ctx.shape(node.args[0])[1:], self.ctx.shape(node)[1:])
-                return Layer("ModuleCall", params, [node.args[0]])
-            except Unsupported as exc:
-                why = f"kept whole, {exc}"
+                call = template(args, kwargs, tensor_index)
+            except TypeError as exc:
+                raise Unsupported(f"it is passed a constant that cannot be written in a design: {exc}") from None
+            if not tensors:
+                raise Unsupported("it is called without a tensor")
+            shapes = [self.ctx.shape(t)[1:] for t in tensors]
+            params = opaque_params(module, shapes, self.ctx.shape(node)[1:], {} if is_plain(call) else call)
+            return Layer("ModuleCall", params, tensors)
+        except Unsupported as exc:
+            why = f"kept whole, {exc}"
         self.failed_opaque[node.target] = why
         raise Unsupported(why)
+
+    def _constants(self, value):
+        """A module call's arguments with every computed size replaced by its constant value;
+        Unsupported for any other value that is not a tensor the design computes."""
+        def constant(arg: fx.Node):
+            if self.ctx.shape(arg) is not None:
+                return arg
+            ref = self.values.get(arg)
+            if isinstance(ref, ParamRef):
+                raise Unsupported(f"it is passed the model's tensor '{ref.target}' directly")
+            if isinstance(ref, Pieces):
+                raise Unsupported("it is passed several results of one operation at once")
+            size = static_size(arg)
+            if size is None:
+                raise Unsupported(f"it is passed '{arg.name}', a value computed while the model runs")
+            return size
+        return fx.node.map_arg(value, constant)
 
     def _call(self, node: fx.Node) -> None:
         if node not in self.ctx.shapes and node.target not in _SEVERAL:
@@ -149,6 +186,7 @@ class Converter:
         if any(self.values.get(a) is BROKEN for a in node.all_input_nodes):
             self.values[node] = self._stand_in(node, _scope(node))
             return
+        _fold_sizes(node)
         if node.target not in _CATS:
             for a in node.all_input_nodes:
                 self._class_token_value(a)
@@ -273,6 +311,20 @@ class _Placed:
     """An input that is already a design node (the previous layer of a chain)."""
 
     id: str
+
+
+def _fold_sizes(node: fx.Node) -> None:
+    """Replace, in a call's arguments, each size the model computes (``x.shape[2] // 2``) by
+    the constant it is for the imported input size (never the batch size: that stays a node)."""
+    def fold(arg: fx.Node):
+        if "tensor_meta" in arg.meta and SIZE_VALUE not in arg.meta:
+            return arg  # a tensor
+        size = static_size(arg)
+        return arg if size is None else size
+
+    args, kwargs = fx.node.map_arg(node.args, fold), fx.node.map_arg(node.kwargs, fold)
+    if args != node.args or kwargs != node.kwargs:
+        node.args, node.kwargs = args, kwargs
 
 
 def _scope(node: fx.Node) -> str:
