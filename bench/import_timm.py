@@ -33,15 +33,27 @@ SAMPLE = [
     "levit_128s", "coat_lite_tiny", "pit_ti_224", "tnt_s_patch16_224", "crossvit_tiny_240",
     "cait_xxs24_224", "edgenext_xx_small", "mobilevit_xxs", "efficientvit_b0", "tiny_vit_5m_224",
     "nfnet_l0", "res2net50_26w_4s", "selecsls42b", "hardcorenas_a", "lcnet_050", "gernet_s",
+    # more families
+    "vgg11", "skresnet18", "resnest14d", "legacy_seresnet18", "resnetv2_50", "inception_v4", "mixnet_s",
+    "mobileone_s0", "fastvit_t8", "repvit_m1", "efficientformer_l1", "efficientformerv2_s0", "pvt_v2_b0",
+    "xcit_nano_12_p16_224", "eva02_tiny_patch14_224", "gcvit_xxtiny", "davit_tiny", "focalnet_tiny_srf",
+    "mvitv2_tiny", "sequencer2d_s", "hgnetv2_b0", "rdnet_tiny", "inception_next_tiny", "starnet_s1",
+    "hiera_tiny_224", "mambaout_femto", "twins_svt_small", "nest_tiny", "visformer_tiny",
+    "coatnet_nano_rw_224", "convit_tiny", "volo_d1_224", "botnet26t_256", "fasternet_t0", "shvit_s1",
+    "nextvit_small",
 ]
-#: Models fixed to an input size by construction run at it; the rest at 64×64.
-FIXED = ("224", "240", "mixer", "levit", "swin", "vit", "deit", "coat", "pit", "tnt", "crossvit", "cait")
+#: Models fixed to an input size by construction run at it (the size in their name, else 224);
+#: the rest at 64×64 (Inception at 96).
+FIXED = ("mixer", "levit", "swin", "vit", "deit", "coat", "pit", "tnt", "crossvit", "cait", "efficientformer",
+         "xcit", "gcvit", "davit", "focalnet", "mvitv2", "hiera", "twins", "nest", "visformer", "convit",
+         "volo", "shvit", "nextvit", "eva02", "sequencer")
 
 
 def size_of(name: str) -> int:
-    if "240" in name:
-        return 240
-    if any(k in name for k in FIXED):
+    for size in (240, 256, 224):
+        if str(size) in name:
+            return size
+    if any(name.startswith(k) or f"_{k}" in name for k in FIXED):
         return 224
     return 96 if "inception" in name else 64
 
