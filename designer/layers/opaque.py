@@ -18,7 +18,11 @@ from .spec import LayerSpec, Param, Params, Shape, ShapeError
 def input_shapes(p: Params) -> list[Shape]:
     """The per-sample shapes of the tensors a Module call takes, in port order: the first is
     ``input_shape``; a module called with several tensors lists the others in ``call``."""
-    return [tuple(p["input_shape"])] + [tuple(s) for s in p["call"].get("inputs", [])]
+    more = p["call"].get("inputs", [])
+    if not isinstance(more, list) or not all(
+            isinstance(s, list) and all(isinstance(d, int) and not isinstance(d, bool) for d in s) for s in more):
+        raise ShapeError("Module call's call.inputs must be a list of shapes; import the model again")
+    return [tuple(p["input_shape"])] + [tuple(s) for s in more]
 
 
 def _shape(p: Params, shapes: list[Shape]) -> Shape:
