@@ -94,16 +94,23 @@ def measure(name: str) -> dict:
     return row
 
 
-def _check(pair: tuple[int, int]) -> str:
+#: Why a figure differs where the reference itself is known to miss something.
+WHY = {"sequencer2d_s": "FlopCounterMode counts 0 for CPU's fused LSTM kernel; the design counts the "
+                        "LSTMs' products, measured on the meta device where they are matrix products"}
+
+
+def _check(pair: tuple[int, int], name: str = "") -> str:
     design, torch_count = pair
-    return "yes" if design == torch_count else f"NO ({design:,} vs {torch_count:,})"
+    if design == torch_count:
+        return "yes"
+    return f"NO ({design:,} vs {torch_count:,}" + (f": {WHY[name]})" if name in WHY else ")")
 
 
 def format_row(row: dict) -> str:
     if "refused" in row:
         return f"| {row['model']} | {row['input']} | no | | {row['refused']} | | |"
     return (f"| {row['model']} | {row['input']} | yes ({row['seconds']:.0f} s) | {row['opaque']} | "
-            f"max abs diff {row['max_diff']:.1e} | {_check(row['params'])} | {_check(row['macs'])} |")
+            f"max abs diff {row['max_diff']:.1e} | {_check(row['params'])} | {_check(row['macs'], row['model'])} |")
 
 
 def main(names: list[str]) -> None:

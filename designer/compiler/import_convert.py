@@ -302,7 +302,7 @@ class Converter:
 
 
 #: Calls whose result is several tensors that indexing then picks from (import_zoo.Pieces).
-_SEVERAL = {"chunk", "split", "unbind", torch.chunk, torch.split, torch.unbind}
+_SEVERAL = {"chunk", "split", "unbind", "max", torch.chunk, torch.split, torch.unbind, torch.max}
 _CATS = {torch.cat, torch.concat, torch.concatenate}
 
 

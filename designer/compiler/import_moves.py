@@ -8,6 +8,7 @@ design's tensors always keep the batch first, so such a value is imported as ``P
 i of ``x.permute(dims)`` is ``x.select(dims[0], i).permute(rest)`` (a Select and a Permute,
 views of the same numbers, exact), item i of ``torch.stack(xs, 0)`` is ``xs[i]``, and the
 mean (or sum) over the first axis of a stack is an Add of the items (divided by their count).
+``x.max(dim)`` also returns two results: its values are an Amax.
 Anything else done to such a value is refused, naming the operation.
 """
 
@@ -62,6 +63,30 @@ def _stack(base):
     return convert
 
 
+def _max_over(base):
+    """x.max(dim) returns (values, indices): item 0 is an Amax over that axis; the indices
+    (argmax) have no layer. Without a dim it is ``base`` (the largest value of the tensor)."""
+    def convert(node: fx.Node, ctx: Context):
+        if len(node.args) < 2 and "dim" not in node.kwargs:
+            if base is None:
+                raise Unsupported("it takes the largest value of the whole tensor, batch included")
+            return base(node, ctx)
+        b = bind(node, ("input", "dim", "keepdim"), {"keepdim": False})
+        source = ctx.tensor(b["input"], "input")
+        if not isinstance(b["dim"], int) or b["dim"] % len(ctx.shape(source)) == 0:
+            raise Unsupported(f"it reduces over dim {b['dim']!r}; give one axis other than the batch")
+
+        def piece(i: int) -> Layer:
+            if i != 0:
+                raise Unsupported("it takes the indices of the largest values (argmax); a design has "
+                                  "no layer for them")
+            params = finish("Amax", {"dims": [b["dim"]], "keepdim": bool(b["keepdim"])})
+            return Layer("Amax", params, [source], stem="amax")
+
+        return Pieces(source, piece, 2)
+    return convert
+
+
 def pieces_call(node: fx.Node, ctx: Context, pieces: Pieces):
     """A call on a value held as Pieces: unbind(0) keeps them, mean/sum over the first axis of
     a stack adds them; anything else is refused."""
@@ -95,6 +120,8 @@ def _register() -> None:
     METHODS["permute"] = permute
     FUNCTIONS[torch.permute] = _moved_permute(FUNCTIONS[torch.permute])
     FUNCTIONS[torch.stack] = _stack(FUNCTIONS.get(torch.stack))
+    METHODS["max"] = _max_over(METHODS.get("max"))
+    FUNCTIONS[torch.max] = _max_over(FUNCTIONS.get(torch.max))
 
 
 _register()
