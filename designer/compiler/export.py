@@ -158,6 +158,8 @@ def _forward_line(graph: Graph, analysis: Analysis, nid: str, names: dict[str, s
         return f"        return {args[0]}\n"
     if kind == "opaque":
         expr = f"self.{names[nid]}({call_code(info.resolved['call'], args)})"
+        if "output" in info.resolved["call"]:  # a module returning (tensor, sizes): the tensor
+            expr += f"[{info.resolved['call']['output']}]"
     elif kind == "module":
         expr = f"self.{names[nid]}({args[0]})"
     elif kind == "call":

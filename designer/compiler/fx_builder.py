@@ -131,6 +131,8 @@ def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphMo
             call_args, call_kwargs = (tuple(args), {}) if spec.torch_kind != "opaque" else \
                 fill(info.resolved["call"], args)  # a module kept whole, called as it was
             values[nid] = fx_graph.create_node("call_module", name, call_args, call_kwargs, name=name)
+            if spec.torch_kind == "opaque" and "output" in info.resolved["call"]:  # (tensor, sizes)
+                values[nid] = fx_graph.call_function(operator.getitem, (values[nid], info.resolved["call"]["output"]))
     fx_graph.output(result)
     fx_graph.on_generate_code(lambda previous: _drop_free_statements)
     fx_graph.lint()

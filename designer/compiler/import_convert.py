@@ -17,7 +17,7 @@ from . import import_zoo
 from .import_calls import callable_name, convert_call
 from .import_groups import kind_of
 from .import_moves import pieces_call
-from .import_sizes import SIZE_VALUE, static_size
+from .import_sizes import CONSTANT, SIZE_VALUE, TUPLE_VALUE, static_size
 from .opaque_calls import is_plain, template
 from .import_opaque import opaque_params
 from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
@@ -45,6 +45,8 @@ class Converter:
         self.scopes: dict[str, str] = {}
         self.sources: dict[str, str] = {}
         self.traced_shapes: dict[str, tuple[int, ...]] = {}
+        #: module call node -> index of the tensor in its tuple result (the rest are sizes).
+        self.tuple_outputs: dict[fx.Node, int] = {}
         #: model tensor path -> the ClassToken node that puts it in front of the tokens.
         self.class_tokens: dict[str, str] = {}
 
@@ -128,13 +130,16 @@ class Converter:
         nid = node.target if count == 1 else self._unique(node.target)
         self.reserved.discard(nid)
         scope = node.target.rpartition(".")[0]
-        self.values[node] = self._add(nid, layer.type, layer.params, layer.inputs, scope, node)
+        tuple_result = node in self.tuple_outputs  # its traced shape is that of the tuple's tensor
+        self.values[node] = self._add(nid, layer.type, layer.params, layer.inputs, scope,
+                                      None if tuple_result else node)
+        if tuple_result:
+            self.traced_shapes[nid] = tuple(layer.params["output_shape"])
         self.sources[nid] = node.target
 
     def _opaque(self, module: nn.Module, node: fx.Node) -> Layer:
         try:
-            if self.ctx.shape(node) is None:
-                raise Unsupported("it returns other than one tensor")
+            out_shape, output, constants = self._opaque_result(node)
             tensors: list[fx.Node] = []
             args, kwargs = self._constants(node.args), self._constants(node.kwargs)
             if _defaults_only(module, kwargs):
@@ -154,12 +159,41 @@ class Converter:
             if not tensors:
                 raise Unsupported("it is called without a tensor")
             shapes = [self.ctx.shape(t)[1:] for t in tensors]
-            params = opaque_params(module, shapes, self.ctx.shape(node)[1:], {} if is_plain(call) else call)
+            call = {} if is_plain(call) and output is None else call
+            if output is not None:
+                call["output"] = output
+            params = opaque_params(module, shapes, out_shape[1:], call, constants)
+            if output is not None:
+                self._tuple_items(node, output, constants)
             return Layer("ModuleCall", params, tensors)
         except Unsupported as exc:
             why = f"kept whole, {exc}"
         self.failed_opaque[node.target] = why
         raise Unsupported(why)
+
+    def _opaque_result(self, node: fx.Node):
+        """(traced output shape, index of the tensor in a tuple result or None, the tuple's
+        other items) of a module call; Unsupported unless it returns one tensor, or a tuple
+        of one tensor and sizes (MViTv2's ``x, feat_size = block(x, feat_size)``)."""
+        if self.ctx.shape(node) is not None:
+            return self.ctx.shape(node), None, []
+        items = node.meta.get(TUPLE_VALUE)
+        tensors = [i for i, (is_tensor, _) in enumerate(items or ()) if is_tensor]
+        if len(tensors) != 1 or not all(_is_size(v) for is_tensor, v in items if not is_tensor):
+            raise Unsupported("it returns other than one tensor (or one tensor and sizes)")
+        k = tensors[0]
+        return items[k][1], k, [_as_list(v) for i, (_, v) in enumerate(items) if i != k]
+
+    def _tuple_items(self, node: fx.Node, output: int, constants: list) -> None:
+        """The items taken from a kept-whole module's tuple: the tensor is the node itself, the
+        sizes (checked not to depend on the batch) are constants for whoever reads them."""
+        self.tuple_outputs[node] = output
+        others = iter(constants)
+        items = {i: next(others) for i in range(len(constants) + 1) if i != output}
+        for user in node.users:
+            if user.target is operator.getitem and user.args[1] in items:
+                value = items[user.args[1]]
+                user.meta[CONSTANT] = tuple(value) if isinstance(value, list) else value
 
     def _constants(self, value):
         """A module call's arguments with every computed size replaced by its constant value;
@@ -190,6 +224,11 @@ class Converter:
         if node.target not in _CATS:
             for a in node.all_input_nodes:
                 self._class_token_value(a)
+        if node.target is operator.getitem and node.args[0] in self.tuple_outputs:
+            if node.args[1] != self.tuple_outputs[node.args[0]]:
+                raise Unsupported(f"it takes item {node.args[1]!r} of a kept-whole module's results")
+            self.values[node] = self.values.get(node.args[0], BROKEN)
+            return
         several = [self.values[a] for a in node.all_input_nodes if isinstance(self.values.get(a), Pieces)]
         if several and node.target is not operator.getitem:
             converted = pieces_call(node, self.ctx, several[0])
@@ -311,6 +350,17 @@ class _Placed:
     """An input that is already a design node (the previous layer of a chain)."""
 
     id: str
+
+
+def _is_size(value) -> bool:
+    """An int, or a list / tuple of ints (a map size)."""
+    if isinstance(value, (list, tuple, torch.Size)):
+        return all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple, torch.Size)) else value
 
 
 def _fold_sizes(node: fx.Node) -> None:

@@ -134,9 +134,11 @@ def constructor_kwargs(module: nn.Module) -> dict[str, Any]:
 
 
 def opaque_params(module: nn.Module, in_shapes: list[tuple[int, ...]], out_shape: tuple[int, ...],
-                  call: dict | None = None) -> dict:
+                  call: dict | None = None, constants: list | None = None) -> dict:
     """The parameters of a ModuleCall node keeping ``module`` (shapes without the batch), called
-    with tensors of ``in_shapes`` as ``call`` says (opaque_calls; None: ``module(x)``)."""
+    with tensors of ``in_shapes`` as ``call`` says (opaque_calls; None: ``module(x)``). When it
+    returns a tuple, ``call["output"]`` is the tensor's index and ``constants`` the other items
+    as traced; they must not change with the batch."""
     try:
         path = dotted(type(module))
     except (TypeError, TargetError) as exc:
@@ -151,9 +153,12 @@ def opaque_params(module: nn.Module, in_shapes: list[tuple[int, ...]], out_shape
         raise Unsupported(str(exc)) from None
     _check_same(module, rebuilt, in_shapes, params.get("call", {}))
     try:
-        params["output_shape"], params["macs"] = _measure(params, in_shapes, "meta")
+        params["output_shape"], params["macs"], others = _measure(params, in_shapes, "meta")
     except Exception:  # a module that needs real values (.item(), data-dependent sizes)
-        params["output_shape"], params["macs"] = _measure(params, in_shapes, "cpu")
+        params["output_shape"], params["macs"], others = _measure(params, in_shapes, "cpu")
+    if others != list(constants or []):
+        raise Unsupported(f"the sizes it returns depend on the batch ({others} for one sample, "
+                          f"{constants} as traced)")
     if tuple(params["output_shape"]) != tuple(out_shape):
         raise Unsupported(f"rebuilt on the meta device it gives {list(params['output_shape'])}, "
                           f"not the traced {list(out_shape)}")
@@ -177,6 +182,8 @@ def _check_same(original: nn.Module, rebuilt: nn.Module, in_shapes, call: dict) 
             a, b = original(*args, **kwargs), rebuilt(*args, **kwargs)
     finally:
         original.train(was)
+    if "output" in call:
+        a, b = _tensor_of(a, call), _tensor_of(b, call)
     if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
         raise Unsupported("it returns something other than one tensor")
     if a.shape != b.shape or (a - b).abs().max().item() > 1e-5:
@@ -195,4 +202,15 @@ def _measure(params: dict, in_shapes, device: str) -> tuple[list[int], int]:
     module.eval()
     with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
         y = module(*args, **kwargs)  # with gradients on: MultiheadAttention's fused path counts nothing
-    return list(y.shape[1:]), counter.get_total_flops() // 2
+    others = []
+    if "output" in params.get("call", {}):
+        k = params["call"]["output"]
+        others = [list(v) if isinstance(v, (tuple, list)) else v for i, v in enumerate(y) if i != k]
+        y = _tensor_of(y, params["call"])
+    return list(y.shape[1:]), counter.get_total_flops() // 2, others
+
+
+def _tensor_of(result, call: dict):
+    """The tensor of a module's tuple result (``call["output"]``), or None if it is not one."""
+    k = call["output"]
+    return result[k] if isinstance(result, (tuple, list)) and 0 <= k < len(result) else None

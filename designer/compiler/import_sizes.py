@@ -28,6 +28,10 @@ _SIZE_FUNCTIONS = {getattr(operator, n) for n in (
     "pow", "neg", "not_", "and_", "or_", "xor", "contains", "abs")} | {len, min, max, abs, bool, int}
 #: node.meta key of a size the model computed when it was traced at batch 2 (importer).
 SIZE_VALUE = "designer_size_value"
+#: node.meta key of a module call's tuple result (tensors as their shapes), and of a constant
+#: item of it that was checked not to depend on the batch (import_convert).
+TUPLE_VALUE = "designer_tuple_value"
+CONSTANT = "designer_constant"
 #: Example batch sizes the condition is computed at; they must agree.
 _BATCHES = (2, 3)
 
@@ -83,10 +87,12 @@ def static_size(value: Any) -> Any:
     (it reads sizes only, never the batch's); None when it may vary."""
     if not isinstance(value, fx.Node):
         return value
+    if CONSTANT in value.meta:
+        return value.meta[CONSTANT]
     size = value.meta.get(SIZE_VALUE)
-    if not isinstance(size, int) or _not_size_only(value) or _reads_batch(value):
+    if size is None or _not_size_only(value) or _reads_batch(value):
         return None
-    return size
+    return tuple(size) if isinstance(size, torch.Size) else size
 
 
 def _reads_batch(node: fx.Node) -> bool:
@@ -102,11 +108,20 @@ def _reads_batch(node: fx.Node) -> bool:
             src, index = n.args
             sized = src.op == "call_method" and src.target == "size" and len(src.args) == 1 or \
                 src.op == "call_function" and src.target is getattr and src.args[1] == "shape"
-            if sized and not (isinstance(index, int) and index != 0 and
-                              not (index < 0 and isinstance(src.meta.get(SIZE_VALUE), torch.Size)
-                                   and index % len(src.meta[SIZE_VALUE]) == 0)):
+            if sized and 0 in _positions(index, src.meta.get(SIZE_VALUE)):
                 return True
     return False
+
+
+def _positions(index: Any, shape: Any) -> range | list:
+    """The axes of ``shape`` that ``shape[index]`` reads (all of them when unknown)."""
+    if not isinstance(shape, torch.Size):
+        return [0]
+    try:
+        picked = range(len(shape))[index]
+    except (TypeError, IndexError):
+        return [0]
+    return picked if isinstance(picked, range) else [picked]
 
 
 def _rank(node: Any) -> int | None:
@@ -127,7 +142,7 @@ def _ancestors(node: fx.Node) -> set[fx.Node]:
 def _not_size_only(node: fx.Node) -> str:
     """Why ``node``'s value may depend on tensor values ("" when it depends on sizes only)."""
     for n in _size_computation(node):
-        if not _reads_size(n) and not (n.op == "call_function" and (
+        if CONSTANT not in n.meta and not _reads_size(n) and not (n.op == "call_function" and (
                 _hashable_in(n.target, _SIZE_FUNCTIONS) or getattr(n.target, "__module__", None) == "math")):
             return f"it reads the values of '{n.name}'"
     return ""
@@ -147,6 +162,8 @@ def _size_computation(node: fx.Node) -> list[fx.Node]:
             continue
         seen.add(n)
         found.append(n)
+        if CONSTANT in n.meta:
+            continue  # a size a kept-whole module returned, checked not to depend on the batch
         if _reads_size(n):
             stack.extend(n.all_input_nodes[1:])  # size(dim): the dim may be computed
         elif n.op == "call_function":

@@ -32,7 +32,7 @@ from .import_groups import build_groups
 from .import_opaque import OpaqueTracer, SubmoduleTraceError
 from .import_ops import Context, Unsupported
 from .import_report import UnsupportedOp, refusal
-from .import_sizes import SIZE_VALUE, SizeDecider
+from .import_sizes import SIZE_VALUE, TUPLE_VALUE, SizeDecider
 
 __all__ = ["ImportResult", "ModelImportError", "UnsupportedModelError", "UnsupportedOp",
            "import_model", "import_module"]
@@ -292,6 +292,9 @@ class _SizeRecordingProp(ShapeProp):
         result = super().run_node(n)
         if isinstance(result, int) and not isinstance(result, bool) or isinstance(result, torch.Size):
             n.meta[SIZE_VALUE] = result
+        elif n.op == "call_module" and isinstance(result, (tuple, list)):
+            n.meta[TUPLE_VALUE] = tuple((True, tuple(r.shape)) if isinstance(r, torch.Tensor) else (False, r)
+                                        for r in result)
         return result
 
 

@@ -101,6 +101,29 @@ class Tokens(nn.Module):
         return y + y.max(1, keepdim=True)[0]  # (values, indices): the values are an Amax
 
 
+class Halve(nn.Module):
+    """Returns (tensor, map size), as MViTv2's blocks do; cumsum keeps it whole."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, stride=2, padding=1)
+
+    def forward(self, x, size):
+        y = self.conv(torch.cumsum(x, 1))
+        return y, [size[0] // 2, size[1] // 2]
+
+
+class TupleResult(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 1)
+        self.halve = Halve(4)
+
+    def forward(self, x):
+        y, size = self.halve(self.stem(x), x.shape[-2:])
+        return F.interpolate(y, size=(size[0] * 4, size[1] * 4))
+
+
 def _exact(result, shape):
     graph = loads(dumps(result.graph))  # what a saved design holds
     compiled = compile_design(graph)
@@ -173,6 +196,18 @@ def test_attention_permute_and_stacked_heads_import_without_opaque_nodes():
     types = [n.type for n in result.graph]
     assert "ModuleCall" not in types and types.count("Select") >= 3 and "Amax" in types
     _exact(result, (6, 6))
+
+
+def test_a_module_returning_a_tensor_and_sizes_is_kept_whole(tmp_path):
+    torch.manual_seed(0)
+    with recording_constructors():
+        model = TupleResult()
+    result = import_module(model, (3, 8, 8))
+    node = result.graph.node("halve")
+    assert node.type == "ModuleCall" and node.params["call"]["output"] == 0
+    assert node.params["output_shape"] == [4, 4, 4]
+    graph, compiled, x = _exact(result, (3, 8, 8))
+    assert "self.halve(stem, (8, 8))[0]" in _exported(graph, compiled, x, tmp_path)
 
 
 @pytest.mark.slow
