@@ -17,12 +17,12 @@ from . import import_zoo
 from .import_calls import callable_name, convert_call
 from .import_groups import kind_of
 from .import_moves import pieces_call
-from .import_sizes import CONSTANT, SIZE_VALUE, TUPLE_VALUE, static_size
-from .opaque_calls import is_plain, template
 from .import_opaque import opaque_params
 from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
                          convert_module, finish)
 from .import_report import UnsupportedOp, user_line
+from .import_sizes import CONSTANT, TUPLE_VALUE, as_list, fold_sizes, is_size, static_size
+from .opaque_calls import is_plain, template
 
 BROKEN = object()  # the value of a node that could not be converted
 
@@ -179,10 +179,10 @@ class Converter:
             return self.ctx.shape(node), None, []
         items = node.meta.get(TUPLE_VALUE)
         tensors = [i for i, (is_tensor, _) in enumerate(items or ()) if is_tensor]
-        if len(tensors) != 1 or not all(_is_size(v) for is_tensor, v in items if not is_tensor):
+        if len(tensors) != 1 or not all(is_size(v) for is_tensor, v in items if not is_tensor):
             raise Unsupported("it returns other than one tensor (or one tensor and sizes)")
         k = tensors[0]
-        return items[k][1], k, [_as_list(v) for i, (_, v) in enumerate(items) if i != k]
+        return items[k][1], k, [as_list(v) for i, (_, v) in enumerate(items) if i != k]
 
     def _tuple_items(self, node: fx.Node, output: int, constants: list) -> None:
         """The items taken from a kept-whole module's tuple: the tensor is the node itself, the
@@ -220,7 +220,7 @@ class Converter:
         if any(self.values.get(a) is BROKEN for a in node.all_input_nodes):
             self.values[node] = self._stand_in(node, _scope(node))
             return
-        _fold_sizes(node)
+        fold_sizes(node)
         if node.target not in _CATS:
             for a in node.all_input_nodes:
                 self._class_token_value(a)
@@ -350,31 +350,6 @@ class _Placed:
     """An input that is already a design node (the previous layer of a chain)."""
 
     id: str
-
-
-def _is_size(value) -> bool:
-    """An int, or a list / tuple of ints (a map size)."""
-    if isinstance(value, (list, tuple, torch.Size)):
-        return all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _as_list(value):
-    return list(value) if isinstance(value, (list, tuple, torch.Size)) else value
-
-
-def _fold_sizes(node: fx.Node) -> None:
-    """Replace, in a call's arguments, each size the model computes (``x.shape[2] // 2``) by
-    the constant it is for the imported input size (never the batch size: that stays a node)."""
-    def fold(arg: fx.Node):
-        if "tensor_meta" in arg.meta and SIZE_VALUE not in arg.meta:
-            return arg  # a tensor
-        size = static_size(arg)
-        return arg if size is None else size
-
-    args, kwargs = fx.node.map_arg(node.args, fold), fx.node.map_arg(node.kwargs, fold)
-    if args != node.args or kwargs != node.kwargs:
-        node.args, node.kwargs = args, kwargs
 
 
 def _scope(node: fx.Node) -> str:

@@ -171,6 +171,31 @@ def _size_computation(node: fx.Node) -> list[fx.Node]:
     return found
 
 
+def is_size(value) -> bool:
+    """An int, or a list / tuple of ints (a map size)."""
+    if isinstance(value, (list, tuple, torch.Size)):
+        return all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def as_list(value):
+    return list(value) if isinstance(value, (list, tuple, torch.Size)) else value
+
+
+def fold_sizes(node: fx.Node) -> None:
+    """Replace, in a call's arguments, each size the model computes (``x.shape[2] // 2``) by
+    the constant it is for the imported input size (never the batch size: that stays a node)."""
+    def fold(arg: fx.Node):
+        if "tensor_meta" in arg.meta and SIZE_VALUE not in arg.meta:
+            return arg  # a tensor
+        size = static_size(arg)
+        return arg if size is None else size
+
+    args, kwargs = fx.node.map_arg(node.args, fold), fx.node.map_arg(node.kwargs, fold)
+    if args != node.args or kwargs != node.kwargs:
+        node.args, node.kwargs = args, kwargs
+
+
 def _hashable_in(target, table: set) -> bool:
     try:
         return target in table
