@@ -97,7 +97,7 @@ def run_once(case: Case, graph, probed: bool, poll_s: float, device: str) -> Tim
     """Train the case; ms per step from the loop's own epoch clock (training steps and the
     probes between them; validation and checkpoints are not part of it)."""
     config = TrainingConfig(data=case.data, epochs=case.epochs, batch_size=case.batch,
-                            optimizer=case.optimizer, device=device, mixed_precision=False, seed=0)
+                            optimizer=case.optimizer, device=device, precision="fp32", seed=0)
     hook = ProbeHook() if probed else None
     first_conv = next(n.id for n in graph.nodes.values() if n.type == "Conv2d")
     views = Views(hook, first_conv, poll_s) if hook else None

@@ -15,6 +15,11 @@ over all timed epochs (the first epoch of each round is a warm-up and is not tim
 stopwatch is pointed at time.process_time): with ``--threads 1`` this is what to use on a
 machine shared with other work, where wall-clock rates swing with the load.
 
+``--variants compile,channels-last,bf16`` adds engine columns with those speed settings
+(``reduce-overhead`` too, on CUDA; see designer/training/speedups.py); the engine's first
+epoch, which compiles, is a warm-up and is not timed, and the compile time is printed.
+``--columns`` picks the runners (e.g. without "GUI worker" where there is no PySide6).
+
 Columns: the "DataLoader loop" (a shuffling DataLoader over CPU tensors, each batch copied to
 the device: the textbook loop), the "plain loop" (the set on the device, indexed per step),
 the "expert loop" (the set on the device and shuffled there, fused/multi-tensor Adam: the best
@@ -43,7 +48,7 @@ from designer.core.serialize import load  # noqa: E402
 from designer.training.batches import epoch_order, batch_count  # noqa: E402
 from designer.training.config import DataConfig, TrainingConfig  # noqa: E402
 from designer.training.data import describe_dataset, load_dataset  # noqa: E402
-from designer.training.events import EpochMetrics, Failed, Finished  # noqa: E402
+from designer.training.events import EpochMetrics, Failed, Finished, Note  # noqa: E402
 from designer.training.fit import adapt_design  # noqa: E402
 from designer.training.loop import train  # noqa: E402
 from designer.zoo import find  # noqa: E402
@@ -80,7 +85,7 @@ def throughput_cases(device: str = "cpu") -> list[Case]:
     lenet_data = DataConfig("digits")
     vgg_data = DataConfig("shapes", {"samples": 1200, "size": 64, "channels": 3})
     base = TrainingConfig(batch_size=64, optimizer="adam", lr=1e-3, device=device, seed=0,
-                          mixed_precision=False)
+                          precision="fp32")
     return [
         Case("LeNet-5 (digits 32×32)", load(find("lenet5")), base.updated(data=lenet_data)),
         Case("Tiny-VGG (shapes 3×64×64)", _adapted("tiny_vgg", vgg_data), base.updated(data=vgg_data)),
@@ -88,16 +93,31 @@ def throughput_cases(device: str = "cpu") -> list[Case]:
 
 
 # --------------------------------------------------------------------------- runners
-def run_engine(case: Case, epochs: int) -> list[float]:
-    """Per-epoch samples/s of the engine (after one warm-up epoch), with the plain loop's threads."""
+def run_engine(case: Case, epochs: int, **speed) -> list[float]:
+    """Per-epoch samples/s of the engine (after one warm-up epoch), with the plain loop's threads;
+    ``speed`` sets precision / compile / channels_last."""
     rates = []
-    config = case.config.updated(epochs=epochs + 1, threads=torch.get_num_threads())
+    config = case.config.updated(epochs=epochs + 1, threads=torch.get_num_threads(), **speed)
     for event in train(case.graph, config):
         if isinstance(event, EpochMetrics) and event.epoch > 1:
             rates.append(event.samples_per_second)
+        elif isinstance(event, Note) and ("compile" in event.text or event.level == "warning"):
+            print(f"  [{case.name}, {speed}] {event.text}", flush=True)
         elif isinstance(event, Failed):
             raise RuntimeError(event.message)
     return rates
+
+
+#: Engine columns with speed settings (``--variants``).
+VARIANTS: dict[str, dict] = {
+    "compile": {"compile": "on"}, "reduce-overhead": {"compile": "reduce-overhead"},
+    "channels-last": {"channels_last": True}, "bf16": {"precision": "bf16"},
+    "compile+channels-last": {"compile": "on", "channels_last": True},
+}
+
+
+def engine_variant(name: str) -> Callable[[Case, int], list[float]]:
+    return lambda case, epochs: run_engine(case, epochs, **VARIANTS[name])
 
 
 def _sync(device: torch.device) -> None:
@@ -220,20 +240,33 @@ RUNNERS: dict[str, Callable[[Case, int], list[float]]] = {
     "engine": run_engine, "GUI worker": run_gui_worker}
 
 
-def throughput(rounds: int, epochs: int, device: str = "cpu") -> list[dict]:
+def throughput(rounds: int, epochs: int, device: str = "cpu", columns=None, variants=(),
+               on_row: Callable[[list[dict]], None] | None = None) -> list[dict]:
+    """The table's rows; ``on_row(rows so far)`` after each model (a run cut short keeps them)."""
     rows = []
-    runners = RUNNERS
+    runners = {name: RUNNERS[name] for name in (columns or RUNNERS)}
+    runners |= {f"engine+{v}": engine_variant(v) for v in variants}
     for case in throughput_cases(device):
         rates: dict[str, list[float]] = {name: [] for name in runners}
         for _ in range(rounds):
             for name, runner in runners.items():
-                rates[name] += runner(case, epochs)
+                try:
+                    rates[name] += runner(case, epochs)
+                except Exception as exc:  # one column failing must not lose the others
+                    print(f"  [{case.name}] {name} failed: {type(exc).__name__}: {exc}", flush=True)
+                    rates[name].append(float("nan"))
         row = {"model": case.name, **{k: statistics.median(v) for k, v in rates.items()}}
-        row["engine / plain"] = row["engine"] / row["plain loop"]
-        row["engine / expert"] = row["engine"] / row["expert loop"]
-        row["engine / DataLoader"] = row["engine"] / row["DataLoader loop"]
+        for other, label in (("plain loop", "plain"), ("expert loop", "expert"),
+                             ("DataLoader loop", "DataLoader")):
+            if "engine" in row and other in row:
+                row[f"engine / {label}"] = row["engine"] / row[other]
+        for v in variants:
+            if "engine" in row:
+                row[f"+{v} / engine"] = row[f"engine+{v}"] / row["engine"]
         rows.append(row)
         print_table(rows[-1:], header=len(rows) == 1)
+        if on_row is not None:
+            on_row(rows)
     return rows
 
 
@@ -249,6 +282,20 @@ def print_table(rows: list[dict], header: bool = True) -> None:
             text = value if isinstance(value, str) else (f"{value:.3f}" if value < 10 else f"{value:,.0f}")
             cells.append(text.ljust(w) if i == 0 else text.rjust(w))
         print("  ".join(cells), flush=True)
+
+
+def write_markdown(rows: list[dict], path: str, caption: str, header: bool = True) -> None:
+    """Rows of the table as markdown (samples/s; ratios with two decimals), appended to
+    ``path``; ``header`` starts the table with the caption and the column names."""
+    columns = list(rows[0])
+    lines = [f"\n{caption}\n", "| " + " | ".join(columns) + " |",
+             "|---|" + "---:|" * (len(columns) - 1)] if header else []
+    for row in rows:
+        cells = [row["model"]] + [f"{row[c]:.2f}" if row[c] < 10 else f"{row[c]:,.0f}"
+                                  for c in columns[1:]]
+        lines.append("| " + " | ".join(cells) + " |")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
 
 
 # --------------------------------------------------------------------------- quality bars
@@ -282,6 +329,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per round")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--columns", help=f"comma-separated runners (default: all of {', '.join(RUNNERS)})")
+    parser.add_argument("--variants", default="", help=f"comma-separated engine speed settings to "
+                        f"add as columns: {', '.join(VARIANTS)}")
+    parser.add_argument("--markdown", help="also write the table as markdown to this file")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="time with the wall clock or the process's CPU time")
     args = parser.parse_args()
@@ -293,7 +344,16 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {where}, "
           f"{args.clock} clock", flush=True)
     if not args.quality:
-        throughput(args.rounds, args.epochs, args.device)
+        columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+        variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+        for name in (columns or []) + variants:
+            if name not in RUNNERS and name not in VARIANTS:
+                parser.error(f"unknown column or variant {name!r}")
+        caption = (f"{where}, torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+                   f"{args.clock} clock, {args.rounds} round(s) × {args.epochs} timed epoch(s)")
+        on_row = (lambda rows: write_markdown(rows[-1:], args.markdown, caption, len(rows) == 1)) \
+            if args.markdown else None
+        throughput(args.rounds, args.epochs, args.device, columns, variants, on_row)
     if not args.throughput:
         quality()
 

@@ -48,11 +48,17 @@ def _summary(args) -> int:
     from .analysis import analyze
     from .analysis.report import format_table, summary_json
 
-    analysis = analyze(load_design(args.file))
+    graph = load_design(args.file)
+    analysis = analyze(graph)
     if args.json:
         print(summary_json(analysis))
     else:
         print(format_table(analysis))
+        from .analysis.trainable import param_split, split_text
+
+        split = param_split(graph, analysis)
+        if split.any_frozen:  # transfer learning: the design's training settings freeze some
+            print(f"Fine-tuning: {split_text(split)} (frozen layers keep their weights)")
     return EXIT_OK if analysis.valid else EXIT_INVALID
 
 

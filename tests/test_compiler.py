@@ -64,7 +64,7 @@ def test_merges_read_as_operators():
     lines = [line.strip() for line in module.code.strip().splitlines()]
     assert "total_1 = r + s" in lines and "total = total_1 + t" in lines
     assert "gate = total * r" in lines
-    assert "both = torch.cat([gate, x], 1)" in lines
+    assert "both = torch.cat([gate, x], dim = 1)" in lines
     assert "twice = both + both" in lines and lines[-1] == "return twice"
     x_in = torch.randn(2, 3, 8, 8)
     expected = torch.cat([(x_in.relu() + x_in.sigmoid() + x_in.tanh()) * x_in.relu(), x_in], 1) * 2

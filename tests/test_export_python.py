@@ -205,3 +205,15 @@ def test_examples_export_equals_compiled(name, tmp_path):
     x = torch.randn(2, *shape)
     with torch.no_grad():
         assert torch.equal(exported(x), compiled(x))
+
+
+def test_exported_build_keeps_the_designs_frozen_layers_frozen():
+    graph = load(find("lenet5"))
+    graph.training = dict(graph.training or {}, freeze=["conv1", "conv2", "relu1"])
+    namespace: dict = {}
+    exec(compile(python_source(graph), "lenet5_export", "exec"), namespace)
+    model = namespace["build"]()
+    frozen = sorted(n for n, p in model.named_parameters() if not p.requires_grad)
+    assert frozen == ["conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight"]
+    graph.training = dict(graph.training, freeze=[])
+    assert "requires_grad_" not in python_source(graph)

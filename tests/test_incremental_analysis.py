@@ -24,6 +24,7 @@ def same(a, b) -> None:
     assert (a.total_params, a.trainable_params, a.total_macs, a.activation_bytes) == (
         b.total_params, b.trainable_params, b.total_macs, b.activation_bytes)
     assert a.counted == b.counted and a.valid == b.valid and a.order == b.order
+    assert a.analysed == b.analysed and a.errors == b.errors and a.warnings == b.warnings
 
 
 def snapshot(analysis):
@@ -34,6 +35,9 @@ def snapshot(analysis):
 @given(st.one_of(valid_designs(), damaged_designs()), st.data())
 def test_reanalysis_after_parameter_edits_equals_a_full_analysis(graph, data):
     before = analyze(graph)
+    if data.draw(st.booleans(), label="totals read before the edits"):  # carried, not summed again
+        _ = (before.total_params, before.trainable_params, before.total_macs, before.activation_bytes,
+             before.analysed, before.errors, before.warnings)
     kept = snapshot(before)
     changed = set()
     for _ in range(data.draw(st.integers(1, 4))):
@@ -52,6 +56,7 @@ def test_reanalysis_after_parameter_edits_equals_a_full_analysis(graph, data):
         same(again, analyze(graph))
         return
     assert set(again.redone) == {n for n in again.nodes if again.nodes[n] is not before.nodes[n]}
+    assert again.base == before.serial != again.serial
     same(again, analyze(graph))
     assert snapshot(before) == kept  # the previous analysis was not touched
     # and once more from the re-analysis, undoing nothing: still equal
@@ -127,3 +132,22 @@ def test_an_edit_that_changes_nothing_reuses_every_result():
     again = analyze(g, before, ["conv1"])
     assert again.redone == [] and all(again.nodes[n] is before.nodes[n] for n in g.nodes)
     assert again.issues is before.issues
+
+
+def test_totals_of_an_incomplete_design_follow_edits_that_make_layers_known_or_unknown():
+    """While a design has an error the totals count the layers whose shapes are known: an
+    edit can make some unknown (or known again); the carried totals follow."""
+    g = load(find("lenet5"))
+    g.set_params("fc3", dict(g.nodes["fc3"].params, in_features=5))  # a Linear that cannot take its input
+    live = LiveAnalysis(g)
+    steps = [("conv1", {"out_channels": 8}), ("conv2", {"kernel_size": 40}), ("conv2", {"kernel_size": 5}),
+             ("fc1", {"out_features": 64})]
+    for nid, change in steps:
+        before = live.analysis
+        assert not before.complete
+        _ = (before.total_params, before.trainable_params, before.total_macs, before.activation_bytes,
+             before.analysed)
+        g.set_params(nid, dict(g.nodes[nid].params, **change))
+        again = live.analysis
+        assert again.base == before.serial and again.redone
+        same(again, analyze(g))

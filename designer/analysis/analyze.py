@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import count
 from math import prod
 from typing import Any, Iterable
 
@@ -22,6 +23,7 @@ from .memory import MemoryEstimate, estimate_training_memory, largest_batch
 from .structure import Structure, check_structure
 
 OK, ERROR, UNKNOWN = "ok", "error", "unknown"
+_SERIALS = count(1)
 
 #: Structural problems that leave a node's own inputs undefined. Any other (a dead end, an
 #: unreachable branch, two Outputs, an Input with inputs) does not hide what can be computed:
@@ -98,6 +100,11 @@ class Analysis:
     #: of the previous analysis, unchanged), so that views update only those. None after a
     #: full analysis: everything may have changed.
     redone: list[str] | None = field(default=None, repr=False, compare=False)
+    #: A number of its own, and (after a re-analysis) the number of the analysis it started
+    #: from: ``redone`` is relative to that one. A view that showed analysis ``serial`` S can
+    #: update only ``redone`` when the next has ``base`` S, and must redo everything otherwise.
+    serial: int = field(default_factory=lambda: next(_SERIALS), repr=False, compare=False)
+    base: int | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def errors(self) -> list[Issue]:

@@ -79,7 +79,58 @@ def _reanalyze(graph: Graph, previous: Analysis, changed: list[str]) -> Analysis
     again.positions = position
     touched = dict.fromkeys(redone + [src for src, _ in softmax] + [src for src, _ in previous.softmax])
     again.redone = [n for n in touched if infos[n] is not previous.nodes[n]]
-    return finish(again)
+    again.base = previous.serial
+    _count(previous, again)
+    _carry_totals(previous, again)
+    return again
+
+
+def _count(previous: Analysis, again: Analysis) -> None:
+    """``finish``: what the totals count, from the previous set where it can be (only the
+    redone nodes can have become known or unknown)."""
+    if again.complete or previous.complete:
+        finish(again)  # the live nodes (the same set), or everything known (visits every node)
+        return
+    infos, old_infos = again.nodes, previous.nodes
+    flips = [n for n in again.redone if (infos[n].output_shape is None) != (old_infos[n].output_shape is None)]
+    counted = previous.counted
+    if flips:
+        counted = set(counted)
+        for n in flips:
+            if infos[n].output_shape is None:
+                counted.discard(n)
+            else:
+                counted.add(n)
+    again.counted = counted
+
+
+_SUMS = (("total_params", "params"), ("trainable_params", "trainable_params"), ("total_macs", "macs"))
+
+
+def _carry_totals(previous: Analysis, again: Analysis) -> None:
+    """The totals ``previous`` has already summed, carried over with the differences of the
+    redone nodes only (each sum visits every node: milliseconds per edit at 5,000 nodes)."""
+    known, new = previous.__dict__, again.__dict__  # where cached_property keeps its values
+    old_infos, infos, redone = previous.nodes, again.nodes, again.redone
+    if "analysed" in known:
+        new["analysed"] = known["analysed"] + sum(
+            (infos[n].output_shape is not None) - (old_infos[n].output_shape is not None) for n in redone)
+    if again.issues is previous.issues:
+        for name in ("errors", "warnings"):
+            if name in known:
+                new[name] = known[name]
+    if previous.complete != again.complete:  # the totals count other nodes now: sum afresh
+        return
+    was, now = previous.counted, again.counted  # they differ at most in redone nodes
+    for total, attr in _SUMS:
+        if total in known:
+            new[total] = known[total] + sum(
+                (getattr(infos[n], attr) if n in now else 0) - (getattr(old_infos[n], attr) if n in was else 0)
+                for n in redone)
+    if "activation_bytes" in known:
+        new["activation_bytes"] = known["activation_bytes"] + sum(
+            (infos[n].activation_bytes if n in now else 0) - (old_infos[n].activation_bytes if n in was else 0)
+            for n in redone if infos[n].type != "Output")
 
 
 def _positions(analysis: Analysis) -> dict[str, int]:

@@ -50,13 +50,24 @@ def summary_row(analysis: Analysis, node_id: str, group: str | None = None) -> S
 
 def parameter_shares(analysis: Analysis) -> dict[str, float]:
     """Fraction of all parameters held by each layer type ("Linear": 0.89 for VGG-16)."""
-    total = analysis.total_params or 1
-    shares: dict[str, int] = {}
+    return shares_of(type_params(analysis), analysis.total_params)
+
+
+def type_params(analysis: Analysis) -> dict[str, int]:
+    """Parameters held by each layer type among the live nodes (a view can keep these sums
+    and add the differences of the redone nodes after a re-analysis)."""
+    held: dict[str, int] = {}
     for nid in analysis.live:
         info = analysis.nodes[nid]
         if info.params:
-            shares[info.type] = shares.get(info.type, 0) + info.params
-    return {k: v / total for k, v in sorted(shares.items(), key=lambda kv: -kv[1])}
+            held[info.type] = held.get(info.type, 0) + info.params
+    return held
+
+
+def shares_of(held: dict[str, int], total: int) -> dict[str, float]:
+    """``type_params`` as fractions of ``total``, largest first (types holding none left out)."""
+    total = total or 1
+    return {k: v / total for k, v in sorted(held.items(), key=lambda kv: -kv[1]) if v}
 
 
 def summary_dict(analysis: Analysis) -> dict:

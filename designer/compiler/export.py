@@ -13,6 +13,7 @@ import textwrap
 
 from ..analysis import Analysis, analyze
 from ..core.graph import Graph
+from ..core.trainable import frozen_nodes
 from ..layers import registry
 from .export_parts import call_expression, opaque_constructor, preamble
 from .opaque_calls import call_code
@@ -54,7 +55,7 @@ def python_source(graph: Graph, analysis: Analysis | None = None) -> str:
     inputs = [names[nid] for nid in live if _kind(analysis, nid) == "input"]
     parts.append(f"\n    def forward(self, {', '.join(inputs)}):\n")
     parts += [_forward_line(graph, analysis, nid, names) for nid in live]
-    parts.append(f"\n\ndef build():\n    return {cls}()\n\n\n")
+    parts.append(_build_function(analysis, graph, live, names, cls))
     parts.append(_main_block(analysis, live))
     return "".join(parts)
 
@@ -162,14 +163,27 @@ def _forward_line(graph: Graph, analysis: Analysis, nid: str, names: dict[str, s
             expr += f"[{info.resolved['call']['output']}]"
     elif kind == "module":
         expr = f"self.{names[nid]}({args[0]})"
-    elif kind == "call":
+    else:  # "call" and "function" (merges): the spec's torch_call
         expr = call_expression(registry.get(info.type), info, args)
-    elif info.type == "Concat":
-        expr = f"torch.cat([{', '.join(args)}], dim={info.resolved.get('dim', 1)})"
-    else:
-        expr = (" + " if info.type == "Add" else " * ").join(args)
     shape = "×".join(map(str, info.output_shape))
     return f"        {names[nid]} = {expr}  # {shape}\n"
+
+
+def _build_function(analysis: Analysis, graph: Graph, live: list[str], names: dict[str, str],
+                    cls: str) -> str:
+    """``build()``; layers the design freezes (transfer learning) come back with
+    ``requires_grad`` off, so an optimiser over the trainable parameters leaves them be."""
+    frozen = frozen_nodes(graph)
+    layers = [f"model.{names[nid]}" for nid in live
+              if nid in frozen and _kind(analysis, nid) in ("module", "opaque")]
+    if not layers:
+        return f"\n\ndef build():\n    return {cls}()\n\n\n"
+    listed = textwrap.fill(", ".join(layers) + ",", CODE_WIDTH, initial_indent=" " * 8,
+                           subsequent_indent=" " * 8, break_long_words=False)
+    return (f"\n\ndef build():\n    model = {cls}()\n"
+            "    # Frozen in the design (fine-tuning): these layers keep their weights while training.\n"
+            f"    for layer in (\n{listed}\n    ):\n        layer.requires_grad_(False)\n"
+            "    return model\n\n\n")
 
 
 def _main_block(analysis: Analysis, live: list[str]) -> str:

@@ -21,8 +21,12 @@ def preamble(infos) -> str:
     imports, classes = set(), {}
     for info in infos:
         spec = registry.get(info.type)
-        if spec.torch_kind == "call" and spec.torch_call(info.resolved, info.input_shapes)[0].startswith("F."):
-            imports.add("import torch.nn.functional as F")
+        if spec.torch_kind in ("call", "function"):
+            space, _, name = spec.torch_call(info.resolved, info.input_shapes)[0].partition(".")
+            if space == "F":
+                imports.add("import torch.nn.functional as F")
+            elif space == "operator" and name.lstrip("r") not in _SYMBOLS:
+                imports.add("import operator")
         elif spec.torch_kind == "opaque":
             imports |= _imports(decode(info.resolved["kwargs"])) | _imports(decode(info.resolved["call"]))
             module, _, name = check_path(info.resolved["module"]).rpartition(".")
@@ -78,17 +82,37 @@ def code(value) -> str:
     return repr(value)
 
 
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "matmul": "@"}
+
+
 def call_expression(spec, info, args: list[str]) -> str:
-    """The expression of a catalog "call" entry applied to the variables ``args``."""
+    """The expression of a catalog "call" or merge ("function") entry applied to the variables
+    ``args``: ``x.reshape(-1, 4)``, ``x * 0.5``, ``a + b + c``, ``torch.cat([a, b], dim=1)``."""
     target, constants, kwargs = spec.torch_call(info.resolved, info.input_shapes)
     if target == "getitem":
         (index,) = constants
         return f"{args[0]}[{', '.join(code(i) for i in index)}]"
     space, _, name = target.partition(".")
-    if space == "operator":
-        symbol = {"add": "+", "sub": "-", "mul": "*", "truediv": "/"}[name.lstrip("r")]
+    merge = spec.torch_kind == "function"
+    if merge and spec.merge_inputs == "list":
+        args = [f"[{', '.join(args)}]"]
+    elif space == "operator" and not constants and not kwargs and name in _SYMBOLS:
+        return f" {_SYMBOLS[name]} ".join(args)  # a + b, a + b + c (a fold, as Python reads it)
+    elif merge:
+        expr = args[0]
+        for other in args[1:]:
+            expr = call_expression_of(target, [expr, other], constants, kwargs)
+        return expr
+    elif space == "operator":
+        symbol = _SYMBOLS[name.lstrip("r")]
         value = code(float(constants[0]))
         return f"{value} {symbol} {args[0]}" if name.startswith("r") else f"{args[0]} {symbol} {value}"
+    return call_expression_of(target, args, constants, kwargs)
+
+
+def call_expression_of(target: str, args: list[str], constants, kwargs) -> str:
+    """``target(args..., constants..., key=value)``, or ``args[0].method(...)`` for Tensor.NAME."""
+    space, _, name = target.partition(".")
     rest = [code(c) for c in constants] + [f"{k}={code(v)}" for k, v in kwargs.items()]
     if space == "Tensor":
         return f"{args[0]}.{name}({', '.join(rest)})"

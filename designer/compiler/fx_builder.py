@@ -1,9 +1,11 @@
 """Compile a design into a torch.fx GraphModule, built node by node (no tracing).
 
-Each layer becomes a ``call_module`` of the torch.nn class the spec names; merges become
-``call_function`` of operator.add / operator.mul / torch.cat; Inputs become placeholders
-and the Output the graph's output. Node ids become readable Python identifiers, so that
-``module.code`` reads like hand-written PyTorch. Only nodes that reach the Output are
+Everything comes from the layer's catalog entry (LayerSpec), with no per-type branch: a
+layer becomes a ``call_module`` of the torch.nn class the spec names, a "call" entry one
+``call_function``/``call_method`` of its ``torch_call`` target, and a merge its target
+applied to the inputs (folded, a + b + c, or as one list, torch.cat([a, b], dim=1)); Inputs
+become placeholders and the Output the graph's output. Node ids become readable Python
+identifiers, so that ``module.code`` reads like hand-written PyTorch. Only nodes that reach the Output are
 emitted. A design with errors is refused with its issues; nothing is half-built.
 """
 
@@ -11,11 +13,9 @@ from __future__ import annotations
 
 import builtins
 import keyword
-import operator
 import re
 import unicodedata
 
-import torch
 import torch.fx as fx
 from torch import nn
 
@@ -92,10 +92,20 @@ def build_module(spec, resolved: dict, input_shapes) -> nn.Module:
     return cls(**spec.torch_kwargs(resolved, input_shapes))
 
 
-def _call(fx_graph: fx.Graph, spec, info, args: list[fx.Node], name: str) -> fx.Node:
-    """A catalog "call" entry as one call_function / call_method node."""
+def _call(fx_graph: fx.Graph, spec, info, args: list[fx.Node], name: str, taken: set[str]) -> fx.Node:
+    """A catalog "call" entry as one call_function / call_method node; a merge ("function")
+    as its target applied to the inputs as one list, or folded left to right (a chain of
+    nodes for three inputs or more, the last one named ``name``)."""
     target, constants, kwargs = spec.torch_call(info.resolved, info.input_shapes)
     op, fn = call_target(target)
+    if spec.torch_kind == "function" and spec.merge_inputs == "list":
+        args = [list(args)]
+    elif spec.torch_kind == "function":
+        node = args[0]
+        for i, other in enumerate(args[1:], start=1):
+            step = name if i == len(args) - 1 else identifier(f"{name}_{i}", taken)
+            node = fx_graph.create_node(op, fn, (node, other, *constants), dict(kwargs), name=step)
+        return node
     return fx_graph.create_node(op, fn, (*args, *constants), dict(kwargs), name=name)
 
 
@@ -118,11 +128,9 @@ def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphMo
             values[nid] = fx_graph.placeholder(name)
         elif spec.torch_kind == "output":
             result = args[0]
-        elif spec.torch_kind == "function":
-            values[nid] = _merge(fx_graph, info.type, args, name, taken, info.resolved)
-        elif spec.torch_kind == "call":
-            values[nid] = _call(fx_graph, spec, info, args, name)
-        else:
+        elif spec.torch_kind in ("function", "call"):
+            values[nid] = _call(fx_graph, spec, info, args, name, taken)
+        elif spec.torch_kind in ("module", "opaque"):
             try:
                 layer = build_module(spec, info.resolved, info.input_shapes)
             except TargetError as exc:  # an opaque module whose class cannot be rebuilt here
@@ -133,6 +141,9 @@ def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphMo
             values[nid] = fx_graph.create_node("call_module", name, call_args, call_kwargs, name=name)
             if spec.torch_kind == "opaque" and "output" in info.resolved["call"]:  # (tensor, sizes)
                 values[nid] = fx_graph.call_function(operator.getitem, (values[nid], info.resolved["call"]["output"]))
+        else:  # LayerSpec refuses other kinds; a spec changed after the fact lands here
+            raise CompileError([error("unknown-kind", f"{info.type} {nid}: the catalog does not say how "
+                                      f"to compile torch_kind {spec.torch_kind!r}", nid)])
     fx_graph.output(result)
     fx_graph.on_generate_code(lambda previous: _drop_free_statements)
     fx_graph.lint()
@@ -147,20 +158,6 @@ def _check_compilable(analysis: Analysis) -> None:
     if len(analysis.outputs) != 1 or not analysis.inputs:
         raise CompileError([error("no-output", "The design is empty: add an Input, the layers "
                                   "and an Output, and connect them.")])
-
-
-def _merge(fx_graph: fx.Graph, kind: str, args: list[fx.Node], name: str, taken: set[str],
-           params: dict | None = None) -> fx.Node:
-    """Concat -> torch.cat([a, b], 1); Add / Multiply -> a + b (a chain for 3+ inputs)."""
-    if kind == "Concat":
-        dim = (params or {}).get("dim", 1)
-        return fx_graph.create_node("call_function", torch.cat, (list(args), dim), {}, name=name)
-    op = operator.add if kind == "Add" else operator.mul
-    node = args[0]
-    for i, other in enumerate(args[1:], start=1):
-        step = name if i == len(args) - 1 else identifier(f"{name}_{i}", taken)
-        node = fx_graph.create_node("call_function", op, (node, other), {}, name=step)
-    return node
 
 
 #: The ";  conv1 = None" torch.fx appends to free values early: noise in code meant to be read.

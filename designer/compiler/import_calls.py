@@ -211,5 +211,9 @@ def convert_call(node: fx.Node, ctx: Context) -> Layer | Passthrough:
     except TypeError:  # an unhashable target
         convert = None
     if convert is None:
+        from .import_catalog import catalog_converter  # types that declare their own calls
+
+        convert = catalog_converter(node)
+    if convert is None:
         raise Unsupported("it has no Designer layer")
     return convert(node, ctx)

@@ -19,7 +19,7 @@ from .import_groups import kind_of
 from .import_moves import pieces_call
 from .import_opaque import opaque_params
 from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
-                         convert_module, finish)
+                         convert_module, finish, module_table)
 from .import_report import UnsupportedOp, user_line
 from .import_sizes import CONSTANT, TUPLE_VALUE, as_list, fold_sizes, is_size, static_size
 from .opaque_calls import is_plain, template
@@ -117,7 +117,7 @@ class Converter:
         if count > 1 and any(True for _ in module.parameters()):
             raise Unsupported(f"this module is called {count} times, sharing its weights; "
                               f"each design layer has weights of its own")
-        if isinstance(module, nn.MultiheadAttention):
+        if isinstance(module, nn.MultiheadAttention) and type(module) not in module_table():
             self.values[node] = import_zoo.attention_pieces(module, node, self.ctx)
             return
         if node.target in self.opaque:

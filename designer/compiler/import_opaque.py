@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
-from .import_ops import Unsupported
+from .import_ops import Unsupported, module_table
 from .opaque_calls import fill
 from .targets import TargetError, dotted, encode, opaque_module
 
@@ -84,6 +84,10 @@ class OpaqueTracer(fx.Tracer):
         if self.sizes is None:
             return super().to_bool(obj)
         return self.sizes.decide(self, obj.node)
+
+    def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+        """torch.nn's modules, and every class the catalog imports (import_ops.module_table)."""
+        return type(m) in module_table() or super().is_leaf_module(m, module_qualified_name)
 
     def call_module(self, m: nn.Module, forward, args, kwargs):
         if self.evaluating:

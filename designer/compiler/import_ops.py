@@ -1,8 +1,10 @@
 """What each traced torch.nn module becomes in a design, and the conventions shared with the
 table of functions and tensor methods (import_calls).
 
-The module table is keyed by class. A converter returns a ``Layer`` (a catalog node with its
-parameters read back from the module or the call), a ``Passthrough`` (an operation that
+The module table is keyed by class and derived from the catalog (each LayerSpec's
+``import_classes`` and ``read_module``; see module_table). A converter returns a ``Layer``
+(a catalog node with its parameters read back from the module or the call), a
+``Passthrough`` (an operation that
 returns its input unchanged, such as ``contiguous()``), or raises ``Unsupported`` saying why
 the operation has no exact equivalent. Nothing is approximated: a parameter the catalog
 cannot express is a reason to refuse, not to guess.
@@ -18,7 +20,9 @@ import torch.fx as fx
 from torch import nn
 
 from ..layers import registry
-from ..layers.spec import ParamError
+from ..layers.pooling import output_size, pool_stride
+from ..layers.spec import NotRepresentable, ParamError, written
+from .targets import TargetError, class_at, module_class
 
 
 class Unsupported(Exception):
@@ -95,15 +99,16 @@ class Context:
 
 
 # --------------------------------------------------------------------------- helpers
-def _pair(value: Any) -> Any:
-    """torch's int-or-tuple sizes as the catalog writes them: 3 or [3, 5]."""
-    if isinstance(value, (tuple, list)):
-        if len(value) == 1:
-            return int(value[0])
-        if len(value) == 2 and value[0] == value[1]:
-            return int(value[0])
-        return [int(v) for v in value]
-    return value
+_pair = written  # torch's int-or-tuple sizes as the catalog writes them: 3 or [3, 5]
+_pool_stride = pool_stride  # None when a pool's stride equals its kernel
+
+
+def _output_size(size) -> Any:
+    """An adaptive pool's output_size as the catalog writes it (Unsupported if one is None)."""
+    try:
+        return output_size(size)
+    except NotRepresentable as exc:
+        raise Unsupported(str(exc)) from None
 
 
 def finish(layer_type: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -165,105 +170,41 @@ def bind(node: fx.Node, names: tuple[str, ...], defaults: dict[str, Any], tensor
 
 
 # --------------------------------------------------------------------------- modules
-def _conv(m: nn.Conv2d, shape) -> dict:
-    padding = m.padding if isinstance(m.padding, str) else _pair(m.padding)
-    depthwise = m.groups > 1 and m.groups == m.in_channels
-    return {
-        "out_channels": m.out_channels, "kernel_size": _pair(m.kernel_size),
-        "stride": _pair(m.stride), "padding": padding, "dilation": _pair(m.dilation),
-        "groups": "depthwise" if depthwise else m.groups, "bias": m.bias is not None,
-        "padding_mode": m.padding_mode,
-    }
+#: torch.nn class -> (catalog type, reader(module, traced input shape)), derived from the
+#: catalog: each spec's ``import_classes`` (by default the class it compiles to) and its
+#: ``read_module``. Do not add entries here: declare them on the LayerSpec. Read it through
+#: module_table(), which rebuilds it when a type is registered or unregistered.
+MODULES: dict[type, tuple[str, Callable[[nn.Module, Any], dict]]] = {}
+_built_for = [-1]
 
 
-def _pool_stride(kernel, stride) -> Any:
-    stride = kernel if stride is None else stride
-    return None if _pair(stride) == _pair(kernel) else _pair(stride)
+def module_table() -> dict[type, tuple[str, Callable[[nn.Module, Any], dict]]]:
+    """The importer's module table, up to date with the catalog."""
+    if _built_for[0] != registry.generation():
+        MODULES.clear()
+        for spec in registry.all_specs():
+            for cls in spec_classes(spec):
+                MODULES.setdefault(cls, (spec.type, spec.read_module))
+        _built_for[0] = registry.generation()
+    return MODULES
 
 
-def _maxpool(m: nn.MaxPool2d, shape) -> dict:
-    if m.return_indices:
-        raise Unsupported("return_indices=True (the indices output) is not supported")
-    return {"kernel_size": _pair(m.kernel_size), "stride": _pool_stride(m.kernel_size, m.stride),
-            "padding": _pair(m.padding), "dilation": _pair(m.dilation), "ceil_mode": m.ceil_mode}
-
-
-def _avgpool(m: nn.AvgPool2d, shape) -> dict:
-    if m.divisor_override is not None:
-        raise Unsupported(f"divisor_override={m.divisor_override} is not supported")
-    return {"kernel_size": _pair(m.kernel_size), "stride": _pool_stride(m.kernel_size, m.stride),
-            "padding": _pair(m.padding), "ceil_mode": m.ceil_mode,
-            "count_include_pad": m.count_include_pad}
-
-
-def _output_size(size) -> Any:
-    sizes = size if isinstance(size, (tuple, list)) else (size,)
-    if any(s is None for s in sizes):
-        raise Unsupported(f"output_size {size!r} keeps an input size (None); give both sizes")
-    return _pair(size)
-
-
-def _adaptive_max(m: nn.AdaptiveMaxPool2d, shape) -> dict:
-    if m.return_indices:
-        raise Unsupported("return_indices=True (the indices output) is not supported")
-    return {"output_size": _output_size(m.output_size)}
-
-
-def _batchnorm(m: nn.modules.batchnorm._BatchNorm, shape) -> dict:
-    if m.momentum is None:
-        raise Unsupported("momentum=None (a cumulative moving average) is not supported")
-    return {"eps": float(m.eps), "momentum": float(m.momentum), "affine": m.affine,
-            "track_running_stats": m.track_running_stats}
-
-
-def _prelu(m: nn.PReLU, shape) -> dict:
-    channels = shape[1] if shape and len(shape) > 1 else 1
-    if m.num_parameters not in (1, channels):
-        raise Unsupported(f"num_parameters={m.num_parameters} is neither 1 nor the {channels} channels")
-    return {"per_channel": m.num_parameters > 1, "init": float(getattr(m, "init", 0.25))}
-
-
-def _dim(m) -> dict:
-    if m.dim is None:
-        raise Unsupported("dim=None (an implicit dimension) is not supported; give dim")
-    return {"dim": m.dim}
-
-
-MODULES: dict[type, tuple[str, Callable[[nn.Module, Any], dict]]] = {
-    nn.Conv2d: ("Conv2d", _conv),
-    nn.Linear: ("Linear", lambda m, s: {"out_features": m.out_features, "bias": m.bias is not None}),
-    nn.MaxPool2d: ("MaxPool2d", _maxpool),
-    nn.AvgPool2d: ("AvgPool2d", _avgpool),
-    nn.AdaptiveAvgPool2d: ("AdaptiveAvgPool2d", lambda m, s: {"output_size": _output_size(m.output_size)}),
-    nn.AdaptiveMaxPool2d: ("AdaptiveMaxPool2d", _adaptive_max),
-    nn.BatchNorm1d: ("BatchNorm1d", _batchnorm),
-    nn.BatchNorm2d: ("BatchNorm2d", _batchnorm),
-    nn.LocalResponseNorm: ("LocalResponseNorm", lambda m, s: {
-        "size": m.size, "alpha": float(m.alpha), "beta": float(m.beta), "k": float(m.k)}),
-    nn.Dropout: ("Dropout", lambda m, s: {"p": float(m.p)}),
-    nn.Dropout2d: ("Dropout2d", lambda m, s: {"p": float(m.p)}),
-    nn.Flatten: ("Flatten", lambda m, s: {"start_dim": m.start_dim, "end_dim": m.end_dim}),
-    nn.Identity: ("Identity", lambda m, s: {}),
-    nn.ReLU: ("ReLU", lambda m, s: {}),
-    nn.ReLU6: ("ReLU6", lambda m, s: {}),
-    nn.LeakyReLU: ("LeakyReLU", lambda m, s: {"negative_slope": float(m.negative_slope)}),
-    nn.PReLU: ("PReLU", _prelu),
-    nn.ELU: ("ELU", lambda m, s: {"alpha": float(m.alpha)}),
-    nn.GELU: ("GELU", lambda m, s: {"approximate": m.approximate}),
-    nn.SiLU: ("SiLU", lambda m, s: {}),
-    nn.Hardswish: ("Hardswish", lambda m, s: {}),
-    nn.Hardsigmoid: ("Hardsigmoid", lambda m, s: {}),
-    nn.Sigmoid: ("Sigmoid", lambda m, s: {}),
-    nn.Tanh: ("Tanh", lambda m, s: {}),
-    nn.Softplus: ("Softplus", lambda m, s: {"beta": float(m.beta), "threshold": float(m.threshold)}),
-    nn.Softmax: ("Softmax", lambda m, s: _dim(m)),
-    nn.LogSoftmax: ("LogSoftmax", lambda m, s: _dim(m)),
-}
+def spec_classes(spec) -> list[type]:
+    """The module classes that import as ``spec``'s type (those that can be imported here)."""
+    if spec.import_classes is None:
+        return [module_class(spec)] if spec.torch_kind == "module" else []
+    found = []
+    for path in spec.import_classes:
+        try:
+            found.append(class_at(path))
+        except (TargetError, KeyError):  # an optional package that is not installed
+            continue
+    return found
 
 
 def convert_module(module: nn.Module, node: fx.Node, ctx: Context) -> Layer:
     """The catalog node for a call of a torch.nn leaf module."""
-    entry = MODULES.get(type(module))
+    entry = module_table().get(type(module))
     if entry is None:
         raise Unsupported("it has no Designer layer")
     if len(node.args) != 1 or node.kwargs:
@@ -271,5 +212,8 @@ def convert_module(module: nn.Module, node: fx.Node, ctx: Context) -> Layer:
                           f"a layer takes one tensor")
     source = ctx.tensor(node.args[0], "input")
     layer_type, read = entry
-    params = finish(layer_type, read(module, ctx.shape(source)))
+    try:
+        params = finish(layer_type, read(module, ctx.shape(source)))
+    except NotRepresentable as exc:
+        raise Unsupported(str(exc)) from None
     return Layer(layer_type, params, [source], bool(getattr(module, "inplace", False)))

@@ -117,3 +117,13 @@ def _index(source: fx.Node, index: tuple, ctx: Context) -> Layer | Passthrough:
     layers[0].inputs = [source]
     layers[0].then = layers[1:]
     return layers[0]
+
+
+def select(node: fx.Node, ctx: Context) -> Layer:
+    """torch.select(x, dim, index) / x.select(dim, index): a Select layer."""
+    b = bind(node, ("input", "dim", "index"), {})
+    source = ctx.tensor(b["input"], "input")
+    if not isinstance(b["index"], int):
+        raise Unsupported(f"index {b['index']!r} is not a whole number")
+    _dim_of(b["dim"], ctx.shape(source))
+    return Layer("Select", finish("Select", {"dim": b["dim"], "index": b["index"]}), [source], stem="select")

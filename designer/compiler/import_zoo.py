@@ -1,8 +1,9 @@
 """The importer's table entries for the modern zoo: tensor reshaping, norms called as modules
 or functionally (their weights read from the model), learnable tensors used directly
 (layer scale, position embedding, class token), attention, stochastic depth, and operations
-with several results (chunk, split, unbind). Registered into import_ops.MODULES and
-import_calls.FUNCTIONS / METHODS at the end; same conventions (Layer, Passthrough, Unsupported).
+with several results (chunk, split, unbind). Registered into import_calls.FUNCTIONS / METHODS
+at the end (modules come from the catalog: import_ops.module_table); same conventions (Layer,
+Passthrough, Unsupported).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from .import_calls import FUNCTIONS, METHODS, _merge
-from .import_ops import (MODULES, Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, _sample,
+from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, _sample,
                          bind, finish, in_place_name)
-from .import_pieces import _chunk_bounds, _pieces, _split_bounds, _unbind_bounds, getitem
+from .targets import rsub, rtruediv
+from .import_pieces import _chunk_bounds, _pieces, _split_bounds, _unbind_bounds, getitem, select
 
 
 def _input(node: fx.Node, ctx: Context) -> fx.Node:
@@ -278,6 +280,17 @@ def scalar_op(op: str, fallback=None):
     return convert
 
 
+def _reversed(op: str):
+    """rsub(x, c) / rtruediv(x, c) of a compiled ScalarOp (c − x, c ÷ x)."""
+    def convert(node: fx.Node, ctx: Context) -> Layer:
+        b = bind(node, ("input", "value"), {})
+        if not _number(b["value"]):
+            raise Unsupported(f"its constant {b['value']!r} is not a number")
+        params = finish("ScalarOp", {"op": op, "value": float(b["value"])})
+        return Layer("ScalarOp", params, [ctx.tensor(b["input"], "input")], stem=op[1:])
+    return convert
+
+
 def _broadcast(layer_type: str, stem: str):
     """Add / Multiply of two tensors whose shapes broadcast per sample."""
     exact = _merge(layer_type, stem)
@@ -304,11 +317,6 @@ def _stochastic_depth_fn(node: fx.Node, ctx: Context) -> Layer:
     return Layer("StochasticDepth", params, [ctx.tensor(b["input"], "input")], stem="stochastic_depth")
 
 
-def _layer_norm_module(m: nn.LayerNorm, shape) -> dict:
-    return {"dims": len(m.normalized_shape), "eps": float(m.eps),
-            "elementwise_affine": m.elementwise_affine, "bias": getattr(m, "bias", None) is not None}
-
-
 def attention_pieces(module: nn.MultiheadAttention, node: fx.Node, ctx: Context) -> Pieces:
     """A self-attention call ``attn(x, x, x, need_weights=False)``: item 0 is the layer."""
     args = list(node.args) + [node.kwargs.get(k) for k in ("query", "key", "value") if k in node.kwargs]
@@ -330,19 +338,13 @@ def attention_pieces(module: nn.MultiheadAttention, node: fx.Node, ctx: Context)
 
 
 def _register() -> None:
-    from .modules import InputFeatures  # a design's own module class, e.g. from a Python export
-
-    MODULES[InputFeatures] = ("InputFeatures", lambda m, s: {**{name: name in m.features for name in m.ALL},
-                                                             "frequency": m.frequency})
-    MODULES[nn.LayerNorm] = ("LayerNorm", _layer_norm_module)
-    MODULES[nn.GroupNorm] = ("GroupNorm", lambda m, s: {"num_groups": m.num_groups, "eps": float(m.eps),
-                                                        "affine": m.affine})
+    # Modules (LayerNorm, GroupNorm, StochasticDepth, InputFeatures...) are not listed here:
+    # import_ops.module_table() derives them from the catalog's LayerSpecs.
     try:
-        from torchvision.ops import StochasticDepth, stochastic_depth
+        from torchvision.ops import stochastic_depth
     except ImportError:  # torchvision is optional
         pass
     else:
-        MODULES[StochasticDepth] = ("StochasticDepth", lambda m, s: {"p": float(m.p), "mode": m.mode})
         FUNCTIONS[stochastic_depth] = _stochastic_depth_fn
     reshape = {"view": _reshape, "reshape": _reshape}
     METHODS.update(reshape)
@@ -368,11 +370,14 @@ def _register() -> None:
     FUNCTIONS[F.batch_norm] = _batch_norm
     FUNCTIONS[F.group_norm] = _group_norm
     FUNCTIONS[operator.getitem] = getitem
+    FUNCTIONS[torch.select] = METHODS["select"] = select
     for fn in (torch.cat, torch.concat, torch.concatenate):
         FUNCTIONS[fn] = _cat
     for op in ("sub", "truediv"):
         FUNCTIONS[getattr(operator, op)] = FUNCTIONS[getattr(operator, f"i{op}")] = scalar_op(op)
     FUNCTIONS[torch.sub] = METHODS["sub"] = scalar_op("sub")
+    for name, fn in (("rsub", rsub), ("rtruediv", rtruediv)):  # c − x, c ÷ x as Designer compiles them
+        FUNCTIONS[fn] = _reversed(name)
     METHODS["div"] = METHODS["__truediv__"] = scalar_op("truediv")
     mul, add = _broadcast("Multiply", "mul"), _broadcast("Add", "add")
     for key, base, kind in (("mul", mul, "LayerScale"), ("add", add, "PositionEmbedding")):

@@ -79,6 +79,8 @@ class ImportResult:
 
 
 def _rename(key: str, by_path: dict[str, str]) -> str:
+    if key in by_path:  # a parameter node (LayerScale) whose source is the parameter itself
+        return by_path[key]
     owner, _, local = key.rpartition(".")
     return f"{by_path[owner]}.{local}" if owner in by_path else key
 

@@ -4,11 +4,18 @@ Uses torch's TorchScript-based exporter (``dynamo=False``), which needs no extra
 The batch axis is dynamic; the input is named ``input`` and the output ``output``. What the
 exporter cannot express is reported by node before anything is written: adaptive pooling
 to a size that does not divide the input size has no ONNX operator.
+
+The file holds the design's own layers so that ``designer import`` gives the design back:
+BatchNorm stays a ``BatchNormalization`` node (not folded into the convolution before it;
+onnxruntime fuses them itself when it loads the file), LocalResponseNorm and Dropout keep
+their ONNX operators (onnx_symbolic), and the design (ids, groups, positions, each layer's
+catalog form) is kept in the model's metadata under ``designer.design``.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import warnings
 from pathlib import Path
 
@@ -19,9 +26,13 @@ import torch.fx as fx
 from ..analysis import Analysis, analyze
 from ..core.atomic_write import write_bytes
 from ..core.graph import Graph
-from .fx_builder import CompileError
+from ..core.serialize import to_dict
+from .fx_builder import CompileError, design_names
+from .onnx_symbolic import with_onnx_forms
 
 OPSET = 17
+#: The metadata key under which an exported file keeps its design (read back by import_onnx).
+DESIGN_KEY = "designer.design"
 
 
 class OnnxExportError(ValueError):
@@ -60,7 +71,7 @@ def export_onnx(graph: Graph, path: str | Path, module: fx.GraphModule | None = 
     if problems:
         raise OnnxExportError("the design cannot be exported as ONNX:\n" +
                               "\n".join(f"  - {p}" for p in problems))
-    module = (module or design_weights(graph)).eval()
+    module = with_onnx_forms((module or design_weights(graph)).eval())
     example = torch.zeros((1, *analysis.input_shape))
     path = Path(path)
     buffer = io.BytesIO()  # in memory: the exporter's failures are exceptions, not half files
@@ -69,6 +80,7 @@ def export_onnx(graph: Graph, path: str | Path, module: fx.GraphModule | None = 
             warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notices
             torch.onnx.export(
                 module, (example,), buffer, dynamo=False, opset_version=opset,
+                training=torch.onnx.TrainingMode.PRESERVE,  # eval, without folding BatchNorm
                 input_names=["input"], output_names=["output"],
                 dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
             )
@@ -79,8 +91,22 @@ def export_onnx(graph: Graph, path: str | Path, module: fx.GraphModule | None = 
             raise MemoryError(str(exc)) from None
         raise OnnxExportError(f"the ONNX exporter refused the design: {type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
-    write_bytes(path, buffer.getvalue())
+    write_bytes(path, with_design(buffer.getvalue(), graph, design_names(analysis)))
     return path
+
+
+def with_design(data: bytes, graph: Graph, names: dict[str, str]) -> bytes:
+    """The ONNX bytes with the design kept in the model's metadata (``designer.design``): the
+    design file's JSON (training settings included) and the attribute name each node id has
+    in the compiled module, which
+    is the scope of its ONNX node ("/layer1_0_conv1/Conv")."""
+    import onnx
+
+    model = onnx.load_from_string(data)
+    meta = {"design": to_dict(graph), "names": names}
+    entry = model.metadata_props.add()
+    entry.key, entry.value = DESIGN_KEY, json.dumps(meta, separators=(",", ":"))
+    return model.SerializeToString()
 
 
 def _is_oom(exc: BaseException) -> bool:

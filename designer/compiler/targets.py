@@ -80,6 +80,11 @@ def module_class(spec) -> type:
     name = spec.torch_class
     if name is None:
         return getattr(nn, spec.type)
+    return class_at(name)
+
+
+def class_at(name: str) -> type:
+    """The class named "designer:Name" (designer/compiler/modules.py) or by import path."""
     if name.startswith("designer:"):
         return designer_modules.CLASSES[name.partition(":")[2]]
     return locate(name)

@@ -3,7 +3,8 @@ runs alone (``python train.py``) or under torchrun (``torchrun --nproc_per_node=
 
 This module is copied verbatim into the script after the model class and a CONFIG dict (see
 train_script.py), so it imports nothing from Designer, only torch, numpy and, for the digits,
-scikit-learn. Under torchrun each process trains a DistributedDataParallel replica on its
+scikit-learn; the speed settings (precision, torch.compile, channels-last) follow it, from
+train_speed.py. Under torchrun each process trains a DistributedDataParallel replica on its
 DistributedSampler share (NCCL on GPUs, Gloo on CPUs); only rank 0 prints and saves.
 """
 
@@ -237,22 +238,25 @@ def weights_spread(model, world, device):
 
 
 # --------------------------------------------------------------------------- the loop
-def run_epoch(model, loader, loss, optimizer, device, world, schedule_step=None, amp=False):
+def run_epoch(forward, loader, loss, optimizer, device, world, schedule_step=None, dtype=None,
+              scaler=None, channels_last=False):
     """One pass; trains when ``optimizer`` is given. Returns (mean loss, accuracy) over ranks."""
-    model.train(optimizer is not None)
+    forward.eager.train(optimizer is not None)
     total = correct = count = 0.0
     with torch.set_grad_enabled(optimizer is not None):
         for x, y in loader:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            if channels_last and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
             if optimizer is not None:
                 schedule_step()
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                out = model(x)
-            value = loss(out, y)
-            if optimizer is not None:
-                optimizer.zero_grad(set_to_none=True)
-                value.backward()
-                optimizer.step()
+                out, value = train_step(forward, x, y, loss, optimizer, scaler, dtype)
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+                    out = forward.eager(x)
+                value = loss(out, y)
             total += float(value.detach()) * len(y)
             correct += float((out.detach().argmax(1) == y).sum())
             count += len(y)
@@ -266,13 +270,18 @@ def train(build, config, args):
     train_set, val_set, stats = prepare_data(config, args.data_root)
     classes = int(train_set.tensors[1].max()) + 1
     model = build().to(device)
+    channels_last = args.channels_last and len(config["input_shape"]) == 3
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     launched = dist.is_initialized()
     net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if launched else model
     per_process = max(1, math.ceil(args.batch_size / world))  # the global batch is kept
     sampler = DistributedSampler(train_set, world, rank, shuffle=True, seed=config["seed"]) if launched else None
     gen = torch.Generator().manual_seed(config["seed"])
-    train_loader = DataLoader(train_set, per_process, shuffle=sampler is None, sampler=sampler, generator=gen)
+    # Compiled steps want one batch shape: the last partial batch of each epoch is left out.
+    train_loader = DataLoader(train_set, per_process, shuffle=sampler is None, sampler=sampler,
+                              generator=gen, drop_last=args.compile != "off" and len(train_set) >= per_process * world)
     val_share = torch.utils.data.Subset(val_set, range(rank, len(val_set), world))
     val_loader = DataLoader(val_share, per_process)
     optimizer = make_optimizer(transfer_groups(model, config, args.lr), {**config, "lr": args.lr})
@@ -284,18 +293,25 @@ def train(build, config, args):
             group["lr"] = lr * group.get("lr_mult", 1.0)
         steps[0] += 1
 
-    amp = device.type == "cuda" and config["mixed_precision"]
     log = print if rank == 0 else (lambda *a, **k: None)
+    dtype = autocast_dtype(args.precision, device, config.get("large_enough_for_16_bit", False))
+    scaler = torch.amp.GradScaler(device.type, enabled=dtype is torch.float16)
+    forward = Forward(net, args.compile, device, log)
+    speed = [name for name, on in ((f"{dtype}".replace("torch.", "") + " autocast", dtype),
+                                   ("torch.compile", forward.compiled),
+                                   ("channels-last", channels_last)) if on]
     log(f"training {config['name']} on {config['data']['name']}: {len(train_set)} samples, "
         f"{len(val_set)} for validation, {world} process(es) on {device.type}"
-        + (f" ({dist.get_backend()})" if launched else ""))
+        + (f" ({dist.get_backend()})" if launched else "") + (f"; {', '.join(speed)}" if speed else ""))
     best, waited, epoch = math.inf, 0, 0
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
         if sampler is not None:
             sampler.set_epoch(epoch)
-        train_loss, train_acc = run_epoch(net, train_loader, loss, optimizer, device, world, schedule_step, amp)
-        val_loss, val_acc = run_epoch(net, val_loader, loss, None, device, world, amp=amp)
+        train_loss, train_acc = run_epoch(forward, train_loader, loss, optimizer, device, world,
+                                          schedule_step, dtype, scaler, channels_last)
+        val_loss, val_acc = run_epoch(forward, val_loader, loss, None, device, world, dtype=dtype,
+                                      channels_last=channels_last)
         log(f"epoch {epoch}/{args.epochs}  loss {train_loss:.4f}  accuracy {train_acc:.1%}  "
             f"val loss {val_loss:.4f}  val accuracy {val_acc:.1%}  "
             f"lr {optimizer.param_groups[0]['lr']:.3g}  {time.perf_counter() - start:.1f}s")
@@ -356,6 +372,15 @@ def main(build, config, argv=None):
     parser.add_argument("--lr", type=float, default=config["lr"])
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=config["device"])
     parser.add_argument("--data-root", help="folder of the dataset files (torchvision sets, imagefolder)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"),
+                        default=config.get("precision", "auto"),
+                        help="auto: 16-bit on CUDA for big designs; bf16: bf16 autocast on CPU or CUDA")
+    parser.add_argument("--compile", choices=("off", "on", "reduce-overhead"),
+                        default=config.get("compile", "off"),
+                        help="torch.compile the training step; reduce-overhead adds CUDA graphs (CUDA only)")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction,
+                        default=config.get("channels_last", False),
+                        help="images and convolution weights channels-last (NHWC)")
     parser.add_argument("--checkpoint", default=config["checkpoint"],
                         help="where rank 0 saves the weights each epoch ('' = nowhere)")
     args = parser.parse_args(argv)

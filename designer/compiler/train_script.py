@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from ..analysis import analyze
+from ..analysis.memory import AMP_MIN_MACS
 from ..core.graph import Graph
 from .export import python_source
 from .fx_builder import CompileError
@@ -42,6 +43,9 @@ Only rank 0 prints and saves the checkpoint ({checkpoint}); its "model" entry lo
 """'''
 
 
+SPEED_MARKER = "# --- copied into the script from here ---"
+
+
 class TrainScriptError(ValueError):
     """The design or its settings cannot be turned into a training script; says why."""
 
@@ -57,6 +61,8 @@ def training_script(graph: Graph, settings: dict[str, Any], file_name: str = "tr
     model_body = model.split('"""', 2)[2].lstrip("\n")
     runtime = resources.files(__package__).joinpath("train_runtime.py").read_text(encoding="utf-8")
     runtime_body = runtime.split('"""', 2)[2].lstrip("\n")
+    speed = resources.files(__package__).joinpath("train_speed.py").read_text(encoding="utf-8")
+    runtime_body = runtime_body.rstrip() + "\n\n\n" + speed.split(SPEED_MARKER, 1)[1].lstrip("\n")
     extra = "".join(f"\nNote: {n}" for n in notes)
     fields = dict(
         name=graph.name or "the design", file=file_name, data=DATASETS[config["data"]["name"]],
@@ -82,8 +88,10 @@ def _transfer(graph: Graph, analysis, settings: dict[str, Any]) -> dict[str, Any
         return {}
     names = design_names(analysis)
     try:
-        frozen = [names[n] for ident in settings.get("freeze", []) for n in members(graph, ident) if n in names]
+        known = [i for i in settings.get("freeze", []) if i in graph.nodes or i in graph.groups]
+        frozen = [names[n] for ident in known for n in members(graph, ident) if n in names]
         factors = {names[n]: f for ident, f in settings.get("lr_multipliers", {}).items()
+                   if ident in graph.nodes or ident in graph.groups  # deleted layers: passed over
                    for n in members(graph, ident) if n in names}
     except TransferError as exc:
         raise TrainScriptError(str(exc)) from None
@@ -113,5 +121,7 @@ def _config(graph: Graph, analysis, settings: dict[str, Any]) -> tuple[dict[str,
     config = {"name": graph.name, "input_shape": list(analysis.input_shape), "loss": loss,
               "checkpoint": "checkpoint.pt", **settings, "data": data}
     config.update(_transfer(graph, analysis, settings))
+    # precision "auto" turns 16-bit on for CUDA only where the design is big enough to gain
+    config["large_enough_for_16_bit"] = analysis.total_macs >= AMP_MIN_MACS
     config["device"] = config.get("device") if config.get("device") in ("cpu", "cuda") else "auto"
     return config, notes

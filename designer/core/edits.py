@@ -260,6 +260,11 @@ def _rename(graph: Graph, old: str, new: str) -> None:
         for g in groups.values():
             g.nodes = [swap.get(n, n) for n in g.nodes]
         graph.set_groups(groups)
+    from .trainable import renamed  # the transfer-learning settings name nodes too
+
+    training = renamed(graph.training, old, new)
+    if training is not None:
+        graph.training = training
 
 
 def insert_on_edge(graph: Graph, edge: Edge, node: Node) -> Compound:

@@ -5,11 +5,16 @@ Flow is top to bottom; each rank is a row. A position is the centre of a node's 
 
 Groups are laid out as compound blocks: every container (the design, or an expanded group)
 is ranked and ordered on its own units (nodes and child groups), long edges get dummy
-"lanes" so that they pass beside nodes rather than through them, and x coordinates are
-chosen by repeated least-squares alignment with neighbours (pool-adjacent-violators keeps
-the order and the spacing). A collapsed group is one node-sized unit; its members are laid
-out inside it, so expanding it later shows them in order, and ``group_anchor`` of its
-members is exactly the slot it was given.
+"lanes" so that they pass beside nodes rather than through them (shared per source: see
+layout_rows), rows are ordered by barycentre sweeps, and x coordinates are chosen by
+repeated least-squares alignment with neighbours (pool-adjacent-violators keeps the order
+and the spacing: see layout_place). A collapsed group is one node-sized unit; its members
+are laid out inside it, so expanding it later shows them in order, and ``group_anchor`` of
+its members is exactly the slot it was given.
+
+Cost: the containers are split in one pass over nodes and edges, every step is linear per
+sweep (sorts aside) and the sweep counts are fixed, so the layout is near-linear in the size
+of the design (bench/layout_scale.py measures it; bench/README.md has the numbers).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .graph import Graph
+from .layout_place import Block, assemble, place_x
+from .layout_rows import LANE_WIDTH, longest_path_ranks, order_rows, rows_with_lanes
 
 ROW_HEIGHT = 110.0
 COLUMN_WIDTH = 220.0
@@ -25,7 +32,6 @@ NODE_HEIGHT = 58.0
 #: Room an expanded group's frame takes around its members, and above them for its title.
 FRAME_PAD = 14.0
 FRAME_TITLE = 24.0
-LANE_WIDTH = 56.0
 
 Position = tuple[float, float]
 
@@ -102,24 +108,7 @@ def group_anchor(positions: dict[str, Position], members: list[str]) -> Position
 def ranks(graph: Graph) -> dict[str, int]:
     """Longest-path rank of each node (nodes on cycles keep rank 0 of their own)."""
     succ = {nid: graph.successors(nid) for nid in graph.nodes}
-    return _ranks(list(graph.nodes), succ)
-
-
-def _ranks(units: list[str], succ: dict[str, list[str]]) -> dict[str, int]:
-    indegree = {u: 0 for u in units}
-    for u in units:
-        for v in succ[u]:
-            indegree[v] += 1
-    rank = {u: 0 for u in units}
-    ready = [u for u in reversed(units) if indegree[u] == 0]
-    while ready:
-        u = ready.pop()
-        for v in succ[u]:
-            rank[v] = max(rank[v], rank[u] + 1)
-            indegree[v] -= 1
-            if indegree[v] == 0:
-                ready.append(v)
-    return rank
+    return longest_path_ranks(list(graph.nodes), succ)
 
 
 # --------------------------------------------------------------------------- layout
@@ -133,14 +122,42 @@ class _Metrics:
 
 
 @dataclass
-class _Block:
-    """A laid-out container: node centres relative to its origin (x = 0, top y = 0), and how
-    far it reaches left (``lo`` <= 0) and right (``hi`` >= 0) of that origin."""
+class _Partition:
+    """Every container's units (nodes and child groups, in design order) and its unit-level
+    links, built in one pass over the nodes and one over the edges: O((V + E) * depth)."""
 
-    lo: float
-    hi: float
-    height: float
-    positions: dict[str, Position] = field(default_factory=dict)
+    units: dict[str | None, list[str]] = field(default_factory=dict)
+    succ: dict[str | None, dict[str, dict[str, None]]] = field(default_factory=dict)
+    fed_from: dict[str | None, dict[str, dict[str, None]]] = field(default_factory=dict)
+    feeding_out: dict[str | None, dict[str, None]] = field(default_factory=dict)
+
+
+def _partition(graph: Graph, chains: dict[str, list[str]]) -> _Partition:
+    part = _Partition()
+    unit_in: dict[str, dict[str | None, str]] = {}
+    for nid, chain in chains.items():
+        outer_first = chain[::-1]
+        here = dict(zip([None, *outer_first], [*outer_first, nid]))
+        unit_in[nid] = here
+        for container, unit in here.items():
+            seen = part.succ.setdefault(container, {})
+            if unit not in seen:
+                seen[unit] = {}
+                part.units.setdefault(container, []).append(unit)
+    for edge in graph.edges:
+        src, dst = unit_in.get(edge.src), unit_in.get(edge.dst)
+        if src is None or dst is None:
+            continue
+        for container, a in src.items():
+            b = dst.get(container)
+            if b is None:
+                part.feeding_out.setdefault(container, {})[a] = None
+            elif a != b:
+                part.succ[container][a][b] = None
+        for container, b in dst.items():
+            if container not in src:
+                part.fed_from.setdefault(container, {}).setdefault(edge.src, {})[b] = None
+    return part
 
 
 def layered_layout(
@@ -155,185 +172,50 @@ def layered_layout(
 
     The design's first row is centred on x = 0 at y = 0 and rows are ``row_height`` apart
     (taller where an expanded group fills a row); collapsed groups count as one node.
+    Near-linear in nodes + edges (see layout_rows and layout_place).
     """
-    metrics = _Metrics(node_width, node_height, max(column_width - node_width, 8.0),
-                       max(row_height - node_height, 8.0), sweeps)
-    chains = group_chains(graph)
-    block = _layout_container(graph, None, chains, metrics)
+    block = container_block(graph, None, node_width=node_width, node_height=node_height,
+                            row_height=row_height, column_width=column_width, sweeps=sweeps)
     return {nid: (x, y - node_height / 2.0) for nid, (x, y) in block.positions.items()}
 
 
-def _unit_of(node_id: str, chain: list[str], container: str | None) -> str | None:
-    """The unit that represents ``node_id`` among the direct children of ``container``."""
-    if container is None:
-        return chain[-1] if chain else node_id
-    if container not in chain:
-        return None
-    index = chain.index(container)
-    return chain[index - 1] if index > 0 else node_id
+def container_block(graph: Graph, container: str | None, *, row_height: float = ROW_HEIGHT,
+                    column_width: float = COLUMN_WIDTH, sweeps: int = 4, node_width: float = NODE_WIDTH,
+                    node_height: float = NODE_HEIGHT) -> Block:
+    """The layout of one container (the design when None, or a group laid out as if it were
+    expanded): node centres relative to its origin, its first row's top at y = 0."""
+    metrics = _Metrics(node_width, node_height, max(column_width - node_width, 8.0),
+                       max(row_height - node_height, 8.0), sweeps)
+    part = _partition(graph, group_chains(graph))
+    return _layout_container(graph, container, part, metrics)
 
 
-def _layout_container(graph: Graph, container: str | None, chains, metrics: _Metrics) -> _Block:
-    unit_of = {}
-    units: list[str] = []
-    for nid in graph.nodes:
-        unit = _unit_of(nid, chains[nid], container)
-        if unit is not None:
-            unit_of[nid] = unit
-            if unit not in units and (unit == nid or unit in graph.groups):
-                units.append(unit)
-    blocks = {u: _unit_block(graph, u, chains, metrics) for u in units}
-    succ: dict[str, list[str]] = {u: [] for u in units}
-    outside: tuple[set[str], set[str]] = (set(), set())  # units fed from / feeding outside
-    for edge in graph.edges:
-        a, b = unit_of.get(edge.src), unit_of.get(edge.dst)
-        if a is not None and b is not None and a != b and b not in succ[a]:
-            succ[a].append(b)
-        elif a is None and b is not None:
-            outside[0].add(b)
-        elif b is None and a is not None:
-            outside[1].add(a)
-    rows, sizes, succ, pred = _rows_with_lanes(units, succ, blocks, outside)
-    _order_rows(rows, succ, pred, metrics.sweeps)
-    xs = _place_x(rows, sizes, succ, pred, metrics)
-    return _assemble(rows, xs, sizes, blocks, metrics)
+def _layout_container(graph: Graph, container: str | None, part: _Partition, metrics: _Metrics) -> Block:
+    units = part.units.get(container, [])
+    blocks = {u: _unit_block(graph, u, part, metrics) for u in units}
+    succ = {u: list(targets) for u, targets in part.succ.get(container, {}).items()}
+    fed_from = {src: list(targets) for src, targets in part.fed_from.get(container, {}).items()}
+    sizes = {u: (b.lo, b.hi, b.height) for u, b in blocks.items()}
+    rows, sizes, succ, pred = rows_with_lanes(units, succ, sizes, fed_from,
+                                              list(part.feeding_out.get(container, {})))
+    order_rows(rows, succ, pred, metrics.sweeps)
+    xs = place_x(rows, sizes, succ, pred, metrics.gap_x, metrics.sweeps)
+    return assemble(rows, xs, sizes, blocks, metrics.node_w, metrics.gap_y)
 
 
-def _unit_block(graph: Graph, unit: str, chains, metrics: _Metrics) -> _Block:
+def _unit_block(graph: Graph, unit: str, part: _Partition, metrics: _Metrics) -> Block:
     """A node is one box; a collapsed group one box holding its laid-out members."""
     half_w, half_h = metrics.node_w / 2.0, metrics.node_h / 2.0
     if unit in graph.nodes:
-        return _Block(-half_w, half_w, metrics.node_h, {unit: (0.0, half_h)})
-    inner = _layout_container(graph, unit, chains, metrics)
+        return Block(-half_w, half_w, metrics.node_h, {unit: (0.0, half_h)})
+    inner = _layout_container(graph, unit, part, metrics)
     if graph.groups[unit].collapsed:
         ax, ay = group_anchor(inner.positions, list(inner.positions))
         moved = {n: (x - ax, y - ay + half_h) for n, (x, y) in inner.positions.items()}
-        return _Block(-half_w, half_w, metrics.node_h, moved)
+        return Block(-half_w, half_w, metrics.node_h, moved)
     top = FRAME_TITLE + FRAME_PAD
     moved = {n: (x, y + top) for n, (x, y) in inner.positions.items()}
-    return _Block(inner.lo - FRAME_PAD, inner.hi + FRAME_PAD, inner.height + top + FRAME_PAD, moved)
-
-
-def _rows_with_lanes(units, succ, blocks, outside):
-    """Rank the units, and break edges that skip rows with one lane unit per skipped row
-    (edges from or to outside a group get lanes from its top row or to its bottom row)."""
-    rank = _ranks(units, succ)
-    sizes = {u: (blocks[u].lo, blocks[u].hi, blocks[u].height) for u in units}
-    full_succ: dict[str, list[str]] = {u: [] for u in units}
-
-    def lanes(first: str | None, levels: range, last: str | None, tag: str) -> None:
-        prev = first
-        for level in levels:
-            lane = f"\0{tag}\0{level}"
-            rank[lane] = level
-            sizes[lane] = (-LANE_WIDTH / 2.0, LANE_WIDTH / 2.0, 0.0)
-            full_succ[lane] = []
-            if prev is not None:
-                full_succ[prev].append(lane)
-            prev = lane
-        if prev is not None and last is not None:
-            full_succ[prev].append(last)
-
-    bottom = max(rank.values(), default=0)
-    for a in units:
-        for b in succ[a]:
-            lanes(a, range(rank[a] + 1, rank[b]), b, f"{a}\0{b}")
-        if a in outside[0]:
-            lanes(None, range(0, rank[a]), a, f"in\0{a}")
-        if a in outside[1]:
-            lanes(a, range(rank[a] + 1, bottom + 1), None, f"out\0{a}")
-    pred: dict[str, list[str]] = {u: [] for u in full_succ}
-    for a, targets in full_succ.items():
-        for b in targets:
-            pred[b].append(a)
-    rows: dict[int, list[str]] = {}
-    for u in full_succ:
-        rows.setdefault(rank[u], []).append(u)
-    return [rows[k] for k in sorted(rows)], sizes, full_succ, pred
-
-
-def _order_rows(rows: list[list[str]], succ, pred, sweeps: int) -> None:
-    """Barycentre sweeps, down then up, to reduce crossings (ties keep the current order)."""
-    index = {u: float(i) for row in rows for i, u in enumerate(row)}
-    for sweep in range(sweeps):
-        down = sweep % 2 == 0
-        neigh = pred if down else succ
-        for row in rows if down else reversed(rows):
-
-            def key(u: str) -> float:
-                others = [index[o] for o in neigh[u]]
-                return sum(others) / len(others) if others else index[u]
-
-            row.sort(key=key)
-            for i, u in enumerate(row):
-                index[u] = float(i)
-
-
-def _place_x(rows, sizes, succ, pred, metrics: _Metrics) -> dict[str, float]:
-    """Centre x of every unit: aligned with its neighbours, never overlapping in a row."""
-    xs: dict[str, float] = {}
-    spacing = {id(row): _offsets(row, sizes, metrics.gap_x) for row in rows}  # fixed per row
-    for row in rows:
-        for u, x in zip(row, _packed(row, sizes, metrics.gap_x, [0.0] * len(row), spacing[id(row)])):
-            xs[u] = x
-    for sweep in range(2 * max(metrics.sweeps, 1) + 1):
-        down = sweep % 2 == 0
-        neigh = pred if down else succ
-        for row in rows if down else reversed(rows):
-            wanted = []
-            for u in row:
-                others = [xs[o] for o in neigh[u]]
-                wanted.append(sum(others) / len(others) if others else xs[u])
-            for u, x in zip(row, _packed(row, sizes, metrics.gap_x, wanted, spacing[id(row)])):
-                xs[u] = x
-    return xs
-
-
-def _offsets(row: list[str], sizes, gap: float) -> list[float]:
-    """Each unit's x relative to the row's first when packed tight (order and spacing)."""
-    offsets = [0.0]
-    for a, b in zip(row, row[1:]):
-        offsets.append(offsets[-1] + sizes[a][1] - sizes[b][0] + gap)
-    return offsets
-
-
-def _packed(row: list[str], sizes, gap: float, wanted: list[float],
-            offsets: list[float] | None = None) -> list[float]:
-    """Least-squares closest positions to ``wanted`` that keep order and spacing (PAV)."""
-    if offsets is None:
-        offsets = _offsets(row, sizes, gap)
-    targets = [w - o for w, o in zip(wanted, offsets)]
-    pools: list[list[float]] = []  # [sum, count]
-    for t in targets:
-        pools.append([t, 1.0])
-        while len(pools) > 1 and pools[-2][0] / pools[-2][1] > pools[-1][0] / pools[-1][1]:
-            s, c = pools.pop()
-            pools[-1][0] += s
-            pools[-1][1] += c
-    base: list[float] = []
-    for s, c in pools:
-        base.extend([s / c] * int(c))
-    return [b + o for b, o in zip(base, offsets)]
-
-
-def _assemble(rows, xs, sizes, blocks, metrics: _Metrics) -> _Block:
-    if not rows:
-        return _Block(-metrics.node_w / 2.0, metrics.node_w / 2.0, 0.0)
-    positions: dict[str, Position] = {}
-    top = 0.0
-    left, right = float("inf"), float("-inf")
-    for row in rows:
-        for u in row:
-            if u in blocks:
-                for nid, (x, y) in blocks[u].positions.items():
-                    positions[nid] = (xs[u] + x, top + y)
-            left = min(left, xs[u] + sizes[u][0])
-            right = max(right, xs[u] + sizes[u][1])
-        top += max(sizes[u][2] for u in row) + metrics.gap_y
-    first = [u for u in rows[0] if u in blocks]
-    shift = xs[first[0]] if len(first) == 1 else (left + right) / 2.0
-    positions = {n: (x - shift, y) for n, (x, y) in positions.items()}
-    return _Block(left - shift, right - shift, top - metrics.gap_y, positions)
+    return Block(inner.lo - FRAME_PAD, inner.hi + FRAME_PAD, inner.height + top + FRAME_PAD, moved)
 
 
 def apply_layout(graph: Graph, positions: dict[str, Position]) -> None:

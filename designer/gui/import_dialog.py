@@ -22,7 +22,8 @@ from ..core import serialize
 from ..core.serialize import DesignFileError
 from .theme import level_colour
 
-SOURCE_HINT = "torchvision:resnet18, package.module:callable or path/to/file.py:callable"
+SOURCE_HINT = ("torchvision:resnet18, package.module:callable, path/to/file.py:callable "
+               "or path/to/model.onnx")
 #: Importing module:callable or file.py:callable runs that code, as Python's import does.
 CODE_RUNS_NOTE = ("Importing a module or a .py file runs its code with your permissions: "
                   "import only code you trust.")
@@ -49,7 +50,7 @@ class ImportDialog(QDialog):
         self.source = QLineEdit(self)
         self.source.setPlaceholderText(SOURCE_HINT)
         self.source.setMinimumWidth(420)
-        browse = QPushButton("Python File…", self)
+        browse = QPushButton("File…", self)
         browse.clicked.connect(self._on_browse_clicked)
         row = QHBoxLayout()
         row.addWidget(self.source, 1)
@@ -78,7 +79,7 @@ class ImportDialog(QDialog):
     def values(self) -> tuple[str, list[int]]:
         """(source, shape); ValueError with the reason if either is unusable."""
         source = self.source.text().strip()
-        if ":" not in source:
+        if ":" not in source and not source.lower().endswith(".onnx"):
             raise ValueError(f"name the model as {SOURCE_HINT}")
         return source, parse_shape(self.shape.text())
 
@@ -92,9 +93,10 @@ class ImportDialog(QDialog):
         self.accept()
 
     def _on_browse_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Python file with the model", "", "Python (*.py)")
-        if path:
-            self.source.setText(f"{path}:")
+        path, _ = QFileDialog.getOpenFileName(self, "Python file with the model, or an ONNX model", "",
+                                              "Models (*.py *.onnx);;Python (*.py);;ONNX (*.onnx)")
+        if path:  # a .py file still needs the callable's name after the colon
+            self.source.setText(path if path.lower().endswith(".onnx") else f"{path}:")
             self.source.setFocus()
 
 

@@ -102,6 +102,9 @@ class MainWindow(QMainWindow):
         from .training_panel import install_training  # Training docks and the Run menu
 
         self.training = install_training(self)
+        from .transfer_actions import install_transfer  # Run → Replace the Head, Pretrained Weights
+
+        self.transfer_actions = install_transfer(self)
         from .playground import install_playground  # the Playground dock for 2-D data
 
         self.playground = install_playground(self)
@@ -152,9 +155,15 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             screen = QGuiApplication.primaryScreen().availableGeometry()
             self.resize(min(1440, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.9)))
+        intended = self.size()
         self._size_on_show = state is None or not self.restoreState(state, STATE_VERSION)
         if self._size_on_show:
             self.dock_layout.apply_default()
+            # Adding the docks to a window not yet shown grows it to their size hints (1,061 px
+            # on a 1,024 px screen) when its layout settles: settle it now, then keep the size
+            # chosen for the screen.
+            self.layout().activate()
+            self.resize(intended)
         else:  # a dock the saved layout does not know (added since) goes to its default place
             self.dock_layout.place_unknown(self.settings.saved_docks())
         self._layout_restored = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._util import fmt_shape, one_input
-from .spec import LayerSpec, Param, Params, Shape, ShapeError
+from .spec import LayerSpec, NotRepresentable, Param, Params, Shape, ShapeError
 
 
 def _simple(name: str, doc: str, *params: Param, label=None) -> LayerSpec:
@@ -54,6 +54,13 @@ def _prelu_channels(p: Params, shapes: list[Shape]) -> int:
     return shapes[0][0] if p["per_channel"] else 1
 
 
+def _import_prelu(m, shape) -> Params:
+    channels = shape[1] if shape and len(shape) > 1 else 1
+    if m.num_parameters not in (1, channels):
+        raise NotRepresentable(f"num_parameters={m.num_parameters} is neither 1 nor the {channels} channels")
+    return {"per_channel": m.num_parameters > 1, "init": float(getattr(m, "init", 0.25))}
+
+
 PRELU = LayerSpec(
     type="PReLU",
     category="activation",
@@ -65,6 +72,7 @@ PRELU = LayerSpec(
     ),
     count_params=lambda p, s, o: _prelu_channels(p, s),
     torch_kwargs=lambda p, s: {"num_parameters": _prelu_channels(p, s), "init": p["init"]},
+    import_params=_import_prelu,
     inferred=lambda p, s: {"num_parameters": _prelu_channels(p, s)},
 )
 
@@ -82,6 +90,12 @@ def _softmax_shape(name: str):
     return rule
 
 
+def _import_dim(m, shape) -> Params:
+    if m.dim is None:
+        raise NotRepresentable("dim=None (an implicit dimension) is not supported; give dim")
+    return {"dim": m.dim}
+
+
 def _softmax(name: str, doc: str) -> LayerSpec:
     return LayerSpec(
         type=name,
@@ -90,6 +104,7 @@ def _softmax(name: str, doc: str) -> LayerSpec:
         shape=_softmax_shape(name),
         params=(Param("dim", "int", 1, minimum=-4, maximum=3, doc="dimension that sums to 1 (1 = classes)"),),
         torch_kwargs=lambda p, s: {"dim": p["dim"]},
+        import_params=_import_dim,
         tags=frozenset({"softmax"}),
     )
 

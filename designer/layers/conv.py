@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .shape_math import dropped_border, formula, same_padding, spatial_out
 from ._util import kernel_text, need_map, pair_text
-from .spec import LayerSpec, Param, Params, Shape, ShapeError, Window
+from .spec import LayerSpec, Param, Params, Shape, ShapeError, Window, written
 
 
 def _groups(p: Params, in_channels: int) -> int:
@@ -161,6 +161,17 @@ def border_warnings(layer, shape, kernel, stride, padding, dilation=(1, 1)) -> l
     return out
 
 
+def _import(m, shape) -> Params:
+    """The parameters of a torch.nn.Conv2d (groups equal to its input channels: depthwise)."""
+    depthwise = m.groups > 1 and m.groups == m.in_channels
+    return {
+        "out_channels": m.out_channels, "kernel_size": written(m.kernel_size),
+        "stride": written(m.stride), "padding": m.padding if isinstance(m.padding, str) else written(m.padding),
+        "dilation": written(m.dilation), "groups": "depthwise" if depthwise else m.groups,
+        "bias": m.bias is not None, "padding_mode": m.padding_mode,
+    }
+
+
 CONV2D = LayerSpec(
     type="Conv2d",
     category="convolution",
@@ -180,6 +191,7 @@ CONV2D = LayerSpec(
     macs=_macs,
     window=_window,
     torch_kwargs=_kwargs,
+    import_params=_import,
     inferred=_inferred,
     label=_label,
     explain=_explain,

@@ -45,6 +45,10 @@ def _explain(p: Params, shapes: list[Shape]) -> list[str]:
     return [f"features: {', '.join(names) or 'none'} → {len(names)} values"]
 
 
+def _import(m, shape) -> Params:
+    return {**{name: name in m.features for name in FEATURES}, "frequency": float(m.frequency)}
+
+
 INPUT_FEATURES = LayerSpec(
     type="InputFeatures",
     category="utility",
@@ -61,6 +65,7 @@ INPUT_FEATURES = LayerSpec(
     torch_kind="module",
     torch_class="designer:InputFeatures",
     torch_kwargs=lambda p, s: {"features": chosen(p), "frequency": p["frequency"]},
+    import_params=_import,
     label=_label,
     explain=_explain,
 )

@@ -57,6 +57,7 @@ ADD = LayerSpec(
     shape=lambda p, s: broadcast("Add", s),
     inputs=None,
     torch_kind="function",
+    torch_call=lambda p, s: ("operator.add", (), {}),
 )
 MULTIPLY = LayerSpec(
     type="Multiply",
@@ -66,6 +67,7 @@ MULTIPLY = LayerSpec(
     shape=lambda p, s: broadcast("Multiply", s),
     inputs=None,
     torch_kind="function",
+    torch_call=lambda p, s: ("operator.mul", (), {}),
 )
 CONCAT = LayerSpec(
     type="Concat",
@@ -76,4 +78,6 @@ CONCAT = LayerSpec(
     label=lambda p: "" if p["dim"] == 1 else f"dim {p['dim']}",
     inputs=None,
     torch_kind="function",
+    torch_call=lambda p, s: ("torch.cat", (), {"dim": p["dim"]}),
+    merge_inputs="list",
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._util import fmt_shape, need_map, one_input
-from .spec import LayerSpec, Param, Params, Shape, ShapeError
+from .spec import LayerSpec, NotRepresentable, Param, Params, Shape, ShapeError
 
 _BN_PARAMS = (
     Param("eps", "float", 1e-5, minimum=1e-12, doc="added to the variance for stability (> 0)"),
@@ -27,6 +27,13 @@ def _bn2d_shape(p: Params, shapes: list[Shape]) -> Shape:
     return shapes[0]
 
 
+def _import_bn(m, shape) -> Params:
+    if m.momentum is None:
+        raise NotRepresentable("momentum=None (a cumulative moving average) is not supported")
+    return {"eps": float(m.eps), "momentum": float(m.momentum), "affine": m.affine,
+            "track_running_stats": m.track_running_stats}
+
+
 def _batchnorm(name: str, rule, doc: str) -> LayerSpec:
     return LayerSpec(
         type=name,
@@ -36,6 +43,7 @@ def _batchnorm(name: str, rule, doc: str) -> LayerSpec:
         params=_BN_PARAMS,
         count_params=lambda p, s, o: 2 * s[0][0] if p["affine"] else 0,
         torch_kwargs=lambda p, s: {"num_features": s[0][0], **p},
+        import_params=_import_bn,
         inferred=lambda p, s: {"num_features": s[0][0]},
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .conv import border_warnings
 from .shape_math import formula, spatial_out
 from ._util import kernel_text, need_map, pair_text
-from .spec import LayerSpec, Param, Params, Shape, ShapeError, Window
+from .spec import LayerSpec, NotRepresentable, Param, Params, Shape, ShapeError, Window, written
 
 
 def _stride(p: Params) -> tuple[int, int]:
@@ -93,6 +93,45 @@ def _kwargs_avg(p: Params, shapes: list[Shape]) -> Params:
     }
 
 
+def pool_stride(kernel, stride):
+    """A pool's stride as the catalog writes it: None when it equals the kernel (torch's default)."""
+    stride = kernel if stride is None else stride
+    return None if written(stride) == written(kernel) else written(stride)
+
+
+def _no_indices(m) -> None:
+    if m.return_indices:
+        raise NotRepresentable("return_indices=True (the indices output) is not supported")
+
+
+def _import_max(m, shape) -> Params:
+    _no_indices(m)
+    return {"kernel_size": written(m.kernel_size), "stride": pool_stride(m.kernel_size, m.stride),
+            "padding": written(m.padding), "dilation": written(m.dilation), "ceil_mode": m.ceil_mode}
+
+
+def _import_avg(m, shape) -> Params:
+    if m.divisor_override is not None:
+        raise NotRepresentable(f"divisor_override={m.divisor_override} is not supported")
+    return {"kernel_size": written(m.kernel_size), "stride": pool_stride(m.kernel_size, m.stride),
+            "padding": written(m.padding), "ceil_mode": m.ceil_mode,
+            "count_include_pad": m.count_include_pad}
+
+
+def output_size(size):
+    """An adaptive pool's output_size as the catalog writes it; both sizes must be given."""
+    sizes = size if isinstance(size, (tuple, list)) else (size,)
+    if any(s is None for s in sizes):
+        raise NotRepresentable(f"output_size {size!r} keeps an input size (None); give both sizes")
+    return written(size)
+
+
+def _import_adaptive(m, shape) -> Params:
+    if getattr(m, "return_indices", False):
+        _no_indices(m)
+    return {"output_size": output_size(m.output_size)}
+
+
 _KERNEL = Param("kernel_size", "pair", 2, minimum=1, doc="window size")
 _STRIDE = Param("stride", "optional_pair", None, minimum=1, doc="step; empty = kernel_size")
 _PADDING = Param("padding", "pair", 0, minimum=0, doc="implicit padding on each side")
@@ -106,6 +145,7 @@ MAXPOOL2D = LayerSpec(
     params=(_KERNEL, _STRIDE, _PADDING, Param("dilation", "pair", 1, minimum=1), _CEIL),
     window=_window(True),
     torch_kwargs=_kwargs_max,
+    import_params=_import_max,
     label=_label,
     explain=_explain(True),
     warnings=_warn("MaxPool2d", True),
@@ -119,6 +159,7 @@ AVGPOOL2D = LayerSpec(
     params=(_KERNEL, _STRIDE, _PADDING, _CEIL, Param("count_include_pad", "bool", True)),
     window=_window(False),
     torch_kwargs=_kwargs_avg,
+    import_params=_import_avg,
     label=_label,
     explain=_explain(False),
     warnings=_warn("AvgPool2d", False),
@@ -156,6 +197,7 @@ def _adaptive(kind: str) -> LayerSpec:
         params=(Param("output_size", "pair", 1, minimum=1, doc="output H×W"),),
         window=_adaptive_window,
         torch_kwargs=lambda p, s: {"output_size": p["output_size"]},
+        import_params=_import_adaptive,
         label=lambda p: "global" if p["output_size"] == (1, 1) else f"→ {kernel_text(p['output_size'])}",
     )
 

@@ -34,13 +34,28 @@ ZOO_SPECS = (
 )
 
 
+_GENERATION = [0]  # bumped on every change, so tables derived from the catalog know to rebuild
+
+
 def register(spec: LayerSpec) -> LayerSpec:
     if spec.type in _REGISTRY:
         raise ValueError(f"layer type {spec.type!r} is registered twice")
     if spec.category not in CATEGORIES:
         raise ValueError(f"{spec.type}: unknown category {spec.category!r}")
     _REGISTRY[spec.type] = spec
+    _GENERATION[0] += 1
     return spec
+
+
+def unregister(layer_type: str) -> None:
+    """Take a type out of the catalog again (a plugin's or a test's own type)."""
+    del _REGISTRY[layer_type]
+    _GENERATION[0] += 1
+
+
+def generation() -> int:
+    """A number that changes whenever a type is registered or unregistered."""
+    return _GENERATION[0]
 
 
 def get(layer_type: str) -> LayerSpec | None:

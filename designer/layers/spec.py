@@ -29,6 +29,11 @@ class ParamError(ValueError):
     """A parameter value is of the wrong type or out of range."""
 
 
+class NotRepresentable(ValueError):
+    """A module's settings have no exact equivalent in the catalog (raised by an importer's
+    reader, ``LayerSpec.import_params``); the message says which setting and why."""
+
+
 @dataclass(frozen=True)
 class Param:
     """One constructor argument.
@@ -221,12 +226,64 @@ class LayerSpec:
     #: "torch.NAME", "F.NAME" (torch.nn.functional) or "Tensor.NAME" (a method).
     torch_call: Callable[[Params, list[Shape]], tuple[str, tuple, dict]] | None = None
     torch_kwargs: Callable[[Params, list[Shape]], Params] | None = None
+    #: For "function" (merges): how the inputs meet the ``torch_call`` target. "fold" applies a
+    #: binary target left to right (a + b + c); "list" passes them as one list first
+    #: (torch.cat([a, b], dim=1)).
+    merge_inputs: str = "fold"
+    #: The torch.nn.Module classes the importer turns into this type, as import paths
+    #: ("designer:Name" as in ``torch_class``). None: the class a "module" entry compiles to.
+    #: A path that cannot be imported here (an optional package) is skipped.
+    import_classes: tuple[str, ...] | None = None
+    #: Reads the parameters back from such a module: (module, traced input shape with the
+    #: batch, or None) -> params; raises NotRepresentable for settings the type cannot hold.
+    #: None: ``read_attributes`` (each Param from the module attribute of the same name).
+    import_params: Callable[[Any, Shape | None], Params] | None = None
+    #: For "call" and merge entries the importer's own call tables do not know: the torch
+    #: functions and Tensor methods that import as this type, written as in torch_call
+    #: ("torch.maximum", "Tensor.maximum"), and the names of their constant arguments after
+    #: the tensor inputs, in order; each is read back into the Param of the same name.
+    import_calls: tuple[str, ...] = ()
+    import_args: tuple[str, ...] = ()
     inferred: Callable[[Params, list[Shape]], Params] | None = None
     label: Callable[[Params], str] | None = None
     #: Formula shown by the inspector, with numbers filled in, e.g. "⌊(28 + 2·0 − 5)/1⌋ + 1 = 24".
     explain: Callable[[Params, list[Shape]], list[str]] | None = None
     warnings: Callable[[Params, list[Shape], Shape], list[tuple[str, str]]] | None = None
     tags: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        """A spec names how it compiles, or it is refused when it is made (not when a design
+        using it is compiled: a merge without a target must not compile to something else)."""
+        kinds = ("module", "function", "call", "opaque", "input", "output")
+        if self.torch_kind not in kinds:
+            raise ValueError(f"{self.type}: torch_kind {self.torch_kind!r} is not one of {', '.join(kinds)}")
+        if self.torch_kind in ("function", "call") and self.torch_call is None:
+            raise ValueError(f"{self.type}: a {self.torch_kind!r} entry needs torch_call (the torch "
+                             f"function or method it compiles to)")
+        if self.torch_kind == "function" and self.merge_inputs not in ("fold", "list"):
+            raise ValueError(f"{self.type}: merge_inputs must be 'fold' or 'list', got {self.merge_inputs!r}")
+        if self.torch_kind == "module" and self.torch_kwargs is None:
+            raise ValueError(f"{self.type}: a 'module' entry needs torch_kwargs (its constructor arguments)")
+
+    def read_module(self, module: Any, shape: Shape | None) -> Params:
+        """The parameters of a torch module of one of ``import_classes`` (see import_params)."""
+        if self.import_params is not None:
+            return self.import_params(module, shape)
+        return read_attributes(self, module)
+
+    def read_call(self, constants: tuple, kwargs: dict) -> Params:
+        """The parameters of a traced call of one of ``import_calls``: its constant arguments
+        (after the tensors) and keyword arguments, bound to ``import_args`` by position and
+        name; NotRepresentable for an argument the type has no parameter for."""
+        if len(constants) > len(self.import_args):
+            raise NotRepresentable(f"it is called with {len(constants)} constant arguments; "
+                                   f"{self.type} reads {len(self.import_args)}")
+        bound = dict(zip(self.import_args, constants))
+        for key, value in kwargs.items():
+            if key not in self.import_args or key in bound:
+                raise NotRepresentable(f"its argument {key!r} is not supported")
+            bound[key] = value
+        return {key: written(value) for key, value in bound.items() if key in self.param_names}
 
     @property
     def is_merge(self) -> bool:
@@ -265,3 +322,35 @@ class LayerSpec:
             return self.label(self.resolve(raw))
         except ParamError:
             return "invalid parameters"
+
+
+def written(value: Any) -> Any:
+    """torch's int-or-tuple sizes as the catalog writes them: 3 for (3,) or (3, 3), else [3, 5]."""
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            return int(value[0])
+        if len(value) == 2 and value[0] == value[1]:
+            return int(value[0])
+        return [int(v) for v in value]
+    return value
+
+
+def read_attributes(spec: LayerSpec, module: Any) -> Params:
+    """Each of ``spec``'s parameters read from the module attribute of the same name (how
+    torch.nn modules keep their constructor arguments): sizes as ``written``, numbers of a
+    "float" parameter as floats, and a "bool" parameter whose attribute is not a bool (a
+    Linear's ``bias`` tensor) as whether it is there. Pure: plain attribute access only."""
+    params = {}
+    for p in spec.params:
+        if not hasattr(module, p.name):
+            raise NotRepresentable(f"it has no attribute {p.name!r} to read {spec.type}'s "
+                                   f"parameter from; give the spec an import_params reader")
+        value = getattr(module, p.name)
+        if p.kind == "bool" and not isinstance(value, bool):
+            value = value is not None
+        elif p.kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)
+        else:
+            value = written(value)
+        params[p.name] = value
+    return params

@@ -34,6 +34,11 @@ def _ln_shape(p: Params, shapes: list[Shape]) -> Shape:
     return shapes[0]
 
 
+def _import_ln(m, shape) -> Params:
+    return {"dims": len(m.normalized_shape), "eps": float(m.eps),
+            "elementwise_affine": m.elementwise_affine, "bias": getattr(m, "bias", None) is not None}
+
+
 LAYER_NORM = LayerSpec(
     type="LayerNorm",
     category="normalisation",
@@ -49,6 +54,7 @@ LAYER_NORM = LayerSpec(
     count_params=_ln_params,
     torch_kwargs=lambda p, s: {"normalized_shape": _ln_normalized(p, s[0]), "eps": p["eps"],
                                "elementwise_affine": p["elementwise_affine"], "bias": p["bias"]},
+    import_params=_import_ln,
     inferred=lambda p, s: {"normalized_shape": list(_ln_normalized(p, s[0]))},
     label=lambda p: f"last {p['dims']}" if p["dims"] > 1 else "",
 )
@@ -135,6 +141,7 @@ def _tensor_layer(name: str, doc: str, default: list[int], cls: str) -> LayerSpe
         count_params=lambda p, s, o: prod(p["shape"]),
         torch_class=f"designer:{cls}",
         torch_kwargs=lambda p, s: {"shape": tuple(p["shape"]), "view": tuple(p["view"])},
+        import_params=lambda m, s: {"shape": list(m.weight.shape), "view": list(m.view)},
         label=lambda p: fmt_shape(p["shape"]),
     )
 
@@ -164,6 +171,7 @@ CLASS_TOKEN = LayerSpec(
     count_params=lambda p, s, o: p["tokens"] * s[0][1],
     torch_class="designer:ClassToken",
     torch_kwargs=lambda p, s: {"tokens": p["tokens"], "features": s[0][1]},
+    import_params=lambda m, s: {"tokens": m.weight.shape[1]},
     inferred=lambda p, s: {"features": s[0][1]},
     label=lambda p: f"+{p['tokens']}",
 )
@@ -190,6 +198,12 @@ def _mha_macs(p: Params, shapes: list[Shape], out: Shape) -> int:
     return 4 * tokens * e * e + 2 * tokens * tokens * e
 
 
+def _import_mha(m, shape) -> Params:
+    """A Designer SelfAttention (torch's own nn.MultiheadAttention, called with three
+    arguments, is converted by the importer's attention_pieces)."""
+    return {"num_heads": m.num_heads, "dropout": float(m.dropout), "bias": m.in_proj_bias is not None}
+
+
 MULTIHEAD_ATTENTION = LayerSpec(
     type="MultiheadAttention",
     category="attention",
@@ -206,6 +220,7 @@ MULTIHEAD_ATTENTION = LayerSpec(
     torch_class="designer:SelfAttention",
     torch_kwargs=lambda p, s: {"embed_dim": s[0][1], "num_heads": p["num_heads"],
                                "dropout": p["dropout"], "bias": p["bias"], "batch_first": True},
+    import_params=_import_mha,
     inferred=lambda p, s: {"embed_dim": s[0][1]},
     label=lambda p: f"{p['num_heads']} heads",
 )

@@ -119,12 +119,12 @@ class BatchSource:
     ``x`` holds unnormalised samples; ``finisher(device)`` gives the function that normalises
     (and flattens) a batch on that device;
     ``pipeline`` is the augmentation transform (None: none); ``shuffle`` False keeps the order
-    (validation).
+    (validation); ``drop_last`` leaves out a last partial batch (compiled steps want one shape).
     """
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, device: torch.device,
                  finisher: Callable, pipeline=None, shuffle: bool = True, workers: int = -1,
-                 seed: int = 0, resident: bool | None = None) -> None:
+                 seed: int = 0, resident: bool | None = None, drop_last: bool = False) -> None:
         self.n, self.batch_size, self.device = len(y), batch_size, device
         self.finish = finisher(torch.device("cpu"))
         self.device_finish = finisher(device)
@@ -143,6 +143,8 @@ class BatchSource:
         else:
             self.x, self.y = x, y
         self.batches = batch_count(self.n, batch_size) if shuffle else -(-self.n // batch_size)
+        if drop_last and self.n >= batch_size:  # compiled steps: one batch shape only
+            self.batches = self.n // batch_size
         self._sampler = _EpochBatches()
         self._loader = None
 

@@ -16,7 +16,8 @@ import signal
 import sys
 from dataclasses import replace
 
-from .config import DEVICES, OPTIMIZERS, ConfigError, DataConfig, TrainingConfig
+from .config import (COMPILE_MODES, DEVICES, OPTIMIZERS, PRECISIONS, ConfigError, DataConfig,
+                     TrainingConfig)
 from .schedules import SCHEDULES, ScheduleError
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_FAILED = 0, 1, 2, 3
@@ -62,12 +63,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="transfer learning: freeze every layer up to and including NODE")
     opt.add_argument("--freeze", nargs="+", action="extend", metavar="ID",
                      help="freeze these nodes or groups (their weights stay as they are)")
+    opt.add_argument("--replace-head", nargs="?", const=0, type=int, metavar="CLASSES",
+                     help="transfer learning: rebuild the last classifier layer with CLASSES outputs "
+                          "(default: the dataset's classes), its weights fresh; the rest keeps --weights")
     run = p.add_argument_group("run")
     run.add_argument("--device", choices=DEVICES)
     run.add_argument("--seed", type=int)
     run.add_argument("--threads", type=int, help="CPU threads (default: every core that the machine's "
                      "load leaves free)")
-    run.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+    run.add_argument("--no-amp", action="store_true", help="no mixed precision (--precision fp32)")
+    run.add_argument("--precision", choices=list(PRECISIONS),
+                     help="auto: 16-bit on CUDA for big designs; fp32; bf16: bf16 autocast on CPU or CUDA")
+    run.add_argument("--compile", choices=list(COMPILE_MODES),
+                     help="torch.compile the training step (on), with CUDA graphs (reduce-overhead, "
+                          "CUDA only); off by default")
+    run.add_argument("--channels-last", action="store_true",
+                     help="store images and convolution weights channels-last (NHWC)")
     run.add_argument("--checkpoint-dir", help="write best.pt and last.pt here (a folder that "
                      "already holds another run's is refused without --overwrite)")
     run.add_argument("--overwrite", action="store_true",
@@ -126,7 +137,8 @@ def _data_config(base: DataConfig, args) -> DataConfig:
 
 _FLAGS = {"epochs": "epochs", "batch_size": "batch_size", "optimizer": "optimizer", "lr": "lr",
           "weight_decay": "weight_decay", "momentum": "momentum", "label_smoothing": "label_smoothing",
-          "device": "device", "seed": "seed", "patience": "patience", "threads": "threads"}
+          "device": "device", "seed": "seed", "patience": "patience", "threads": "threads",
+          "precision": "precision", "compile": "compile"}
 _SCHEDULE_FLAGS = {"schedule": "name", "decay": "k", "step_size": "step_size", "gamma": "gamma",
                    "warmup": "warmup_epochs"}
 
@@ -146,7 +158,9 @@ def build_config(graph, args) -> TrainingConfig:
         if args.augment:
             changes["augment"] = tuple(parse_steps(args.augment))
         if args.no_amp:
-            changes["mixed_precision"] = False
+            changes["precision"] = "fp32"
+        if args.channels_last:
+            changes["channels_last"] = True
         frozen = _frozen(graph, args)
         if frozen is not None:
             changes["freeze"] = frozen
@@ -373,6 +387,12 @@ def run(args) -> int:
     try:
         graph = _load(args.file)
         config = build_config(graph, args)
+        if getattr(args, "replace_head", None) is not None:  # transfer learning: a new head
+            from .head_choice import replaced_for_training
+            try:
+                graph, config = replaced_for_training(graph, config, args.replace_head, progress.say)
+            except ValueError as exc:
+                raise CommandError(f"--replace-head: {exc}") from None
         graph = _fit(graph, config, args.adapt, progress.say)
         _check_run_options(args)
     except CommandError as exc:

@@ -26,6 +26,18 @@ OPTIMIZERS: dict[str, str] = {
     "adagrad": "Adagrad",
 }
 DEVICES = ("auto", "cpu", "cuda", "mps")
+#: Arithmetic precision of the training step (see designer.training.speedups).
+PRECISIONS: dict[str, str] = {
+    "auto": "16-bit autocast on CUDA for designs big enough to gain from it, else 32-bit",
+    "fp32": "32-bit floats everywhere",
+    "bf16": "bfloat16 autocast on the CPU or CUDA, whatever the design's size",
+}
+#: torch.compile of the training step (see designer.training.speedups).
+COMPILE_MODES: dict[str, str] = {
+    "off": "run the design eagerly, op by op",
+    "on": "torch.compile (mode 'default'): fused kernels after a first, slow compiled step",
+    "reduce-overhead": "torch.compile with CUDA graphs: for small designs on a CUDA GPU",
+}
 VALIDATION = ("split", "test")
 # Sane bounds (issue 14): beyond them torch crashes (threads), overflows (seed) or a run
 # would never end; each message states the limit.
@@ -69,7 +81,12 @@ class DataConfig:
 class TrainingConfig:
     """Every setting of a run. Defaults train the bundled examples sensibly on the CPU.
 
-    ``mixed_precision`` uses 16-bit autocast on CUDA for designs big enough to gain from it.
+    ``precision`` "auto" uses 16-bit autocast on CUDA for designs big enough to gain from it,
+    "fp32" never, "bf16" bf16 autocast on the CPU or CUDA whatever the size (older files'
+    ``mixed_precision`` true/false read as "auto"/"fp32"). ``compile`` "on" runs the training
+    step through torch.compile, "reduce-overhead" also records CUDA graphs (CUDA only);
+    ``channels_last`` stores images and convolution weights channels-last (NHWC). All three
+    are off (or "auto") by default: measured gains are per design and device (bench/README).
     ``workers`` augment in separate processes (-1: 4 on CUDA, none on the CPU, whose cores
     the training needs); they start by forkserver/spawn, so a script that trains with them
     keeps its top-level code under ``if __name__ == "__main__":``. ``threads`` sets torch's
@@ -83,7 +100,9 @@ class TrainingConfig:
     Transfer learning: ``freeze`` lists node or group ids whose weights stay as they are
     (BatchNorm layers among them keep evaluation mode when ``frozen_batchnorm_eval``);
     ``lr_multipliers`` scales the learning rate of some nodes or groups (discriminative
-    fine-tuning). See designer.training.transfer.
+    fine-tuning); ``fresh_layers`` (a replaced head, see core.head) start from a fresh
+    initialisation even where pretrained weights hold a tensor that fits. See
+    designer.training.transfer.
     """
 
     data: DataConfig = field(default_factory=DataConfig)
@@ -100,7 +119,9 @@ class TrainingConfig:
     augment: tuple[AugmentStep, ...] = ()
     seed: int = 0
     device: str = "auto"
-    mixed_precision: bool = True
+    precision: str = "auto"
+    compile: str = "off"
+    channels_last: bool = False
     patience: int = 0
     min_delta: float = 0.0
     workers: int = -1
@@ -109,8 +130,11 @@ class TrainingConfig:
     freeze: tuple[str, ...] = ()
     frozen_batchnorm_eval: bool = True
     lr_multipliers: dict = field(default_factory=dict)
+    fresh_layers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        _need(isinstance(self.fresh_layers, tuple) and all(isinstance(i, str) for i in self.fresh_layers),
+              "fresh_layers must be a list of node ids", self.fresh_layers)
         _need(isinstance(self.freeze, tuple) and all(isinstance(i, str) for i in self.freeze),
               "freeze must be a list of node or group ids", self.freeze)
         _need(isinstance(self.frozen_batchnorm_eval, bool),
@@ -138,8 +162,12 @@ class TrainingConfig:
         _need(_whole(self.seed) and 0 <= self.seed <= MAX_SEED,
               f"seed must be a whole number from 0 to {MAX_SEED:,} (2**32 - 1)", self.seed)
         _need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}", self.device)
-        _need(isinstance(self.mixed_precision, bool), "mixed_precision must be true or false",
-              self.mixed_precision)
+        _need(isinstance(self.precision, str) and self.precision in PRECISIONS,
+              f"precision must be one of {', '.join(PRECISIONS)}", self.precision)
+        _need(isinstance(self.compile, str) and self.compile in COMPILE_MODES,
+              f"compile must be one of {', '.join(COMPILE_MODES)}", self.compile)
+        _need(isinstance(self.channels_last, bool), "channels_last must be true or false",
+              self.channels_last)
         _need(_whole(self.patience) and self.patience >= 0, "patience must be 0 (off) or more",
               self.patience)
         _need(_real(self.min_delta) and self.min_delta >= 0, "min_delta must be 0 or more",
@@ -150,6 +178,11 @@ class TrainingConfig:
               f"threads must be 0 (auto) to {MAX_THREADS}", self.threads)
         _need(_whole(self.snapshot_every) and self.snapshot_every >= 0,
               "snapshot_every must be 0 (each epoch) or a number of steps", self.snapshot_every)
+
+    @property
+    def mixed_precision(self) -> bool:
+        """Whether 16-bit autocast may be used (precision other than "fp32")."""
+        return self.precision != "fp32"
 
     # ----------------------------------------------------------------- dict round trip
     def to_dict(self) -> dict[str, Any]:
@@ -163,7 +196,7 @@ class TrainingConfig:
                 value = value.to_dict()
             elif f.name == "augment":
                 value = [step.to_dict() for step in value]
-            elif f.name in ("betas", "freeze"):
+            elif f.name in ("betas", "freeze", "fresh_layers"):
                 value = list(value)
             elif f.name == "lr_multipliers":
                 value = dict(value)
@@ -176,8 +209,8 @@ class TrainingConfig:
         if data is None:
             return cls()
         _need(isinstance(data, dict), "the training settings must be an object", data)
-        _no_unknown(data, cls, "the training settings")
-        values = dict(data)
+        values = _legacy(dict(data))
+        _no_unknown(values, cls, "the training settings")
         try:
             if "data" in values:
                 values["data"] = _data_from_dict(values["data"])
@@ -190,6 +223,10 @@ class TrainingConfig:
                 _need(isinstance(values["freeze"], list), "freeze must be a list of node or group ids",
                       values["freeze"])
                 values["freeze"] = tuple(values["freeze"])
+            if "fresh_layers" in values:
+                _need(isinstance(values["fresh_layers"], list), "fresh_layers must be a list of node ids",
+                      values["fresh_layers"])
+                values["fresh_layers"] = tuple(values["fresh_layers"])
             if "betas" in values:
                 _need(isinstance(values["betas"], list), "betas must be a list of two numbers",
                       values["betas"])
@@ -201,6 +238,16 @@ class TrainingConfig:
     def updated(self, **changes: Any) -> "TrainingConfig":
         """A copy with some settings changed (checked like any config)."""
         return replace(self, **changes)
+
+
+def _legacy(values: dict) -> dict:
+    """Settings saved by earlier versions: ``mixed_precision`` true/false became ``precision``
+    "auto"/"fp32" (a ``precision`` saved beside it wins)."""
+    if "mixed_precision" in values:
+        old = values.pop("mixed_precision")
+        _need(isinstance(old, bool), "mixed_precision must be true or false", old)
+        values.setdefault("precision", "auto" if old else "fp32")
+    return values
 
 
 _INT_FIELDS = {"epochs", "batch_size", "seed", "patience", "workers", "threads", "snapshot_every"}

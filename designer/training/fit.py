@@ -15,14 +15,10 @@ from math import prod
 from ..analysis import Analysis, analyze
 from ..core.edits import Compound, SetParams
 from ..core.graph import Graph
+from ..core.head import PASS_THROUGH, WIDTH_PARAM  # the walk of "Replace the head" too
 from .data.base import CLASSIFICATION, REGRESSION, DatasetInfo
 from .data.plan import plan_input
 
-#: Layers that pass their input's width through unchanged, walked over to find the last layer.
-PASS_THROUGH = {"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh",
-                "Softplus", "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "Identity",
-                "BatchNorm1d", "Flatten", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"}
-WIDTH_PARAM = {"Linear": "out_features", "Conv2d": "out_channels"}
 
 
 @dataclass(frozen=True)

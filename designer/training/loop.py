@@ -36,6 +36,7 @@ from .events import EpochMetrics, Failed, Finished, Note, Paused, Resumed, RunSt
 from .optim import set_lr
 from .probes import StepContext
 from .schedules import lr_at
+from .speedups import FastStep, is_oom as _is_oom
 from .session import Session, SetupError, setup
 
 
@@ -84,13 +85,6 @@ def _unexpected(exc: BaseException, epoch: int, step: int, last: str = "") -> Fa
                   "error", epoch, step, traceback.format_exc(), last)
 
 
-def _is_oom(exc: BaseException) -> bool:
-    if isinstance(exc, torch.OutOfMemoryError):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
-
-
 class Runner:
     """One run of a Session: epochs, steps, validation, checkpoints and the events about them."""
 
@@ -114,10 +108,12 @@ class Runner:
         self.last_saved = ""
         self.best_saved = ""
         self.unsaved = CheckpointFailures()
+        self.fast = session.fast or FastStep(session.model)
+        self._step_notes: list[Note] = []  # said by a step (compiled, fell back to eager)
 
     def _autocast(self):
         dtype = self.s.amp_dtype
-        return torch.autocast("cuda", dtype=dtype) if dtype is not None else nullcontext()
+        return torch.autocast(self.s.device.type, dtype=dtype) if dtype is not None else nullcontext()
 
     # ----------------------------------------------------------------- the run
     def run(self) -> Iterator:
@@ -204,6 +200,9 @@ class Runner:
                 set_lr(s.optimizer, lr)
                 self.lr = lr
             loss = self._step(x, y)
+            if self._step_notes:
+                yield from self._step_notes
+                self._step_notes.clear()
             st.step += 1
             st.batch += 1
             if self.probes:
@@ -220,22 +219,29 @@ class Runner:
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         s = self.s
         s.optimizer.zero_grad(set_to_none=True)
-        with self._autocast():
-            out = s.model(x)
-            loss = s.objective.loss(out, y)
-        total = loss + self._l1_penalty() if self.cfg.l1 else loss
+        out, loss = self.fast.train_pass(self._pass, self.fast.input(x), y,
+                                         lambda: s.optimizer.zero_grad(set_to_none=True),
+                                         self._step_notes)
         if s.scaler is not None:
-            s.scaler.scale(total).backward()
             s.scaler.step(s.optimizer)
             s.scaler.update()
         else:
-            total.backward()
             s.optimizer.step()
         self._pending.append((loss.detach(), out.detach(), y))
         self._n_acc += len(y)
         if len(self._pending) >= FOLD:
             self._fold()
         return loss
+
+    def _pass(self, forward, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Forward and backward: (outputs, data loss); the gradients are left in the weights."""
+        s = self.s
+        with self._autocast():
+            out = forward(x)
+            loss = s.objective.loss(out, y)
+        total = loss + self._l1_penalty() if self.cfg.l1 else loss
+        (s.scaler.scale(total) if s.scaler is not None else total).backward()
+        return out, loss
 
     def _l1_penalty(self) -> torch.Tensor:
         """l1 · Σ|w| over the weights (parameters of 2 or more dimensions; biases are free)."""
@@ -320,7 +326,7 @@ class Runner:
                     s.model.train()
                     return None
                 with self._autocast():
-                    out = s.model(x)
+                    out = s.model(self.fast.input(x))
                     total += s.objective.loss(out, y).float() * len(y)
                 if s.objective.correct is not None:
                     correct += s.objective.correct(out, y)

@@ -61,7 +61,8 @@ def lr_range_test(graph: Graph, config: TrainingConfig | None = None, *, start_l
     smoothed loss exceeds ``diverge`` × its best, or when ``control`` asks."""
     if not 0 < start_lr < end_lr:
         raise LRRangeError(f"the rates must rise: start_lr {start_lr} must be below end_lr {end_lr}")
-    config = (config or TrainingConfig.from_dict(graph.training)).updated(augment=())
+    # eager steps: a hundred of them would not repay torch.compile's first step
+    config = (config or TrainingConfig.from_dict(graph.training)).updated(augment=(), compile="off")
     try:
         s = setup(graph.copy(), config)
     except SetupError as exc:

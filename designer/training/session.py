@@ -24,7 +24,7 @@ from .data_checks import note_level, one_class_problem
 from .devices import DeviceError, memory_report, pick_device
 from .events import Note
 from .fit import check_fit, loss_of
-from . import transfer
+from . import speedups, transfer
 from .optim import Objective, build_optimizer, make_objective
 
 
@@ -54,6 +54,7 @@ class Session:
     snapshot_node: str | None = None
     rng: dict | None = None  # restored just before the first step when resuming
     notes: list[Note] = field(default_factory=list)
+    fast: speedups.FastStep | None = None  # the training steps' forward pass (None: the model)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -99,24 +100,6 @@ def loss_of_none(graph: Graph, analysis: Analysis) -> bool:
     return len(analysis.outputs) == 1 and loss_of(graph, analysis) == "none"
 
 
-#: Below this many MACs per sample, casting to 16 bits costs more than it saves (measured:
-#: LeNet-5 and Tiny-VGG train about 20 % slower with bf16 autocast on an H200).
-AMP_MIN_MACS = 100_000_000
-
-
-def _amp(device: torch.device, config: TrainingConfig, analysis: Analysis, notes: list[Note]):
-    """(autocast dtype, grad scaler): bf16 where supported, else fp16 with a scaler."""
-    if device.type != "cuda" or not config.mixed_precision:
-        return None, None
-    if analysis.total_macs < AMP_MIN_MACS:
-        notes.append(Note(f"mixed precision skipped: at {analysis.total_macs / 1e6:.1f} M MACs per "
-                          f"sample the design is too small to gain from 16-bit compute"))
-        return None, None
-    if torch.cuda.is_bf16_supported():
-        return torch.bfloat16, None
-    return torch.float16, torch.amp.GradScaler("cuda")
-
-
 def _pipeline(config: TrainingConfig, bundle: DataBundle, notes: list[Note]):
     if not config.augment:
         return None
@@ -128,6 +111,24 @@ def _pipeline(config: TrainingConfig, bundle: DataBundle, notes: list[Note]):
         return build_pipeline(config.augment, bundle.sample_shape)
     except AugmentError as exc:
         raise SetupError("config", str(exc)) from None
+
+
+def _fast_step(model, config: TrainingConfig, analysis: Analysis, n_train: int,
+               notes: list[Note]) -> speedups.FastStep:
+    channels_last = speedups.channels_last_applies(config, analysis.input_shape, notes)
+    fast = speedups.FastStep(model, config.compile, channels_last)
+    if fast.refused is not None:
+        notes.append(fast.refused)
+    if fast.compiled:
+        left = n_train % config.batch_size if n_train >= config.batch_size else 0
+        dropped = (f"; each epoch leaves out its last {left} samples (a partial batch, a "
+                   f"different few each epoch) so that every step has the same shape"
+                   if left > 1 else "")
+        notes.append(Note(f"{fast.describe()}: the first training step compiles the design (on "
+                          f"the CPU this can take a minute){dropped}"))
+    elif channels_last:
+        notes.append(Note("channels-last: images and convolution weights stored NHWC"))
+    return fast
 
 
 def _first_layer(analysis: Analysis) -> str | None:
@@ -149,7 +150,8 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
     analysis, info = _check(graph, config)
     try:
         device = pick_device(config.device)
-    except DeviceError as exc:
+        speedups.check(config, device)
+    except (DeviceError, speedups.SpeedError) as exc:
         raise SetupError("config", str(exc)) from None
     try:
         bundle = load_dataset(config.data, analysis.input_shape, config.seed)
@@ -176,17 +178,20 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
     optimizer = build_optimizer(params, config)
     width = analysis.output_shape[0]
     objective = make_objective(loss_of(graph, analysis), info.task, width, config.label_smoothing)
-    amp_dtype, scaler = _amp(device, config, analysis, notes)
+    amp_dtype, scaler = speedups.precision_plan(device, config, analysis.total_macs, notes)
+    fast = _fast_step(model, config, analysis, len(bundle.train_y), notes)
     pipeline = _pipeline(config, bundle, notes)
     train = BatchSource(bundle.train_x, bundle.train_y, config.batch_size, device, bundle.finisher,
-                        pipeline, True, config.workers, config.seed)
+                        pipeline, True, config.workers, config.seed,
+                        drop_last=speedups.needs_full_batches(config))
     val = BatchSource(bundle.val_x, bundle.val_y, config.batch_size * 2, device,
                       bundle.finisher, None, False)
     if train.resident:
         notes.append(Note(f"the training set stays on {device} for the whole run and is augmented "
                           f"there, batch by batch"))
     session = Session(graph, config, analysis, device, bundle, model, optimizer, objective, train,
-                      val, ckpt.RunState(), amp_dtype, scaler, _first_layer(analysis), None, notes)
+                      val, ckpt.RunState(), amp_dtype, scaler, _first_layer(analysis), None, notes,
+                      fast)
     if resumed is not None:
         _restore(session, resumed, resume_from)
     elif continue_from is not None:
@@ -207,13 +212,25 @@ def _restore(session: Session, data: dict, path) -> None:
                               f"step {st.step}"))
 
 
-def _start_from_weights(session: Session, path) -> None:
+def _start_from_weights(session: Session, path, state: dict | None = None) -> None:
+    """Pretrained weights (a state_dict file, or ``state``: a checkpoint's): what fits is
+    loaded, a replaced head (config.fresh_layers) and resized layers start fresh."""
     from ..compiler.weights import WeightsError
 
+    fresh = session.config.fresh_layers
     try:
-        session.notes.append(Note(transfer.load_pretrained(session.model, path)))
+        note = (transfer.load_pretrained(session.model, path, fresh) if state is None
+                else transfer.load_fitting(session.model, state, path, fresh))
     except WeightsError as exc:
         raise SetupError("config", str(exc)) from None
+    session.notes.append(Note(note))
+
+
+def _replaced_since(config, data: dict) -> bool:
+    """Was a layer replaced (its head, see core.head) after the checkpoint's run? Then the
+    checkpoint holds the old layer: everything else is loaded, the new layer starts fresh."""
+    before = set((data.get("config") or {}).get("fresh_layers", ()))
+    return any(n not in before for n in config.fresh_layers)
 
 
 def _continue(session: Session, path) -> None:
@@ -221,6 +238,9 @@ def _continue(session: Session, path) -> None:
     optimiser is the same), a fresh schedule and step count."""
     try:
         data = ckpt.load_checkpoint(path)
+        if _replaced_since(session.config, data):
+            _start_from_weights(session, path, data["model"])
+            return
         session.model.load_state_dict(data["model"])
     except ckpt.CheckpointError as exc:
         if "is not a Designer checkpoint" not in str(exc) and not str(path).endswith(".safetensors"):

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..core.freezing import TransferError, freeze_until, members  # noqa: F401  (re-exported)
 from ..core.graph import Graph
+from ..core.trainable import frozen_nodes
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,13 @@ class TransferPlan:
 
 
 def plan(graph: Graph, freeze, multipliers: dict[str, float]) -> TransferPlan:
-    frozen = frozenset(nid for ident in freeze for nid in members(graph, ident))
+    """The nodes ``freeze`` and ``multipliers`` name. An id that names nothing any more (a
+    layer deleted after it was frozen) is passed over: it has no weights left to train; the
+    command line checks the ids it is given itself."""
+    frozen = frozen_nodes(graph, {"freeze": list(freeze)})
     scaled: dict[str, float] = {}
     for ident, factor in multipliers.items():
-        for nid in members(graph, ident):
+        for nid in members(graph, ident) if ident in graph.nodes or ident in graph.groups else ():
             scaled[nid] = float(factor)
     return TransferPlan(frozen, scaled)
 
@@ -65,32 +69,43 @@ def apply(model: nn.Module, graph: Graph, config) -> tuple[list[dict], str]:
     return param_groups, summary
 
 
-def load_pretrained(model: nn.Module, path) -> str:
+def load_pretrained(model: nn.Module, path, fresh=()) -> str:
     """Start from the weights in a state_dict file (in the design's naming or the original
     model's, as weights.match_state_dict reads them); tensors whose shape differs (a replaced
-    head) keep their fresh initialisation. Returns a note saying which."""
-    from ..compiler.weights import WeightsError, compiled_name, read_state_dict
+    head) and the layers of the nodes in ``fresh`` keep their fresh initialisation. Returns
+    a note saying which."""
+    from ..compiler.weights import read_state_dict
 
     state = read_state_dict(path)
     if state and all(k.startswith("module.") for k in state):
         state = {k[len("module."):]: v for k, v in state.items()}
+    return load_fitting(model, state, path, fresh)
+
+
+def load_fitting(model: nn.Module, state: dict, source, fresh=()) -> str:
+    """Load every tensor of ``state`` that fits ``model`` (same name once mapped, same shape),
+    except those of the layers of the nodes in ``fresh``; WeightsError when none fits."""
+    from ..compiler.weights import WeightsError, compiled_name
+
     own = model.state_dict()
     names = getattr(model, "design_names", {})
+    skipped = tuple(f"{names[n]}." for n in fresh if n in names)
     fitting = {}
     for key, tensor in state.items():
         name = compiled_name(key, own, names)
-        if name in own and own[name].shape == tensor.shape:
+        if name in own and own[name].shape == tensor.shape and not name.startswith(skipped):
             fitting[name] = tensor
     if not fitting:
-        raise WeightsError(f"none of the tensors in {path} fits the design")
+        raise WeightsError(f"none of the tensors in {source} fits the design")
     with torch.no_grad():
         model.load_state_dict({**own, **fitting})
-    fresh = sorted({k.rsplit(".", 1)[0] for k in own
-                    if k not in fitting and not k.endswith("num_batches_tracked")})
-    note = f"started from the weights in {path} ({len(fitting)} tensors)"
-    if fresh:
-        note += (f"; freshly initialised: {', '.join(fresh[:4])}{' ...' if len(fresh) > 4 else ''} "
-                 f"(new or resized layers, e.g. a replaced head)")
+    fresh_names = sorted({k.rsplit(".", 1)[0] for k in own
+                          if k not in fitting and not k.endswith("num_batches_tracked")})
+    note = f"started from the weights in {source} ({len(fitting)} tensors)"
+    if fresh_names:
+        note += (f"; freshly initialised: {', '.join(fresh_names[:4])}"
+                 f"{' ...' if len(fresh_names) > 4 else ''} (new, resized or replaced layers, e.g. a "
+                 f"replaced head)")
     return note
 
 

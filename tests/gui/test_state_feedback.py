@@ -171,19 +171,30 @@ def test_zoom_is_view_state(window):
 
 
 # ----------------------------------------------------------------- settings
-def test_mixed_precision_only_where_cuda_can_run_it(window):
+def test_speed_settings_only_where_the_device_can_run_them(window, qtbot):
     form = window.training.panel.run_form
-    assert window.training.session.config.mixed_precision  # the design asks for it
+    session = window.training.session
+    assert session.config.precision == "auto" and session.config.compile == "off"
     form.set_devices(("cpu",), {"cpu": "CPU"})
     cuda = form.device.model().item(form.device.findData("cuda"))
     assert not cuda.isEnabled() and "no cuda device" in cuda.toolTip()
-    box = form.mixed_precision
-    assert not box.isChecked() and not box.isEnabled() and "no CUDA GPU" in why_not(box)
+    combo = form.speed.compile
+    graphs = combo.model().item(combo.findData("reduce-overhead"))
+    assert not graphs.isEnabled() and "no CUDA GPU; CUDA graphs need one" in graphs.toolTip()
+    assert combo.model().item(combo.findData("on")).isEnabled()
     form.set_devices(("cpu", "cuda"), {"cpu": "CPU", "cuda": "GPU"})
-    assert box.isChecked() and box.isEnabled()
+    assert graphs.isEnabled()
+    combo.setCurrentIndex(combo.findData("reduce-overhead"))
+    assert session.config.compile == "reduce-overhead"  # one edit of the design's settings
     form.device.setCurrentIndex(form.device.findData("cpu"))
-    assert not box.isChecked() and "the device is cpu" in why_not(box)
-    assert window.training.session.config.mixed_precision  # the setting itself is kept
+    assert not graphs.isEnabled() and "This run would refuse it: the device is cpu" in combo.toolTip()
+    assert session.config.compile == "reduce-overhead"  # the setting itself is kept
+    form.speed.precision.setCurrentIndex(form.speed.precision.findData("bf16"))
+    form.speed.channels_last.setChecked(True)
+    assert session.config.precision == "bf16" and session.config.channels_last
+    window.document.undo_stack.undo()
+    assert not session.config.channels_last
+    qtbot.waitUntil(lambda: not form.speed.channels_last.isChecked(), timeout=5000)
 
 
 # ----------------------------------------------------------------- help and reasons

@@ -234,3 +234,18 @@ def test_side_panels_cannot_be_squashed_below_readable(qtbot, tmp_path):
     second.restoreState(state)
     qtbot.waitUntil(lambda: second.docks["dock_palette"].isVisible())
     assert second.docks["dock_palette"].width() >= MIN_SIDE
+
+
+def test_first_start_fits_the_screen(qtbot, tmp_path):
+    """Adding the docks to a window not yet shown used to grow it past a small screen (1,061 px
+    on a 1,024 px one, its right edge cut off): the first window keeps 90 % of the screen."""
+    window = MainWindow(settings=Settings.at(tmp_path / "settings.ini"),
+                        recovery_store=RecoveryStore(tmp_path / "recovery"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    settle(qtbot)
+    screen = window.screen().availableGeometry()
+    assert window.width() <= max(int(screen.width() * 0.9), window.minimumSizeHint().width())
+    assert window.height() <= max(int(screen.height() * 0.9), window.minimumSizeHint().height())
+    window.training.shutdown()

@@ -42,6 +42,7 @@ def test_wheel_contents(tmp_path):
                      "io.designer.Designer.metainfo.xml"):
         assert f"designer/_resources/{resource}" in names
     assert "designer/compiler/train_runtime.py" in names
+    assert "designer/compiler/train_speed.py" in names  # read into exported training scripts
     for lesson in (ROOT / "lessons").glob("*.md"):
         assert f"designer/_lessons/{lesson.name}" in names
     entry = zipfile.ZipFile(wheel).read(f"designer-{designer.__version__}.dist-info/entry_points.txt")

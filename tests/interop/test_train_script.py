@@ -95,3 +95,52 @@ def test_script_honours_freezing(tmp_path):
     initial = module.build().state_dict()
     assert torch.equal(trained["conv1.weight"], initial["conv1.weight"])
     assert not torch.equal(trained["fc2.weight"], initial["fc2.weight"])
+
+
+def _script_module(tmp_path, training: dict):
+    import importlib.util
+
+    from designer.core.serialize import save
+
+    graph = load_design("digits_cnn")
+    graph.training = training
+    design = tmp_path / "fast.json"
+    save(graph, design)
+    path = tmp_path / "train_fast.py"
+    assert main(["export", str(design), "-f", "train-script", "-o", str(path)]) == 0
+    spec = importlib.util.spec_from_file_location("train_fast", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return path.read_text(), module
+
+
+@pytest.mark.slow
+def test_script_honours_the_speed_settings(tmp_path, monkeypatch, capsys):
+    """compile, channels-last and bf16 reach the script's CONFIG and its loop (compiled with
+    aot_eager here: inductor would take a minute on this CPU)."""
+    real = torch.compile
+    monkeypatch.setattr(torch, "compile", lambda net, **kw: real(net, backend="aot_eager", dynamic=False))
+    source, module = _script_module(tmp_path, {"compile": "on", "channels_last": True,
+                                               "precision": "bf16", "epochs": 1, "data": {
+                                                   "name": "digits", "options": {"limit": 200}}})
+    assert "'compile': 'on'" in source and "'channels_last': True" in source
+    assert "'precision': 'bf16'" in source and "def train_step(" in source
+    assert module.main(module.build, module.CONFIG, ["--checkpoint", "", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "bfloat16 autocast, torch.compile, channels-last" in out and "epoch 1/1" in out
+    assert "could not compile" not in out
+    with pytest.raises(SystemExit, match="records CUDA graphs, which need a CUDA GPU"):
+        module.main(module.build, module.CONFIG, ["--compile", "reduce-overhead", "--device", "cpu"])
+
+
+def test_script_trains_on_when_compiling_fails(tmp_path, monkeypatch, capsys):
+    def broken(x):
+        raise RuntimeError("no C++ compiler\nmore")
+
+    monkeypatch.setattr(torch, "compile", lambda net, **kw: broken)
+    _, module = _script_module(tmp_path, {"compile": "on", "epochs": 1, "data": {"name": "digits",
+                                                                             "options": {"limit": 200}}})
+    assert module.main(module.build, module.CONFIG, ["--checkpoint", "", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert ("warning: torch.compile could not compile this design (RuntimeError: no C++ "
+            "compiler); training goes on without it") in out and "epoch 1/1" in out

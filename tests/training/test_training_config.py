@@ -17,7 +17,7 @@ def _custom():
         batch_size=32, optimizer="nesterov", lr=0.05, weight_decay=1e-4, momentum=0.8,
         betas=(0.8, 0.99), schedule=Schedule("cosine", warmup_epochs=1, min_lr=1e-4),
         label_smoothing=0.1, augment=(AugmentStep("hflip"), AugmentStep("rotation", {"degrees": 5})),
-        seed=3, device="cpu", mixed_precision=False, patience=2, min_delta=0.01)
+        seed=3, device="cpu", precision="fp32", patience=2, min_delta=0.01)
 
 
 def test_round_trip_through_a_dict_and_a_design_file():

@@ -13,6 +13,7 @@ from ...core.edits import (AddEdge, AddNode, Compound, Edit, MoveNodes, RemoveEd
 from ...core.graph import Edge, Graph, Group, Node
 from ...core.layout import (COLUMN_WIDTH, NODE_HEIGHT, NODE_WIDTH, ROW_HEIGHT, group_chains, group_members,
                             layered_layout)
+from ...core.layout_toggle import toggle_moves
 from ...layers import registry
 
 Position = tuple[float, float]
@@ -128,8 +129,10 @@ def _descendants(graph: Graph, start: str) -> list[str]:
 
 def delete(graph: Graph, node_ids: list[str], edges: list[Edge]) -> Edit | None:
     """Delete nodes (with their edges) and edges; groups left empty go too."""
-    ids = [n for n in graph.nodes if n in set(node_ids)]
-    loose = [e for e in dict.fromkeys(edges) if e.src not in ids and e.dst not in ids and graph.has_edge(e)]
+    wanted = set(node_ids)
+    ids = [n for n in graph.nodes if n in wanted]
+    gone = set(ids)
+    loose = [e for e in dict.fromkeys(edges) if e.src not in gone and e.dst not in gone and graph.has_edge(e)]
     if not ids and not loose:
         return None
     edits: list[Edit] = [RemoveEdge(e) for e in loose]
@@ -206,18 +209,17 @@ def ungroup(graph: Graph, group_ids: list[str]) -> Edit:
 
 
 def toggle(graph: Graph, group_id: str) -> Edit:
-    """Collapse or expand a group, and lay the design out again around the change."""
+    """Collapse or expand a group in place: the rest moves only as much as the change of
+    size needs (layout_toggle), never a fresh layout of the whole design."""
     if group_id not in graph.groups:
         raise ValueError(f"there is no block {group_id!r}")
+    moves = toggle_moves(graph, group_id)
     groups = {k: g.copy() for k, g in graph.groups.items()}
     groups[group_id].collapsed = not groups[group_id].collapsed
     verb = "Collapse" if groups[group_id].collapsed else "Expand"
-    shadow = graph.copy()
-    shadow.groups = groups
-    edits: list[Edit] = [SetGroups(groups, text=f"{verb} {group_id}")]
-    moves = layout_moves(shadow)
-    if moves:
-        edits.append(MoveNodes(moves))
+    # moves first: the boxes they touch are then made once, in place, by the group rebuild
+    edits: list[Edit] = [MoveNodes(moves)] if moves else []
+    edits.append(SetGroups(groups, text=f"{verb} {group_id}"))
     return Compound(edits, text=f"{verb} {group_id}")
 
 

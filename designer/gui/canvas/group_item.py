@@ -4,11 +4,12 @@ the scene to toggle the group (an undoable edit)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.layout import FRAME_PAD, FRAME_TITLE
+from .freeze_badges import LOCK_W, paint_lock
 from .node_item import BoxItem
 from .style import CORNER, GROUP_COLOUR, HEADER_H, colour, font, metrics, text_on
 
@@ -39,8 +40,8 @@ class GroupNodeItem(BoxItem):
         r = self.box_rect()
         return QRectF(r.right() - BUTTON - 4, r.top() + (HEADER_H - BUTTON) / 2, BUTTON, BUTTON)
 
-    def boundingRect(self) -> QRectF:
-        return self.box_rect().adjusted(-3, -3, 9, 9)
+    def bounds(self) -> QRectF:
+        return self.box_rect().adjusted(-3, -3, 9, 9)  # the stack of cards behind
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
@@ -86,7 +87,8 @@ class GroupFrameItem(QGraphicsItem):
         t = self.title_rect()
         name_w = metrics("title").horizontalAdvance(self.title) + 2
         detail_w = metrics("body").horizontalAdvance(self.detail) + 2 if self.detail else 0.0
-        width = min(10 + name_w + (8 + detail_w if detail_w else 0) + 8, t.width() - BUTTON - 20)
+        lock = LOCK_W if self.group_id in getattr(self.scene(), "frozen_keys", ()) else 0.0
+        width = min(10 + name_w + (8 + detail_w if detail_w else 0) + 8, t.width() - BUTTON - 20 - lock)
         plate = QRectF(t.left() + 4, t.top() + 3, max(width, 20.0), FRAME_TITLE - 6)
         return plate, self.button_rect().adjusted(-3, -3, 3, 3)
 
@@ -219,3 +221,5 @@ class FrameTitle(QGraphicsItem):
             painter.drawText(rest, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              metrics("body").elidedText(frame.detail, Qt.TextElideMode.ElideRight, rest.width()))
         _paint_button(painter, frame.button_rect(), "-", colour(theme.muted))
+        if frame.group_id in getattr(self.scene(), "frozen_keys", ()):  # every layer inside is frozen
+            paint_lock(painter, QPointF(plate.right() + 8, button.center().y()), colour(theme.muted))

@@ -12,14 +12,18 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
+from .freeze_badges import LOCK_W, paint_lock
 from .geometry import port_offsets
 from .port_item import IN, OUT, PortItem
 from .style import (CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on,
                     zoomed_out)
 
 OK, ERROR, WARNING, UNKNOWN = "ok", "error", "warning", "unknown"
+#: Looked up once, not per box (an enum attribute costs a Python call in PySide).
+_BOX_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+_NO_PEN = Qt.PenStyle.NoPen
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,12 @@ class PortSpec:
     tooltip: str = ""
 
 
-class BoxItem(QGraphicsItem):
-    """Common painting, ports and movement of NodeItem and GroupNodeItem."""
+class BoxItem(QGraphicsRectItem):
+    """Common painting, ports and movement of NodeItem and GroupNodeItem.
+
+    A QGraphicsRectItem without pen or brush only to hold the bounds in C++: Qt asks an
+    item for its bounding rectangle many times per item while indexing, and a Python
+    ``boundingRect`` made that most of the cost of showing thousands of boxes."""
 
     header_colour = "#6f7d8c"
     #: Room kept free at the right of the header (a group's +/− button).
@@ -63,14 +71,15 @@ class BoxItem(QGraphicsItem):
         self._issue_lines: list[str] = []
         self.in_ports: dict[object, PortItem] = {}
         self.out_ports: dict[object, PortItem] = {}
+        #: What the ports were made from (labels.port_signature), set by the scene.
+        self.port_signature: tuple | None = None
         # No ItemSendsGeometryChanges: a Python itemChange per box per move made dragging
         # 1,000 boxes slow; the scene marks what a drag moves (SceneGestures.mouseMoveEvent).
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-        )
+        self.setFlags(_BOX_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
+        self.setPen(_NO_PEN)
+        self._sync_bounds()
 
     # ------------------------------------------------------------ geometry
     @property
@@ -80,8 +89,12 @@ class BoxItem(QGraphicsItem):
     def box_rect(self) -> QRectF:
         return QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, self.height)
 
-    def boundingRect(self) -> QRectF:
+    def bounds(self) -> QRectF:
+        """What the box paints, selection outline included (Qt's boundingRect)."""
         return self.box_rect().adjusted(-3, -3, 3, 3)
+
+    def _sync_bounds(self) -> None:
+        self.setRect(self.bounds())
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -99,14 +112,15 @@ class BoxItem(QGraphicsItem):
         """Show ``text``; False (and no repaint) when nothing changed."""
         if text == self.text:
             return False
-        lines = wrap(text.issue, NODE_W - 14, 2)
+        shown_tip = self.text.tooltip
+        lines = wrap(text.issue, NODE_W - 14, 2) if text.issue else []
         if len(lines) != len(self._issue_lines):
-            self.prepareGeometryChange()
             self.text, self._issue_lines = text, lines
+            self._sync_bounds()
             self._place_ports()
         else:
             self.text, self._issue_lines = text, lines
-        if text.tooltip != self.toolTip():
+        if text.tooltip != shown_tip:
             self.setToolTip(text.tooltip)
         self.update()
         return True
@@ -194,8 +208,9 @@ class BoxItem(QGraphicsItem):
         painter.drawPath(clip.intersected(band))
         on = colour(text_on(self.header_colour))
         badge_w = 16.0 if self.text.status in (ERROR, WARNING) else 0.0
+        lock_w = LOCK_W if self.key in getattr(self.scene(), "frozen_keys", ()) else 0.0  # frozen: a lock
         right = rect.right() - 7 - self.header_reserve
-        room = right - rect.left() - 7 - badge_w - 6
+        room = right - rect.left() - 7 - badge_w - lock_w - 6
         title_need = metrics("title").horizontalAdvance(self.text.title) + 2
         kind_need = metrics("body").horizontalAdvance(self.text.kind) + 2
         kind_w = min(kind_need, max(room - title_need, min(kind_need, 44.0)))
@@ -206,6 +221,8 @@ class BoxItem(QGraphicsItem):
                          metrics("body").elidedText(self.text.kind, Qt.TextElideMode.ElideRight, kind_w))
         if badge_w:
             self._paint_badge(painter, theme, QPointF(right - kind_w - 10, head.center().y()))
+        if lock_w:
+            paint_lock(painter, QPointF(right - kind_w - badge_w - 8, head.center().y()), on)
         title_w = room - kind_w
         painter.setPen(on)
         painter.setFont(font("title"))

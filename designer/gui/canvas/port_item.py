@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .style import PORT_R, colour, zoomed_out
 
 IN, OUT = "in", "out"
+#: The mouse target around a socket, and what is looked up once rather than per port.
+_TARGET = QRectF(-(PORT_R + 4), -(PORT_R + 4), 2 * (PORT_R + 4), 2 * (PORT_R + 4))
+_CROSS = Qt.CursorShape.CrossCursor
+_NO_PEN = Qt.PenStyle.NoPen
 #: Highlight states while an edge is being dragged.
 IDLE, OFFERED, TARGET = 0, 1, 2
 
 
-class PortItem(QGraphicsItem):
+class PortItem(QGraphicsEllipseItem):
     """A socket: ``direction`` is IN or OUT; ``node_id`` is the graph node the edge would
-    touch; ``port`` the input index (IN on a node) or None. ``connected`` fills it."""
+    touch; ``port`` the input index (IN on a node) or None. ``connected`` fills it.
+
+    The ellipse (no pen, no brush) is the mouse target, a little larger than the drawn
+    socket; Qt keeps its bounds and shape in C++ (no Python call per index query)."""
 
     def __init__(self, parent: QGraphicsItem, direction: str, node_id: str | None,
                  port: int | None, key, tooltip: str = "") -> None:
-        super().__init__(parent)
+        super().__init__(_TARGET, parent)
         self.direction = direction
         self.node_id = node_id
         self.port = port
@@ -27,25 +34,15 @@ class PortItem(QGraphicsItem):
         self.connected = False
         self.state = IDLE
         self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip(tooltip)
+        self.setCursor(_CROSS)
+        if tooltip:
+            self.setToolTip(tooltip)
         self.setZValue(2)
+        self.setPen(_NO_PEN)
 
     @property
     def box(self):
         return self.parentItem()
-
-    def boundingRect(self) -> QRectF:
-        r = PORT_R + 4
-        return QRectF(-r, -r, 2 * r, 2 * r)
-
-    def shape(self):
-        from PySide6.QtGui import QPainterPath
-
-        path = QPainterPath()
-        r = PORT_R + 4  # a generous target for the mouse
-        path.addEllipse(QPointF(0, 0), r, r)
-        return path
 
     def set_state(self, state: int) -> None:
         if state != self.state:

@@ -15,7 +15,7 @@ from functools import partial
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
-from ...core.graph import Edge, Graph
+from ...core.graph import Edge, Graph, collector_paused
 from ...core.layout import (group_anchor, group_chain, group_chains, group_members, group_parents,
                             visible_owner)
 from . import labels
@@ -24,16 +24,13 @@ from .group_item import GroupFrameItem, GroupNodeItem
 from .node_item import BoxItem, NodeItem
 from .port_item import PortItem
 from .geometry import union
-from .scene_geometry import SceneGeometry, group_chain_of_group
+from .scene_geometry import ROUTE_AT_ONCE, SceneGeometry, group_chain_of_group
 from .scene_gestures import SceneGestures
+from .scene_items import SceneItems
 from .style import LIGHT, category_colour, colour, theme_for
 
 
-#: Boxes of removed nodes kept for their return (undo); beyond this, removed boxes go.
-SPARE_BOXES = 20_000
-
-
-class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
+class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
     """See the module docstring. ``nodes`` maps node id → NodeItem (visible nodes only)."""
 
     status_message = Signal(str)
@@ -59,6 +56,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._connect = None  # the ConnectGesture of a drag from a port
         self._drag_start: dict | None = None
         self._dirty: set[tuple] = set()
+        self._backlog: dict[tuple, None] = {}  # edges waiting for a later geometry pass
         self._frames_dirty = False
         self._batch = 0  # > 0 inside a document batch or a selection gesture
         self._ports_dirty: set[str] = set()  # boxes whose ports wait for the batch's end
@@ -67,8 +65,10 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._pending: dict[str, list] = {}  # nodes added during the batch, in order
         self._pending_edges: dict[Edge, None] = {}  # edges added during the batch, in order
         self._route_cache: dict[tuple, tuple] = {}
-        self._spare: dict[str, NodeItem] = {}  # boxes of removed nodes, for their return
+        self._init_items()
         self._content: QRectF | None = None  # content_rect(), until the geometry changes
+        self._seen: int | None = None  # the serial of the analysis the items show
+        self._edited: set[str] = set()  # nodes whose parameters changed since
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -78,7 +78,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         # Qt may delete the scene while the document (and its graph) lives on: let go then.
         self.destroyed.connect(partial(_disconnect, self._binding))
         self.selectionChanged.connect(self._on_scene_selection)
-        document.analysis_changed.connect(self._on_analysis_changed)
+        self._texted_with = None  # the Analysis the items' texts were last made from
+        document.analysis_changed.connect(self._on_document_analysis)
         document.selection_changed.connect(self._on_document_selection)
         document.graph_replaced.connect(self._on_graph_replaced)
         document.batch_started.connect(self.begin_batch)
@@ -109,7 +110,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._route_cache.clear()
         self._bind(self.document.graph)
         self.rebuild()
-        self._spare.clear()  # another design: the boxes kept for undo are of no use now
+        self._forget_spares()  # another design: the items kept for undo are of no use now
 
     # ================================================================ batches
     def begin_batch(self) -> None:
@@ -124,21 +125,26 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             return
         nodes, edges = self._pending, self._pending_edges
         self._pending, self._pending_edges = {}, {}
-        if self._rebuild_due:
-            self._rebuild_due = False
-            self._ports_dirty.clear()
-            self.rebuild()
-        else:
-            self._batch += 1  # ports once, below
-            for nid in nodes:
-                if nid in self.graph.nodes:
-                    self._add_node(nid)
-            for edge in edges:
-                self._add_edge(edge)
-                self._ports_changed(edge)
+        with collector_paused(len(nodes) + len(edges)), \
+                self._index_paused(len(self._doomed) + len(nodes) + len(edges)):
+            self._batch += 1  # selection changes and ports once, below
+            self._drop_doomed()
             self._batch -= 1
-            if nodes or edges:
-                self._schedule()
+            if self._rebuild_due:
+                self._rebuild_due = False
+                self._ports_dirty.clear()
+                self.rebuild()
+            else:
+                self._batch += 1
+                for nid in nodes:
+                    if nid in self.graph.nodes:
+                        self._add_node(nid)
+                for edge in edges:
+                    self._add_edge(edge)
+                    self._ports_changed(edge)
+                self._batch -= 1
+                if nodes or edges:
+                    self._schedule()
         ports, self._ports_dirty = self._ports_dirty, set()
         for key in ports:
             box = self.box(key)
@@ -162,26 +168,38 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     # ================================================================ building
     def rebuild(self) -> None:
         """Recreate every item from the graph (open, group changes); keeps the selection."""
+        graph = self.graph
+        chains = group_chains(graph)
+        owners = visible_owner(graph, chains)
+        shown = sum(1 for nid, owner in owners.items() if owner == nid)
+        count = len(self.nodes) + len(self.edge_items) + 2 * shown  # items that go and come
+        with collector_paused(count), self._index_paused(count):
+            self._rebuild(chains, owners)
+
+    def _rebuild(self, chains: dict, owners: dict) -> None:
         selected = self.document.selection
         self._cancel_gestures()
         self._timer.stop()
+        self._drop_doomed()
         for item in list(self.items()):
             if item.parentItem() is None:
                 self.removeItem(item)
         for item in self.nodes.values():
             self._keep_spare(item)
+        for item in self.edge_items.values():
+            self._keep_spare_edge(item)
         self.nodes, self.group_nodes, self.frames, self.edge_items = {}, {}, {}, {}
         self._pending, self._pending_edges = {}, {}
         self._touching = {}
         self._content = None
+        self._kept_obstacles = None
         graph = self.graph
-        chains = group_chains(graph)
         self._chains = chains
-        self._owner = visible_owner(graph, chains)
+        self._owner = owners
         self._members = group_members(graph, chains)
         for nid, owner in self._owner.items():
             if owner == nid:
-                self._add_node_item(nid)
+                self._add_node_item(nid, placeholder=False)  # texted from the analysis below
         parents = group_parents(graph)
         for gid in graph.groups:
             self._add_group_items(gid, parents)
@@ -190,11 +208,17 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._ports_dirty.clear()
         for box in self.boxes():
             self._update_ports(box)
+        self._seen = None  # every item is new: all of them take their text
         self._on_analysis_changed(self.document.analysis)
         self._place_groups()
         self._dirty = set(self.edge_items)
+        self._backlog = {}
         self._frames_dirty = True
-        self.flush()
+        if len(self._dirty) <= ROUTE_AT_ONCE:
+            self.flush()  # frames and routes at once
+        else:  # frames; the routes in passes nearest the view, once it shows the design
+            self.flush_frames()
+            self._schedule()
         self._select(selected)
 
     def boxes(self) -> list[BoxItem]:
@@ -203,7 +227,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
     def box(self, key: str) -> BoxItem | None:
         return self.nodes.get(key) or self.group_nodes.get(key)
 
-    def _add_node_item(self, nid: str) -> None:
+    def _add_node_item(self, nid: str, placeholder: bool = True) -> None:
         node = self.graph.nodes[nid]
         header = category_colour(node.type)
         item = self._spare.pop(nid, None)
@@ -211,7 +235,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         if item is None or item.header_colour != header:
             item = NodeItem(nid, header)
             item.title = title
-            item.set_text(labels.placeholder(node, title))
+            if placeholder:
+                item.set_text(labels.placeholder(node, title))
         else:  # the box this node had (undo, a group rebuild): text and ports are kept
             item.setSelected(False)
             if item.title != title:
@@ -219,7 +244,8 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
         self._placing = True
         item.setPos(*node.position)
         self._placing = False
-        self.addItem(item)
+        if not self._take_back(item):
+            self.addItem(item)
         self.nodes[nid] = item
 
     def _add_group_items(self, gid: str, parents: dict) -> None:
@@ -264,22 +290,37 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             return
         item = self.edge_items.get(key)
         if item is None:
-            item = EdgeItem(key, [edge], self.box(key[0]), key[1], self.box(key[2]), key[3])
-            self.addItem(item)
+            src, dst = self.box(key[0]), self.box(key[2])
+            item = self._spare_edge(key, src, dst)
+            kept = None
+            if item is None:
+                item = EdgeItem(key, [edge], src, key[1], dst, key[3])
+            else:  # the connection this edge had (undo): label and route are kept
+                item.edges = [edge]
+                item.setSelected(False)
+                kept, item.kept_at = item.kept_at, None
+            if not self._take_back(item):
+                self.addItem(item)
             self.edge_items[key] = item
             self._touching.setdefault(key[0], []).append(item)
             self._touching.setdefault(key[2], []).append(item)
+            if kept is not None and kept == (src.pos(), dst.pos()):
+                return  # back between boxes where they were: its route still holds
         elif edge not in item.edges:
             item.edges.append(edge)
         self._dirty.add(key)
 
     def _update_ports(self, box: BoxItem) -> None:
-        specs = labels.port_specs(self.graph, box, self._owner, self._members)
-        if box.set_ports(specs):
-            for item in self.edges_of(box):
-                self._dirty.add(item.key)
-        connected_in = {item.key[3] for item in self.edges_of(box) if item.dst is box}
-        connected_out = {item.key[1] for item in self.edges_of(box) if item.src is box}
+        signature = labels.port_signature(self.graph, box.key)
+        edges = self._touching.get(box.key, ())
+        if signature is None or signature != box.port_signature:  # else: the same ports
+            specs = labels.port_specs(self.graph, box, self._owner, self._members)
+            if box.set_ports(specs):
+                for item in edges:
+                    self._dirty.add(item.key)
+            box.port_signature = signature
+        connected_in = {item.key[3] for item in edges if item.dst is box}
+        connected_out = {item.key[1] for item in edges if item.src is box}
         for key, port in box.in_ports.items():
             port.connected = key in connected_in
         for key, port in box.out_ports.items():
@@ -307,6 +348,7 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
                 owner = gid
         self._owner[nid] = owner
         self._content = None
+        self._kept_obstacles = None
         if owner == nid:
             self._add_node_item(nid)
             self._ports_later(nid)
@@ -317,23 +359,19 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             return  # added and removed within one batch: never shown
         item = self.nodes.pop(nid, None)
         self._content = None
+        self._kept_obstacles = None
         self._owner.pop(nid, None)
         self._touching.pop(nid, None)
         self._chains.pop(nid, None)
         if item is not None:
             self._cancel_gestures()
-            self.removeItem(item)
+            self._drop(item)
             self._keep_spare(item)
         self._frames_dirty = True
         self._schedule()
 
-    def _keep_spare(self, item: NodeItem) -> None:
-        """Keep a removed box for its node's return (undo of a delete, a group rebuild):
-        making boxes and ports is most of the cost of showing 1,000 nodes again."""
-        if len(self._spare) < SPARE_BOXES:
-            self._spare[item.key] = item
-
     def _on_node_changed(self, nid: str) -> None:
+        self._edited.add(nid)  # its box is re-texted with the next analysis, even if that is equal
         item = self.nodes.get(nid)
         if item is not None and item.text.status == "unknown" and not item.text.line2:
             item.set_text(labels.placeholder(self.graph.nodes[nid], self._display_id(nid)))
@@ -374,10 +412,13 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
                 del self.edge_items[key]
                 for end in (key[0], key[2]):
                     self._touching[end].remove(item)
+                current = item.routed and key not in self._dirty and key not in self._backlog
+                item.kept_at = (item.src.pos(), item.dst.pos()) if current else None
                 self._dirty.discard(key)
                 if item.isSelected():
                     item.setSelected(False)
-                self.removeItem(item)
+                self._drop(item)
+                self._keep_spare_edge(item)
         self._ports_changed(edge)
         self._schedule()
 
@@ -397,15 +438,33 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             self._update_ports(box)
 
     # ================================================================ analysis → text
+    def _on_document_analysis(self, analysis) -> None:
+        """The document's analysis: skipped when the items were just texted from this very
+        Analysis (an open texts them while building, then the document broadcasts it)."""
+        if analysis is not self._texted_with:
+            self._on_analysis_changed(analysis)
+
     def _on_analysis_changed(self, analysis) -> None:
         """Update the text of every item from ``analysis``; only changed items repaint, and
-        only boxes whose height changed (an issue line came or went) re-route their edges."""
+        only boxes whose height changed (an issue line came or went) re-route their edges.
+        After a re-analysis of the analysis shown last, only the items of its redone nodes
+        and of the nodes edited since are looked at."""
+        self._texted_with = analysis
+        edited, self._edited = self._edited, set()
+        seen, self._seen = self._seen, analysis.serial
+        if analysis.redone is not None and analysis.base == seen:
+            self._retext_nodes(analysis, edited.union(analysis.redone))
+            return
+        with collector_paused(len(self.nodes) + len(self.edge_items)):
+            self._retext_all(analysis)
+
+    def _retext_all(self, analysis) -> None:
         graph = self.graph
         nodes, infos = graph.nodes, analysis.nodes
         for nid, item in self.nodes.items():
             node, info = nodes[nid], infos.get(nid)
             shown = item.source  # what the text was made from: skip boxes whose sources are equal
-            if shown is not None and shown[1] is node.params and (shown[0] is info or shown[0] == info):
+            if shown is not None and (shown[0] is info or shown[0] == info) and shown[1] == node.params:
                 continue
             item.source = (info, node.params)
             self._retext(item, labels.node_text(node, info, item.title))
@@ -419,6 +478,41 @@ class GraphScene(SceneGeometry, SceneGestures, QGraphicsScene):
             if source != item.source:
                 item.source = source
                 item.set_label(*labels.edge_label(graph, item.edges, analysis))
+
+    def _retext_nodes(self, analysis, touched: set[str]) -> None:
+        """``_on_analysis_changed`` for the items that ``touched`` nodes show: their boxes, the
+        edges at those boxes, the groups holding them and the collapsed groups at those edges."""
+        graph = self.graph
+        nodes, infos = graph.nodes, analysis.nodes
+        keys, groups = set(), set()
+        for nid in touched:
+            if nid not in nodes:
+                continue
+            item = self.nodes.get(nid)
+            if item is not None:
+                info, shown = infos.get(nid), item.source
+                if shown is None or shown[1] is not nodes[nid].params or not (
+                        shown[0] is info or shown[0] == info):
+                    item.source = (info, nodes[nid].params)
+                    self._retext(item, labels.node_text(nodes[nid], info, item.title))
+            groups.update(self._chains.get(nid, ()))
+            owner = self._owner.get(nid)
+            if owner is not None:
+                keys.add(owner)
+        for key in keys:
+            for item in self._touching.get(key, ()):
+                groups.update((item.key[0], item.key[2]))
+                info = infos.get(item.edges[0].src)
+                source = (info.output_shape if info is not None else None, *item.edges)
+                if source != item.source:
+                    item.source = source
+                    item.set_label(*labels.edge_label(graph, item.edges, analysis))
+        for gid in groups:
+            if gid in self.group_nodes:
+                item = self.group_nodes[gid]
+                self._retext(item, labels.group_text(graph, gid, self._members[gid], analysis, self.edges_of(item)))
+            if gid in self.frames:
+                self.frames[gid].set_text(*labels.frame_text(graph.groups[gid], self._members[gid], analysis))
 
     def _retext(self, box: BoxItem, text) -> None:
         height = box.height

@@ -6,33 +6,59 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
 
+from ...core.graph import collector_paused
 from ...core.layout import group_parents
 from .edge_item import EdgeItem
-from .geometry import RectIndex, direct, label_spot, route, translated, union
+from .geometry import RectIndex, direct, label_spot, route, union
 from .group_item import GroupFrameItem
 from .node_item import BoxItem
 
 #: Routes remembered by (edge, start, end), so that undo and redo do not route again.
 ROUTE_CACHE = 50_000
-#: Edges routed in one geometry pass at most (about 0.1 s); more wait for the next passes.
-ROUTE_CHUNK = 800
+#: Edges routed in one geometry pass at most (about 50 ms here); more wait for the next
+#: passes, so that input and paints are handled between them.
+ROUTE_CHUNK = 400
+#: A design shown anew (open, a group rebuild) with at most this many edges is routed at once.
+ROUTE_AT_ONCE = 800
+#: Edges out of view wait for idle passes this far apart (ms); those in view never wait.
+IDLE_PASS_MS = 30
 
 
 class SceneGeometry:
     """Mixin of GraphScene (it uses the scene's items, graph and timer)."""
 
+    #: The obstacles of the last pass, kept for the next passes of a backlog while nothing
+    #: moves, comes or goes (building them costs as much as routing a hundred edges).
+    _kept_obstacles: tuple | None = None
+    #: The view moved while edges wait: put the backlog in order of the new view.
+    _resort = False
+    #: The pass the timer runs next is an idle one (it may route edges out of view).
+    _idle_due = False
+
     def _mark_moved(self, box) -> None:
         """``box`` moved or changed size: re-route its edges and refit frames soon."""
         self._content = None
+        self._kept_obstacles = None
         for item in self._touching.get(box.key, ()):
             self._dirty.add(item.key)
         self._frames_dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
+        self._schedule()
 
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+    def _schedule(self, idle: bool = False) -> None:
+        """A geometry pass in the next event-loop turn, or (``idle``) a little later."""
+        if idle:
+            if not self._timer.isActive():
+                self._idle_due = True
+                self._timer.start(IDLE_PASS_MS)
+        elif not self._timer.isActive() or self._idle_due:
+            self._idle_due = False
+            self._timer.start(0)
+
+    def view_moved(self, *_) -> None:
+        """The view scrolled or zoomed: edges waiting for a route that it now shows go first."""
+        if self._backlog:
+            self._resort = True
+            self._schedule()
 
     def flush(self) -> None:
         """Bring every route and frame up to date now (export, fitting, tests)."""
@@ -42,41 +68,126 @@ class SceneGeometry:
 
     def flush_some(self, limit: int | None = ROUTE_CHUNK) -> None:
         """One geometry pass (the next event-loop turn after a change runs one): frames,
-        and at most ``limit`` new routes, nearest the view first; the other edges are drawn
-        as plain curves meanwhile and routed in the next passes, so a paste or an undo of
-        thousands of nodes paints before every edge is routed."""
+        and at most ``limit`` new routes, nearest the view first; the other edges wait in
+        a backlog (those in view drawn as plain curves meanwhile) and are routed in the
+        next passes, so a paste, an undo or an open of thousands of nodes paints before
+        every edge is routed. Routes that can be reused (undo, a drag) never wait; edges
+        out of view (a paste beside the design, the far parts of a large one) are routed in
+        idle passes, unless the view goes there."""
+        idle_pass, self._idle_due = self._idle_due, False
         self._timer.stop()
-        framed = self._frames_dirty
-        if framed:
-            self._frames_dirty = False
-            self._content = None
-            self._update_frames()
+        framed = self.flush_frames()
         dirty, self._dirty = self._dirty, set()
+        backlog = self._backlog
         todo = []
         for key in dirty:
+            backlog.pop(key, None)
             item = self.edge_items.get(key)
             if item is not None:
                 p, q = item.ends()
                 if not self._follow(item, p, q):
                     todo.append((item, p, q))
-        if limit is not None and len(todo) > limit:
-            todo = self._nearest_view_first(todo)
-            for item, p, q in todo[limit:]:
-                if item.route is None:
-                    item.set_route(direct((p.x(), p.y()), (q.x(), q.y())))
-                self._dirty.add(item.key)
-            todo = todo[:limit]
-            self._schedule()
+        if limit is None:
+            todo += self._from_backlog(len(backlog))
+        else:
+            shown = self._shown_rect()
+            if self._resort:
+                self._resort = False
+                self._backlog = backlog = self._backlog_by_view(backlog)
+            if len(todo) > limit:  # those in view now, the others wait
+                todo = self._nearest_view_first(todo)
+                now, later = [], []
+                for t in todo:
+                    seen = shown.contains(t[1]) or shown.contains(t[2])
+                    if seen and len(now) < limit:
+                        now.append(t)
+                        continue
+                    later.append(t)
+                    if seen and not t[0].routed:  # in view, its route later: a plain curve now
+                        t[0].set_route(direct((t[1].x(), t[1].y()), (t[2].x(), t[2].y())))
+                self._backlog = backlog = {**{t[0].key: None for t in later}, **backlog}
+                todo = now
+            todo += self._from_backlog(limit - len(todo), None if idle_pass else shown)
+            if backlog:
+                self._schedule(idle=not self._backlog_shown(shown))
         if todo:
-            boxes, labels = self._obstacles()
-            for item, p, q in todo:
-                self._route(item, boxes, labels, p, q)
-        if dirty or framed:
+            with collector_paused(len(todo) * 4):
+                boxes, labels = self._kept_obstacles or self._obstacles()
+                for item, p, q in todo:
+                    self._route(item, boxes, labels, p, q)
+            self._kept_obstacles = (boxes, labels) if self._backlog else None
+        if dirty or framed or todo:
+            self.fit_index()
             self.geometry_changed.emit()
+
+    def _from_backlog(self, count: int, shown: QRectF | None = None) -> list:
+        """Up to ``count`` edges from the backlog, nearest the view first, with their ends
+        (only those in ``shown``, if given)."""
+        out = []
+        backlog = self._backlog
+        while backlog and len(out) < count:
+            key = next(iter(backlog))
+            item = self.edge_items.get(key)
+            if item is not None:
+                p, q = item.ends()
+                if shown is not None and not (shown.contains(p) or shown.contains(q)):
+                    break
+                out.append((item, p, q))
+            del backlog[key]
+        return out
+
+    def _backlog_shown(self, shown: QRectF) -> bool:
+        """Whether the next edge of the backlog is in view (then the next pass is at once)."""
+        backlog = self._backlog
+        while backlog:
+            key = next(iter(backlog))
+            item = self.edge_items.get(key)
+            if item is not None:
+                p, q = item.ends()
+                return shown.contains(p) or shown.contains(q)
+            del backlog[key]
+        return False
+
+    def _backlog_by_view(self, backlog: dict) -> dict:
+        """The backlog again, nearest the view's centre first (by the edges' source boxes)."""
+        views = self.views()
+        if not views:
+            return backlog
+        c = views[0].mapToScene(views[0].viewport().rect().center())
+        cx, cy = c.x(), c.y()
+        items = self.edge_items
+
+        def distance(key) -> float:
+            item = items.get(key)
+            if item is None:
+                return 0.0
+            p = item.src.pos()
+            return abs(p.x() - cx) + abs(p.y() - cy)
+
+        return dict.fromkeys(sorted(backlog, key=distance))
+
+    def flush_frames(self) -> bool:
+        """Fit the group frames now if something moved (True if it did)."""
+        if not self._frames_dirty:
+            return False
+        self._frames_dirty = False
+        self._content = None
+        self._kept_obstacles = None
+        self._update_frames()
+        return True
+
+    def _shown_rect(self) -> QRectF:
+        """The part of the scene the view shows, with a margin (edges waiting for their
+        route are drawn as plain curves there; elsewhere nobody sees them yet)."""
+        views = self.views()
+        if not views:
+            return QRectF()
+        view = views[0]
+        return view.mapToScene(view.viewport().rect()).boundingRect().adjusted(-400, -400, 400, 400)
 
     def routing_pending(self) -> bool:
         """Whether some edges still wait for their route (drawn as plain curves meanwhile)."""
-        return bool(self._dirty)
+        return bool(self._dirty or self._backlog)
 
     def _nearest_view_first(self, todo: list) -> list:
         views = self.views()
@@ -99,7 +210,7 @@ class SceneGeometry:
             for i, rect in enumerate(frame.plate.scene_rects()):
                 labels.add(("plate", gid, i), rect)
         for key, item in self.edge_items.items():
-            if item.label.isVisible() and item.route is not None:
+            if item.label.isVisible() and item.routed:
                 labels.add(("label", key), _tuple(item.label.sceneBoundingRect()))
         return boxes, labels
 
@@ -116,11 +227,14 @@ class SceneGeometry:
         blocked = labels.near(area, skip=(("label", item.key),))
         spot = label_spot(path, item.label_size(), blocked)
         item.set_route(path, spot)
-        if len(self._route_cache) > ROUTE_CACHE:
-            self._route_cache.clear()
-        self._route_cache[(item.key, path.start, path.end)] = (path, spot)
+        self._remember(item.key, path.start, path.end, (path, spot, (0.0, 0.0)))
         if item.label.isVisible():
             labels.add(("label", item.key), _tuple(item.label.sceneBoundingRect()))
+
+    def _remember(self, key, start, end, placement: tuple) -> None:
+        if len(self._route_cache) > ROUTE_CACHE:
+            self._route_cache.clear()
+        self._route_cache[(key, start, end)] = placement
 
     def _follow(self, item: EdgeItem, p: QPointF, q: QPointF) -> bool:
         """Reuse a route instead of routing again: the same ends as a route made before
@@ -131,14 +245,15 @@ class SceneGeometry:
         if cached is not None:
             item.set_route(*cached)
             return True
-        old = item.route
-        if old is None or self._drag_start is None:
+        if not item.routed or self._drag_start is None:
             return False
-        dx, dy = start[0] - old.start[0], start[1] - old.start[1]
-        if (dx, dy) == (0.0, 0.0) or (end[0] - old.end[0], end[1] - old.end[1]) != (dx, dy):
+        old_start, old_end = item.route_ends()
+        dx, dy = start[0] - old_start[0], start[1] - old_start[1]
+        apart = abs(end[0] - old_end[0] - dx) + abs(end[1] - old_end[1] - dy)
+        if (dx, dy) == (0.0, 0.0) or apart > 1e-6:  # (the last bits of the ends may differ)
             return False
-        label = item.label.pos()
-        item.set_route(translated(old, dx, dy), (label.x() + dx, label.y() + dy))
+        item.shift(dx, dy)  # the item moves; its path stays as it is
+        self._remember(item.key, start, end, item.placement())  # for the undo of what comes next
         return True
 
     def edges_from(self, box, port_key) -> list[EdgeItem]:

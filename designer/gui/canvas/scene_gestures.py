@@ -42,6 +42,7 @@ class SceneGestures:
             self._dirty |= self._drag_edges
             self._frames_dirty = True
             self._content = None
+            self._kept_obstacles = None
             self._schedule()
 
     def mouseReleaseEvent(self, event) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView, QMenu
 
+from .freeze_badges import FreezeBadges
 from .freeze_menu import freeze_entries
 
 from .edge_item import EdgeItem
@@ -39,6 +40,7 @@ class GraphView(CanvasCommands, QGraphicsView):
         super().__init__(parent)
         self.document = document
         self.graph_scene = GraphScene(document, self)
+        self._freeze_badges = FreezeBadges(self.graph_scene)  # the lock on frozen layers
         self.setScene(self.graph_scene)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
@@ -62,6 +64,8 @@ class GraphView(CanvasCommands, QGraphicsView):
         self.graph_scene.geometry_changed.connect(self.minimap.invalidate)
         self.horizontalScrollBar().valueChanged.connect(self.minimap.schedule)
         self.verticalScrollBar().valueChanged.connect(self.minimap.schedule)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):  # waiting routes in view first
+            bar.valueChanged.connect(self.graph_scene.view_moved)
         self._update_scene_rect()
 
     # ================================================================ zoom and pan
@@ -102,7 +106,7 @@ class GraphView(CanvasCommands, QGraphicsView):
         """Show the whole design if its node titles stay readable there (at most at 125 %,
         so a small design is not blown up); a long design is shown at its width, or at the
         readable zoom, from its top: it scrolls, and the minimap shows where the view is."""
-        self.graph_scene.flush()
+        self.graph_scene.flush_frames()  # the routes are not needed to know the content
         rect = self._content_rect()
         if rect.isEmpty():
             return

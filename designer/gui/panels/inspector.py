@@ -12,9 +12,12 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBox
 
 from ...analysis import Analysis
 from ...analysis.report import human
+from ...analysis.trainable import param_split
 from ...core.edits import SetMeta
+from ...core.freezing import members
 from .. import theme
 from .node_form import NodeForm
+from .transfer_controls import TransferControls
 
 
 class DesignForm(QWidget):
@@ -58,6 +61,7 @@ class DesignForm(QWidget):
         self.totals.setText(
             f"<b>Layers</b> {len(graph.nodes)}<br><b>Parameters</b> {analysis.total_params:,}"
             f"{'' if analysis.complete else ' so far'}"
+            f"{_frozen_line(self.document.graph, analysis)}"
             f"<br><b>MACs</b> {human(analysis.total_macs)}<br><b>Output</b> "
             f"{'×'.join(map(str, out)) if out else '—'}<br>{validity}")
 
@@ -68,18 +72,39 @@ class DesignForm(QWidget):
             self.document.push(SetMeta(name, graph.description))
 
 
+def _frozen_line(graph, analysis: Analysis) -> str:
+    """"<br>Trainable … · Frozen …" once some layers are frozen (transfer learning)."""
+    split = param_split(graph, analysis)
+    if not split.any_frozen:
+        return ""
+    return f"<br><b>Trainable</b> {split.trainable:,} &nbsp;<b>Frozen</b> {split.frozen:,}"
+
+
+def selected_group(graph, ids: list[str]) -> str | None:
+    """The block (group) whose layers are exactly ``ids`` (what selecting a block selects)."""
+    want = set(ids)
+    for gid in graph.groups:
+        if set(members(graph, gid)) == want:
+            return gid
+    return None
+
+
 class SelectionForm(QWidget):
-    """Several nodes selected: how many, which, and their parameters together."""
+    """Several nodes selected (or a block): how many, which, their parameters together, and
+    their trainable switch and learning-rate multiplier."""
 
     def __init__(self, document, ids: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.ids = ids
+        self.group = selected_group(document.graph, ids)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         self.text = QLabel(self)
         self.text.setWordWrap(True)
         layout.addWidget(self.text)
+        self.transfer = TransferControls(document, ids, self.group, self)
+        layout.addWidget(self.transfer)
         layout.addStretch(1)
         self.refresh(document.analysis)
 
@@ -87,8 +112,11 @@ class SelectionForm(QWidget):
         params = sum(analysis.nodes[n].params for n in self.ids if n in analysis.nodes)
         macs = sum(analysis.nodes[n].macs for n in self.ids if n in analysis.nodes)
         names = ", ".join(self.ids[:12]) + (" …" if len(self.ids) > 12 else "")
-        self.text.setText(f"<b>{len(self.ids)} layers selected</b><br>{names}<br><br>"
+        title = (f"Block {self.group} ({len(self.ids)} layers)" if self.group
+                 else f"{len(self.ids)} layers selected")
+        self.text.setText(f"<b>{title}</b><br>{names}<br><br>"
                           f"<b>Parameters</b> {params:,}<br><b>MACs</b> {human(macs)}")
+        self.transfer.refresh(analysis)
 
 
 class InspectorPanel(QWidget):

@@ -22,6 +22,7 @@ from ...layers.registry import CATEGORIES
 from ...layers.spec import LayerSpec, ParamError
 from .. import theme
 from .param_editors import ParamEditor, make_editor
+from .transfer_controls import TransferControls
 
 
 def validate_params(graph: Graph, node_id: str, params: dict[str, Any]) -> str | None:
@@ -95,6 +96,8 @@ class NodeForm(QWidget):
         layout.setSpacing(6)
         self._build_header(layout)
         self._build_params(layout)
+        self.transfer = TransferControls(document, [node_id], parent=self)  # trainable, LR ×
+        layout.addWidget(self.transfer)
         self._build_readouts(layout)
         layout.addStretch(1)
         self.refresh(document.analysis)
@@ -172,6 +175,7 @@ class NodeForm(QWidget):
                 if self.errors[name].isHidden():
                     editor.set_value(shown_value(self.spec, node.params, name))
         self._show_readouts(info)
+        self.transfer.refresh(analysis)
 
     def _show_readouts(self, info) -> None:
         c = theme.colors()

@@ -11,16 +11,19 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QStyle, QTableView, QVBoxLayout, QWidget,
 )
 
 from ...analysis import Analysis
-from ...analysis.report import SummaryRow, human, parameter_shares, summary_rows
+from ...analysis.report import SummaryRow, human, shares_of, summary_row, summary_rows, type_params
+from ...analysis.trainable import param_split
 from ...layers import registry
 from ...layers.registry import CATEGORIES
 from .. import theme
+from .row_splice import common_ends, splice
 
-COLUMNS = ("Layer (id)", "Type", "Output shape", "Params", "MACs", "RF")
+COLUMNS = ("Layer (id)", "Type", "Output shape", "Params", "MACs", "RF", "Trains")
+TRAINS = 6  # "yes", "frozen" (transfer learning) or "" for a layer without parameters
 NUMERIC = {3, 4, 5}
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -46,12 +49,20 @@ class SummaryModel(QAbstractTableModel):
         self.rows: list[SummaryRow] = []
         self._cells: list[tuple[str, ...]] = []
         self._index: dict[str, int] = {}
-        self._longest = [0] * len(COLUMNS)  # characters of the longest cell per column
+        self._longest = [""] * len(COLUMNS)  # the longest cell text per column
+        self._serial: int | None = None  # the analysis the rows show, and with which groups
+        self._groups: dict | None = None
+        self.frozen: frozenset[str] = frozenset()
 
     def set_analysis(self, analysis: Analysis, groups: dict | None = None) -> bool:
         """New rows; when the layers are the same (a parameter edit) only the cells change,
         so the table keeps its scroll position and selection. True when the rows changed or
-        a cell became longer than any before in its column (the columns may need widening)."""
+        a cell became longer than any before in its column (the columns may need widening).
+        After a re-analysis of the analysis shown last, only its ``redone`` rows are rebuilt."""
+        if analysis.redone is not None and analysis.base == self._serial and groups is self._groups:
+            self._serial = analysis.serial
+            return self._update(analysis, analysis.redone)
+        self._serial, self._groups = analysis.serial, groups
         rows = summary_rows(analysis, groups)
         if [r.id for r in rows] == [r.id for r in self.rows]:
             old_rows, old_cells = self.rows, self._cells
@@ -63,22 +74,81 @@ class SummaryModel(QAbstractTableModel):
             for first, last in _runs(changed):
                 self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
             return self._measure(cells[i] for i in changed)
-        cells = [_cells(r) for r in rows]
-        self.beginResetModel()
-        self.rows, self._cells = rows, cells
+        old_ids, new_ids = [r.id for r in self.rows], [r.id for r in rows]
+        head, tail = common_ends(old_ids, new_ids)
+        if not head and not tail:  # another design: nothing to keep
+            cells = [_cells(r) for r in rows]
+            self.beginResetModel()
+            self.rows, self._cells = rows, cells
+            self._index = {r.id: i for i, r in enumerate(rows)}
+            self.endResetModel()
+            self._measure(cells)
+            return True
+        return self._splice(rows, head, tail)
+
+    def _splice(self, rows: list[SummaryRow], head: int, tail: int) -> bool:
+        """Layers came or went: the rows before and after the change stay (dataChanged where
+        their cells changed), the ones between are removed and inserted."""
+        old_rows, old_cells = self.rows, self._cells
+        end_old, end_new = len(old_rows) - tail, len(rows) - tail
+        new_cells = [_cells(r) for r in rows[head:end_new]]
+
+        def removed() -> None:
+            self.rows, self._cells = old_rows[:head] + old_rows[end_old:], old_cells[:head] + old_cells[end_old:]
+
+        def inserted() -> None:
+            self.rows = self.rows[:head] + rows[head:end_new] + self.rows[head:]
+            self._cells = self._cells[:head] + new_cells + self._cells[head:]
+
+        splice(self, len(old_rows), len(rows), head, tail, removed, inserted)
+        self.rows = rows
         self._index = {r.id: i for i, r in enumerate(rows)}
-        self.endResetModel()
-        self._measure(cells)
+        kept = [i for i in range(head)] + [i for i in range(end_new, len(rows))]
+        changed = [i for i in kept if rows[i] != old_rows[i if i < head else i - end_new + end_old]]
+        for i in changed:
+            self._cells[i] = _cells(rows[i])
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        self._measure(new_cells)
         return True
+
+    def _update(self, analysis: Analysis, redone: list[str]) -> bool:
+        """Rebuild the rows of the ``redone`` nodes; dataChanged for those whose cells changed."""
+        rows, cells, changed = self.rows, self._cells, []
+        for nid in redone:
+            i = self._index.get(nid)
+            if i is None:
+                continue
+            row = summary_row(analysis, nid, rows[i].group)
+            if row != rows[i]:
+                rows[i], cells[i] = row, _cells(row)
+                changed.append(i)
+        changed.sort()
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        return self._measure(cells[i] for i in changed)
 
     def _measure(self, cells) -> bool:
         grew = False
         longest = self._longest
         for row in cells:
             for c, text in enumerate(row):
-                if len(text) > longest[c]:
-                    longest[c], grew = len(text), True
+                if len(text) > len(longest[c]):
+                    longest[c], grew = text, True
         return grew
+
+    def longest(self, column: int) -> str:
+        """The longest text (in characters) any cell of ``column`` has shown."""
+        return self._longest[column]
+
+    def set_frozen(self, frozen: frozenset[str]) -> None:
+        """Mark the rows of frozen layers (their "Trains" cell), repainting only changes."""
+        if frozen == self.frozen:
+            return
+        changed = sorted(self._index[n] for n in frozen ^ self.frozen if n in self._index)
+        self.frozen = frozen
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, TRAINS))
 
     def row_of(self, node_id: str) -> int:
         return self._index.get(node_id, -1)
@@ -93,19 +163,26 @@ class SummaryModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return "receptive field in input pixels" if section == 5 else None
+            return {5: "receptive field in input pixels",
+                    TRAINS: "frozen: the weights stay as they are while training (transfer learning)"
+                    }.get(section)
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
+        if col == TRAINS and role == Qt.ItemDataRole.DisplayRole:
+            return "" if not self.rows[row].params else (
+                "frozen" if self.rows[row].id in self.frozen else "yes")
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cells[row][col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and self.rows[row].status == "error":
             return QColor(theme.colors().error)
+        if role == Qt.ItemDataRole.ForegroundRole and self.rows[row].id in self.frozen:
+            return QColor(theme.colors().muted)
         if role == Qt.ItemDataRole.ToolTipRole and self.rows[row].group:
             return f"in group {self.rows[row].group}"
         if role == ID_ROLE:
@@ -162,6 +239,7 @@ class SummaryPanel(QWidget):
         self.document = document
         self.model = SummaryModel(self)
         self._sized = False
+        self._shown: tuple[Analysis | None, dict[str, int]] = (None, {})  # and its parameters per type
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -198,34 +276,56 @@ class SummaryPanel(QWidget):
 
     def _on_document_analysis_changed(self, analysis: Analysis) -> None:
         wider = self.model.set_analysis(analysis, self.document.graph.groups)
+        split = param_split(self.document.graph, analysis)
+        self.model.set_frozen(split.frozen_nodes)
         if wider and self.model.rowCount() and not self._sized:  # once per event-loop turn at most
             self._sized = True
             QTimer.singleShot(0, self._size_columns)
-        self._show_totals(analysis)
+        self._show_totals(analysis, split)
         self._on_document_selection_changed(self.document.selection)
 
     def _size_columns(self) -> None:
         """Widen every column to its contents (with room to breathe), whichever design is
         shown: a larger design's numbers are never cut off. Columns only grow, so a column
-        the user widened stays; the table samples at most a few hundred rows."""
+        the user widened stays. The width is that of the longest text the column has shown
+        (the model keeps it), not a sample of the rows: one measure per column."""
         self._sized = False
         header = self.table.horizontalHeader()
-        header.setResizeContentsPrecision(300)
-        for col in range(len(COLUMNS)):
-            need = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col)) + 24
+        metrics = self.table.fontMetrics()
+        margin = 2 * (self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+        for col in range(self.model.columnCount()):
+            text = metrics.horizontalAdvance(self.model.longest(col)) + margin
+            need = max(text, header.sectionSizeHint(col)) + 24
             if header.sectionSize(col) < need:
                 header.resizeSection(col, need)
 
-    def _show_totals(self, analysis: Analysis) -> None:
+    def _type_params(self, analysis: Analysis) -> dict[str, int]:
+        """Parameters per layer type: after a re-analysis of the analysis shown, the sums shown
+        plus the differences of the redone nodes; otherwise summed afresh."""
+        shown, held = self._shown
+        if shown is not None and analysis.redone is not None and analysis.base == shown.serial:
+            held = dict(held)
+            for nid in analysis.redone:
+                if nid in analysis.live:
+                    old, new = shown.nodes[nid], analysis.nodes[nid]
+                    held[old.type] = held.get(old.type, 0) - old.params
+                    held[new.type] = held.get(new.type, 0) + new.params
+        elif shown is not analysis:
+            held = type_params(analysis)
+        self._shown = (analysis, held)
+        return held
+
+    def _show_totals(self, analysis: Analysis, split) -> None:
         muted = theme.colors().muted
+        frozen = f" &nbsp; <b>Frozen</b> {split.frozen:,}" if split.any_frozen else ""
         self.totals.setText(
             f"<b>Total params</b> {analysis.total_params:,}{'' if analysis.complete else ' so far'}"
             f" &nbsp; <b>Trainable</b> "
-            f"{analysis.trainable_params:,} &nbsp; <b>MACs</b> {analysis.total_macs:,} "
+            f"{split.trainable:,}{frozen} &nbsp; <b>MACs</b> {analysis.total_macs:,} "
             f"({human(analysis.total_macs)}) &nbsp; <b>Params size</b> "
             f"{analysis.param_bytes / 1e6:.2f} MB &nbsp; <span style='color:{muted}'>Activations "
             f"per sample {analysis.activation_bytes / 1e6:.2f} MB</span>")
-        shares = parameter_shares(analysis)
+        shares = shares_of(self._type_params(analysis), analysis.total_params)
         self.share_bar.set_shares(shares)
         self.share_bar.setVisible(bool(shares))
         self.shares.setText("Parameters held by " + ", ".join(

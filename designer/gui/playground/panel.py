@@ -68,6 +68,7 @@ class PlaygroundPanel(QWidget):
         self.dialogs: list[UnitDialog] = []
         self.dock = None  # set by install_playground: raised when Play starts a run
         self._playing = False
+        self._found: tuple = (None, [], None)  # (structure token, hidden activations, features node)
         self.controls = PlaygroundControls(self)
         self.view = BoundaryView(self)
         self.units = UnitGrid(self)
@@ -172,8 +173,9 @@ class PlaygroundPanel(QWidget):
     # ----------------------------------------------------------------- following
     def _on_document_changed(self) -> None:
         graph = self.document.graph
-        activations = hidden_activations(graph)
-        nid = features_node(graph)
+        if self._found[0] is not graph.structure_token:  # types change only with the structure
+            self._found = (graph.structure_token, hidden_activations(graph), features_node(graph))
+        _token, activations, nid = self._found
         self.controls.load(self.session.config, graph.node(activations[0]).type if activations else None,
                            dict(graph.node(nid).params) if nid else None)
         shape = tuple(self.document.analysis.input_shape or ())

@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 import time
 
-from ...core.serialize import to_dict
 from . import run_store
-from .runs import Run, structure
+from .runs import Run
 
 CURVES_EVERY_EPOCH = 20_000  # rewrite curves.csv at each epoch up to this many step rows
 
@@ -32,7 +31,6 @@ class DesignRuns:
     # ----------------------------------------------------------------- another design
     def _on_document_graph_replaced(self) -> None:
         graph = self._runs_graph = self.document.graph
-        self._shape = structure(to_dict(graph))
         active = self.current if self.current is not None and self.worker.busy else None
         self.current = active
         self.runs = []

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QVBoxLayout, QWidg
 
 from ...training.config import DEVICES, OPTIMIZERS, TrainingConfig
 from ...training.schedules import SCHEDULES, ScheduleError
-from ..availability import set_available
 from ..panels.param_editors import ComboBox, FloatSpinBox, SpinBox
 from ..theme import level_colour
 from .schedule_preview import SchedulePreview
+from .speed_rows import SpeedRows
 
 MOMENTUM = ("momentum", "nesterov")
 BETAS = ("adam", "adamw")
@@ -162,7 +162,7 @@ class OptimiserForm(Form):
 
 
 class RunForm(Form):
-    """Epochs, batch size, early stopping, seed, device and the memory estimate."""
+    """Epochs, batch size, early stopping, seed, device, speed settings and the memory estimate."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,11 +175,8 @@ class RunForm(Form):
         self.device.setItemData(0, "CUDA if there is a GPU, else the CPU", 3)
         self.device.currentIndexChanged.connect(
             lambda _i: self._emit("device", device=self.device.currentData()))
-        self.device.currentIndexChanged.connect(lambda _i: self._sync_mixed_precision())
-        self.mixed_precision = QCheckBox("Mixed precision (CUDA)", self)
+        self.device.currentIndexChanged.connect(lambda _i: self._sync_speed())
         self._cuda: bool | None = None  # whether this machine has a CUDA GPU (None: not known yet)
-        self._mixed_wanted = True  # the design's setting (shown unticked where it cannot apply)
-        self.mixed_precision.toggled.connect(self._on_mixed_precision_toggled)
         self.memory = QLabel("", self)
         self.memory.setWordWrap(True)
         f = self.form
@@ -188,7 +185,7 @@ class RunForm(Form):
         f.addRow("Early stopping patience", self.patience)
         f.addRow("Seed", self.seed)
         f.addRow("Device", self.device)
-        f.addRow("", self.mixed_precision)
+        self.speed = SpeedRows(self)  # precision, compile, channels-last
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(f)
@@ -200,32 +197,13 @@ class RunForm(Form):
         try:
             for name in ("epochs", "batch_size", "patience", "seed", "device"):
                 _set(getattr(self, name), getattr(config, name))
-            self._mixed_wanted = bool(config.mixed_precision)
-            self._sync_mixed_precision()
+            self.speed.load(config)
+            self._sync_speed()
         finally:
             self._loading = False
 
-    def _sync_mixed_precision(self) -> None:
-        """Mixed precision applies to CUDA training only: on a machine without a CUDA GPU, or
-        with the CPU chosen, it is shown unticked and disabled, and its tooltip says why."""
-        device = str(self.device.currentData() or "auto")
-        why = ""
-        if device in ("cpu", "mps"):
-            why = f"the device is {device}; mixed precision is used only when training on a CUDA GPU"
-        elif self._cuda is False:
-            why = "this machine has no CUDA GPU; mixed precision is used only when training on one"
-        loading, self._loading = self._loading, True
-        try:
-            self.mixed_precision.setChecked(self._mixed_wanted and not why)
-        finally:
-            self._loading = loading
-        set_available(self.mixed_precision, not why, "bf16 autocast where the GPU supports it, else "
-                      "fp16 with loss scaling", why)
-
-    def _on_mixed_precision_toggled(self, on: bool) -> None:
-        if not self._loading:
-            self._mixed_wanted = bool(on)
-        self._emit("mixed_precision", mixed_precision=bool(on))
+    def _sync_speed(self) -> None:
+        self.speed.sync(str(self.device.currentData() or "auto"), self._cuda)
 
     def set_devices(self, available: tuple[str, ...], names: dict) -> None:
         """Grey out the devices this machine lacks (auto is always there)."""
@@ -239,7 +217,7 @@ class RunForm(Form):
             if name in names:
                 self.device.setItemText(i, f"{name} ({names[name]})")
         self._cuda = any(str(d).startswith("cuda") for d in available)
-        self._sync_mixed_precision()
+        self._sync_speed()
 
     def show_memory(self, text: str, level: str) -> None:
         colour = level_colour(level) if level in ("warning", "error") else ""

@@ -26,7 +26,8 @@ from .checks import BackgroundChecks
 from .config_edit import SetTraining
 from .design_runs import DesignRuns
 from .progress import Progress
-from .runs import PALETTE, Run, structure
+from .design_shape import DesignShape
+from .runs import PALETTE, Run
 
 
 def default_checkpoint_root() -> Path:
@@ -68,7 +69,7 @@ class TrainingSession(QObject, DesignRuns):
         self._stopping = False
         self._cache: tuple[dict, TrainingConfig] | None = None
         self._shown = self.config  # the settings the forms show
-        self._shape = structure(to_dict(document.graph))
+        self._design_shape = DesignShape()  # the design's structure, computed when asked
         #: Callables (design dict) -> a probe or None, asked for each run (the Playground's).
         self.probe_factories: list = []
         self._connect()
@@ -124,13 +125,18 @@ class TrainingSession(QObject, DesignRuns):
         if config != self._shown:
             self._shown = config
             self.config_changed.emit(config)
-        self._shape = structure(to_dict(self.document.graph))
+        shape = self._shape if self.runs else None  # no runs: nothing to compare with
         for run in self.runs:
-            stale = not run.same_design(self._shape)
+            stale = not run.same_design(shape)
             if stale != run.stale:
                 run.stale = stale
                 self.run_changed.emit(run)
         self.checks.design_changed()
+
+    @property
+    def _shape(self) -> tuple:
+        """What decides the trained model of the design on the canvas (runs.structure)."""
+        return self._design_shape.of(self.document.graph)
 
     # ----------------------------------------------------------------- state
     @property

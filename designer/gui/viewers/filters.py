@@ -131,6 +131,7 @@ class FiltersView(ViewerBase):
         self.strip.slider.valueChanged.connect(self._on_slider_moved)
         self.strip.marker.sigDragged.connect(self._on_marker_dragged)
         self.document.selection_changed.connect(self._on_document_selection_changed)
+        self._layers_of: tuple | None = None
         self.document.analysis_changed.connect(self._fill_layers)
         self.document.graph_replaced.connect(self._fill_layers)
         session.history_changed.connect(self._on_history_changed)
@@ -152,7 +153,12 @@ class FiltersView(ViewerBase):
 
     # ----------------------------------------------------------------- layer choice
     def _fill_layers(self, *_args) -> None:
-        names = conv_nodes(self.document.analysis)
+        analysis = self.document.analysis
+        seen = self._layers_of  # the order and live set the list was made from
+        if seen is not None and seen[0] is analysis.order and seen[1] is analysis.live:
+            return  # a parameter edit: the same convolutions (a re-analysis keeps both)
+        self._layers_of = (analysis.order, analysis.live)
+        names = conv_nodes(analysis)
         current = self.layer.currentText()
         self.layer.blockSignals(True)
         self.layer.clear()

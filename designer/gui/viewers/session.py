@@ -25,11 +25,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...core.serialize import to_dict
 from ...training.events import Finished, Failed, RunStarted, Snapshot, StepMetrics
 from ...training.explain.progress import Progress
 from ...training.probes import HealthSample, LossCheck, ProbeHook, ProbeRequest, ProbeResult
-from ..training_panel.runs import structure
+from ..training_panel.design_shape import DesignShape
 from .backend import ModelBackend, ModelSpec
 from .health_rules import HealthHistory
 from .probe_worker import ProbeWorker
@@ -91,6 +90,7 @@ class ProbeSession(QObject):
         self._foreign = False  # the attached run trains a design no longer on the canvas
         self.subject = ViewSubject(document.graph.name)
         self._subject_shape: tuple | None = None  # the design the shown run trained
+        self._design_shape = DesignShape()  # the canvas design's, reused until it changes
         self._jobs: dict[int, int] = {}  # worker job -> request id
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
@@ -124,7 +124,7 @@ class ProbeSession(QObject):
 
     def _set_subject(self, subject: ViewSubject, reask: bool = True) -> None:
         self.subject = subject
-        self._subject_shape = structure(to_dict(self.document.graph)) if subject.trained else None
+        self._subject_shape = self._design_shape.of(self.document.graph) if subject.trained else None
         self.subject_changed.emit(subject)
         if reask:
             self.source_changed.emit(self.source_text())
@@ -161,7 +161,7 @@ class ProbeSession(QObject):
             if self.subject.design != self.document.graph.name:  # renamed
                 self._set_subject(ViewSubject(self.document.graph.name), reask=False)
             return
-        stale = structure(to_dict(self.document.graph)) != self._subject_shape
+        stale = self._design_shape.of(self.document.graph) != self._subject_shape
         subject = self.subject.edited(stale).named(self.document.graph.name)
         if subject != self.subject:
             self.subject = subject
