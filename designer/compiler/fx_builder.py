@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import operator
 import re
 import unicodedata
 
