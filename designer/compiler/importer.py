@@ -201,6 +201,11 @@ def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> Converter:
         causes = [(p.scope, f"{p.what.split(' ')[0]} {p.why.split(';')[0]}") for p in converter.problems]
         if not _keep_whole(module, causes, opaque, refused):
             break
+    if converter is None:  # every round stopped at a submodule fx cannot trace
+        raise ModelImportError(f"torch.fx cannot trace {label}: after keeping {len(opaque)} "
+                               f"module(s) whole, another still could not be traced "
+                               f"({MAX_OPAQUE_ROUNDS} rounds). Import a smaller part of the model, "
+                               f"or one whose forward() does not branch on tensor values")
     return converter
 
 

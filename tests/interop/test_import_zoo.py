@@ -237,3 +237,16 @@ def test_a_design_cannot_make_designer_import_or_inject_code(monkeypatch):
                                                                     "device": {"__callable__": "os.system"}})
     with pytest.raises(CompileError, match="only torch.nn.Module classes"):
         compile_design(graph)
+
+
+def test_a_model_still_untraceable_after_every_round_is_refused_in_words(monkeypatch):
+    """When each round keeps one more module whole and the rounds run out, the user gets a
+    sentence (it used to be AttributeError: 'NoneType' object has no attribute 'problems')."""
+    from designer.compiler import importer
+    from designer.compiler.import_opaque import recording_constructors
+
+    monkeypatch.setattr(importer, "MAX_OPAQUE_ROUNDS", 1)
+    with recording_constructors():
+        model = WithOpaque()
+    with pytest.raises(importer.ModelImportError, match="cannot trace .* rounds"):
+        import_module(model, (3, 8, 8))
