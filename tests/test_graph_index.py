@@ -146,3 +146,18 @@ def test_bulk_inserts_signal_once_and_single_inserts_per_item():
     g.add_edge(Edge("c", "a"), 0)
     assert seen == [("node_added", "c"), ("changed",), ("edge_added", Edge("c", "a")), ("changed",)]
     assert g.edges[0] == Edge("c", "a") and list(g.nodes)[0] == "c"
+
+
+def test_add_nodes_is_all_or_nothing_and_reverts_exactly():
+    g = ring_graph(3)
+    g.add_edge(Edge("n0", "n1"))
+    before = serialize.dumps(g)
+    bad = edits.AddNodes([Node("a", "ReLU"), Node("b", "ReLU")], [Edge("a", "b"), Edge("n0", "n1")])
+    with pytest.raises(GraphError, match="already connected"):
+        bad.apply(g)
+    assert serialize.dumps(g) == before
+    good = edits.AddNodes([Node("a", "ReLU"), Node("b", "ReLU")], [Edge("a", "b"), Edge("b", "n2")])
+    good.apply(g)
+    assert list(g.nodes)[-2:] == ["a", "b"] and g.edges[-2:] == [Edge("a", "b"), Edge("b", "n2")]
+    good.revert(g)
+    assert serialize.dumps(g) == before
