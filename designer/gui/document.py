@@ -21,6 +21,7 @@ from ..analysis.incremental import LiveAnalysis
 from ..core import serialize
 from ..core.edits import Edit
 from ..core.graph import Graph
+from ..core.heap import freeze_heap
 from .undo import EditCommand
 
 
@@ -142,7 +143,9 @@ class Document(QObject):
 
     # ------------------------------------------------------------ files
     def replace_graph(self, graph: Graph, path: Path | None = None) -> None:
-        """Show another design (New, Open): a fresh undo history, a clean state."""
+        """Show another design (New, Open): a fresh undo history, a clean state. The heap is
+        collected and frozen once a large design is shown (``freeze_heap``: its edits set
+        off no full collector passes over it)."""
         self._graph.changed.disconnect(self._on_graph_changed)
         self._graph = graph
         self._graph.changed.connect(self._on_graph_changed)
@@ -156,6 +159,7 @@ class Document(QObject):
         self.graph_replaced.emit()
         self.selection_changed.emit([])
         self.refresh_now()
+        freeze_heap(len(graph.nodes))
 
     def open(self, path: str | Path) -> None:
         """Load a file; raises DesignFileError and leaves the current design untouched."""
