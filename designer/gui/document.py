@@ -52,6 +52,10 @@ class Document(QObject):
         self._timer.timeout.connect(self._refresh)
         self._graph.changed.connect(self._on_graph_changed)
         self._live = LiveAnalysis(self._graph)  # parameter edits re-analyse only what they reach
+        self._freeze_timer = QTimer(self)
+        self._freeze_timer.setSingleShot(True)
+        self._freeze_timer.setInterval(0)
+        self._freeze_timer.timeout.connect(lambda: freeze_heap(len(self._graph.nodes)))
 
     # ------------------------------------------------------------ state
     @property
@@ -144,8 +148,8 @@ class Document(QObject):
     # ------------------------------------------------------------ files
     def replace_graph(self, graph: Graph, path: Path | None = None) -> None:
         """Show another design (New, Open): a fresh undo history, a clean state. The heap is
-        collected and frozen once a large design is shown (``freeze_heap``: its edits set
-        off no full collector passes over it)."""
+        collected and frozen once a large design is shown — the next event-loop turn, after
+        its first paint (``freeze_heap``: its edits set off no full collector passes)."""
         self._graph.changed.disconnect(self._on_graph_changed)
         self._graph = graph
         self._graph.changed.connect(self._on_graph_changed)
@@ -159,7 +163,7 @@ class Document(QObject):
         self.graph_replaced.emit()
         self.selection_changed.emit([])
         self.refresh_now()
-        freeze_heap(len(graph.nodes))
+        self._freeze_timer.start()  # once the new design is painted
 
     def open(self, path: str | Path) -> None:
         """Load a file; raises DesignFileError and leaves the current design untouched."""
