@@ -20,6 +20,14 @@ from ..core.graph import Graph
 from ..core.trainable import frozen_nodes
 
 
+#: The run's note when layers are frozen but nothing is loaded into them (no pretrained
+#: weights, no checkpoint): a legitimate experiment, but rarely what was meant.
+RANDOM_FROZEN = ("the frozen layers start from random (initial) weights: no pretrained weights "
+                 "are loaded, so only the unfrozen layers learn, on random features. Load "
+                 "pretrained weights first (Run → Fine-tune from Pretrained Weights… in the window, "
+                 "--weights FILE on the command line), or unfreeze the layers")
+
+
 @dataclass(frozen=True)
 class TransferPlan:
     """Which nodes are frozen and each trainable node's learning-rate multiplier."""
@@ -101,7 +109,8 @@ def load_fitting(model: nn.Module, state: dict, source, fresh=()) -> str:
         model.load_state_dict({**own, **fitting})
     fresh_names = sorted({k.rsplit(".", 1)[0] for k in own
                           if k not in fitting and not k.endswith("num_batches_tracked")})
-    note = f"started from the weights in {source} ({len(fitting)} tensors)"
+    note = (f"started from the weights in {source} ({len(fitting)} tensors loaded, "
+            f"{len(fresh_names)} layer(s) left fresh)")
     if fresh_names:
         note += (f"; freshly initialised: {', '.join(fresh_names[:4])}"
                  f"{' ...' if len(fresh_names) > 4 else ''} (new, resized or replaced layers, e.g. a "

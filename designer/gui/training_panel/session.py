@@ -169,9 +169,20 @@ class TrainingSession(QObject, DesignRuns):
             self.checks.fit_changed.emit(fit)
             self.refused.emit(messages.fit_text(fit))
             return None
-        run = self._new_run(to_dict(self.document.graph), config.to_dict())
+        if config.weights and not Path(config.weights).is_file():
+            self.refused.emit(f"The pretrained weights file {config.weights} is not there any more: "
+                              f"choose it again (Starts from → Choose…) or Clear it.")
+            return None
+        name = f"{self._next_run_name()} (from {Path(config.weights).name})" if config.weights else ""
+        run = self._new_run(to_dict(self.document.graph), config.to_dict(), name)
         self._launch(run, config=copy.deepcopy(run.config))
         return run
+
+    def set_start_weights(self, path: str | Path) -> bool:
+        """Make ``path`` (a state_dict or checkpoint file; "" for none) what every following
+        Train starts from: the design's ``weights`` setting, one undoable edit."""
+        path = str(Path(path).resolve()) if path else ""
+        return self.update_config("start_weights", weights=path)
 
     def _new_run(self, design: dict, config: dict, name: str = "") -> Run:
         self._numbers += 1
