@@ -95,8 +95,8 @@ def keeps_text(graph) -> str:
         return (f"every layer before it keeps the pretrained weights of {Path(weights).name} "
                 f"(loaded when Train is pressed).")
     return ("no pretrained weights are chosen, so every layer starts from initial (random) "
-            "weights. To fine-tune, choose a weights file first: Run → Fine-tune from "
-            "Pretrained Weights….")
+            "weights. To fine-tune, first choose a weights file (Run → Fine-tune from "
+            "Pretrained Weights…).")
 
 
 def ask_replace_head(window, node_id: str | None = None) -> ReplaceHeadDialog | None:

@@ -182,7 +182,7 @@ class TrainingSession(QObject, DesignRuns):
         """Make ``path`` (a state_dict or checkpoint file; "" for none) what every following
         Train starts from: the design's ``weights`` setting, one undoable edit."""
         path = str(Path(path).resolve()) if path else ""
-        return self.update_config("start_weights", weights=path)
+        return self.update_config(None, weights=path)
 
     def _new_run(self, design: dict, config: dict, name: str = "") -> Run:
         self._numbers += 1

@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from ...analysis.trainable import param_split
 from ..theme import level_colour
@@ -64,6 +65,7 @@ class StartWeightsRow(QWidget):
         self.value = QLabel(self)
         self.value.setObjectName("start_weights_value")
         self.value.setWordWrap(True)
+        self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.choose = QPushButton("Choose…", self)
         self.choose.setToolTip("Start every run from a pretrained weights file (state_dict or "
                                "checkpoint): what fits is loaded, a replaced head starts fresh")
@@ -75,7 +77,6 @@ class StartWeightsRow(QWidget):
         self.warning.hide()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Starts from:", self))
         row.addWidget(self.value, 1)
         row.addWidget(self.choose)
         row.addWidget(self.clear)
@@ -103,10 +104,10 @@ class StartWeightsRow(QWidget):
         if weights:
             loaded = self._loaded(weights)
             loaded = loaded or "pretrained weights; what fits is loaded when Train is pressed"
-            self.value.setText(f"<b>{Path(weights).name}</b> ({loaded})")
+            self.value.setText(f"Starts from: <b>{Path(weights).name}</b> ({loaded})")
             self.value.setToolTip(weights)
         else:
-            self.value.setText("initial (random) weights")
+            self.value.setText("Starts from: <b>initial (random) weights</b>")
             self.value.setToolTip("No pretrained weights: Choose… a file to fine-tune from")
         self.clear.setEnabled(bool(weights))
         warn = frozen_without_weights(self.session.document, config)
