@@ -89,6 +89,7 @@ class StartWeightsRow(QWidget):
         session.config_changed.connect(lambda _config: self.refresh())
         session.run_changed.connect(lambda _run: self.refresh())
         session.document.graph_replaced.connect(self.refresh)
+        session.document.analysis_changed.connect(self._on_analysis_changed)
         self.refresh()
 
     def ask(self) -> str:
@@ -113,6 +114,13 @@ class StartWeightsRow(QWidget):
         warn = frozen_without_weights(self.session.document, config)
         self.warning.setStyleSheet(f"color: {level_colour('warning')};")
         self.warning.setVisible(warn)
+
+    def _on_analysis_changed(self, _analysis) -> None:
+        """Layers with weights may have come or gone under the freeze list (nothing to do,
+        and nothing computed, unless something is frozen)."""
+        config = self.session.config
+        if config.freeze or not self.warning.isHidden():
+            self.warning.setVisible(frozen_without_weights(self.session.document, config))
 
     def _loaded(self, weights: str) -> str:
         """"120 tensors loaded, 2 layer(s) left fresh" from the latest run that loaded ``weights``."""
