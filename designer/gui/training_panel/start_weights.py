@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QS
                                QVBoxLayout, QWidget)
 
 from ...analysis.trainable import param_split
+from ..availability import set_available
 from ..theme import level_colour
 
 FILTER = "Weights (*.pt *.pth *.safetensors);;All files (*)"
 RANDOM_FROZEN = ("The frozen layers start from random weights: only the unfrozen layers will "
                  "learn, on random features. Load pretrained weights first (Run → Fine-tune "
                  "from Pretrained Weights…, or Choose… here), or unfreeze.")
+CLEAR_TIP = "Start from initial (random) weights again"
 #: How a run's note begins when it loaded weights (training.transfer / training.session).
 LOADED = ("started from the weights in ", "continuing from the weights in ", "resuming from ")
 
@@ -70,7 +72,6 @@ class StartWeightsRow(QWidget):
         self.choose.setToolTip("Start every run from a pretrained weights file (state_dict or "
                                "checkpoint): what fits is loaded, a replaced head starts fresh")
         self.clear = QPushButton("Clear", self)
-        self.clear.setToolTip("Start from initial (random) weights again")
         self.warning = QLabel(RANDOM_FROZEN, self)
         self.warning.setObjectName("frozen_random_warning")
         self.warning.setWordWrap(True)
@@ -110,7 +111,8 @@ class StartWeightsRow(QWidget):
         else:
             self.value.setText("Starts from: <b>initial (random) weights</b>")
             self.value.setToolTip("No pretrained weights: Choose… a file to fine-tune from")
-        self.clear.setEnabled(bool(weights))
+        set_available(self.clear, bool(weights), CLEAR_TIP,
+                      "no weights file is chosen: runs already start from initial weights")
         warn = frozen_without_weights(self.session.document, config)
         self.warning.setStyleSheet(f"color: {level_colour('warning')};")
         self.warning.setVisible(warn)
