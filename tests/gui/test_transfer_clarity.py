@@ -54,7 +54,7 @@ def test_the_runs_warning_reaches_the_panels_banner(lenet_window):
     run = session._new_run(to_dict(session.document.graph), session.config.to_dict())
     session.current = run  # as the worker's events of a run reach the session
     session._on_worker_events([Note(transfer.RANDOM_FROZEN, "warning")])
-    assert not panel.message.isHidden() and "random (initial) weights" in panel.message.text()
+    assert not panel.message.isHidden() and panel.message.text().startswith("The frozen layers start from random")
     assert transfer.RANDOM_FROZEN in run.notes  # kept in run.json and the run's tooltip
 
 

@@ -102,6 +102,8 @@ def test_fine_tune_a_resnet18_in_the_window(lenet_window, qtbot, tmp_path, monke
     assert run.status == "completed", run.message
     assert start_text(run).startswith(f"Started from the weights in {weights.resolve()}")
     assert "tensors loaded" in panel.start_weights.value.text()
+    tip = window.training.curves._items()[run.number].toolTip()
+    assert f"Started from the weights in {weights.resolve()}" in tip  # the run list says it too
     trained = torch.load(run.checkpoint("last"), weights_only=False)["model"]
     names = model.design_names
     for node in ("conv1", "layer1.0.conv1", "layer4.1.conv2", "layer4.1.bn2"):

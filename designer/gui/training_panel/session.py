@@ -326,7 +326,8 @@ class TrainingSession(QObject, DesignRuns):
             self.run_changed.emit(run)
             self._emit_state()
         elif isinstance(event, Note) and event.level == "warning":
-            self.message_changed.emit(event.text, "warning")
+            text = event.text.rstrip(".")  # the loop's notes are lower-case clauses
+            self.message_changed.emit(text[:1].upper() + text[1:] + ".", "warning")
         elif isinstance(event, Failed):
             self._failed(run, event)
         elif run.ended is event:
