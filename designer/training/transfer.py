@@ -17,15 +17,7 @@ from torch import nn
 
 from ..core.freezing import TransferError, freeze_until, members  # noqa: F401  (re-exported)
 from ..core.graph import Graph
-from ..core.trainable import frozen_nodes
-
-
-#: The run's note when layers are frozen but nothing is loaded into them (no pretrained
-#: weights, no checkpoint): a legitimate experiment, but rarely what was meant.
-RANDOM_FROZEN = ("the frozen layers start from random (initial) weights: no pretrained weights "
-                 "are loaded, so only the unfrozen layers learn, on random features. Load "
-                 "pretrained weights first (Run → Fine-tune from Pretrained Weights… in the window, "
-                 "--weights FILE on the command line), or unfreeze the layers")
+from ..core.trainable import RANDOM_FROZEN, frozen_nodes  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)

@@ -153,3 +153,14 @@ def test_status_bar_and_summary_show_what_trains(lenet_window):
     assert trains["relu1"] == trains["pool1"] == trains["flatten"] == ""  # no weights: blank
     _freeze(window)
     assert params.text() == f"Params {total:,}"
+
+
+def test_the_runs_verdict_recalls_the_random_frozen_layers(lenet_window):
+    session, panel = lenet_window.training.session, lenet_window.training.panel
+    run = session._new_run(to_dict(session.document.graph), session.config.to_dict())
+    session.current = run
+    run.notes.append(transfer.RANDOM_FROZEN)
+    run.message, run.ended = "Finished after 1 epoch", object()
+    session._follow(run, run.ended)
+    assert panel.message.text().endswith("Its frozen layers kept their random initial weights "
+                                         "(no pretrained weights were loaded).")

@@ -28,6 +28,7 @@ from .design_runs import DesignRuns
 from .progress import Progress
 from .design_shape import DesignShape
 from .runs import PALETTE, Run
+from .start_weights import random_frozen_reminder
 
 
 def default_checkpoint_root() -> Path:
@@ -335,7 +336,7 @@ class TrainingSession(QObject, DesignRuns):
             self._record(run)
             where = f" Checkpoints (best.pt, last.pt) are in {run.folder}." if run.checkpoint("last") else ""
             of = f"{run.name} of “{run.other_design}”: " if run.other_design else ""
-            self.message_changed.emit(of + run.message + where, "info")
+            self.message_changed.emit(of + run.message + where + random_frozen_reminder(run), "info")
 
     def _failed(self, run: Run, event: Failed) -> None:
         self.run_changed.emit(run)

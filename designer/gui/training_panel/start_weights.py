@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QS
                                QVBoxLayout, QWidget)
 
 from ...analysis.trainable import param_split
+from ...core.trainable import RANDOM_FROZEN as RANDOM_FROZEN_NOTE
 from ..availability import set_available
 from ..theme import level_colour
 
@@ -46,6 +47,15 @@ def start_text(run) -> str:
     if weights:
         return f"Starts from the weights in {weights}"
     return "Started from initial (random) weights" if run.notes else ""
+
+
+def random_frozen_reminder(run) -> str:
+    """" Its frozen layers …" when ``run`` trained frozen layers from random weights (its
+    verdict keeps saying so once the warning banner gave way to it), else ""."""
+    if RANDOM_FROZEN_NOTE not in run.notes:
+        return ""
+    return (" Its frozen layers kept their random initial weights (no pretrained weights were "
+            "loaded).")
 
 
 def frozen_without_weights(document, config) -> bool:
