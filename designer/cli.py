@@ -129,6 +129,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 
 def _export(args) -> int:
     from .compiler import CompileError
+    from .compiler.targets import TargetError
 
     graph = load_design(args.file)
     if args.format not in EXPORT_FORMATS:
@@ -143,6 +144,8 @@ def _export(args) -> int:
         EXPORT_FORMATS[args.format](graph, Path(args.output), args)
     except CompileError as exc:
         raise UserError(str(exc), EXIT_INVALID) from None
+    except TargetError as exc:  # a Module call's class that may not or cannot be imported
+        raise UserError(f"cannot export {args.file}: {exc}", EXIT_INVALID) from None
     except NotEnoughMemory as exc:
         raise UserError(str(exc)) from None
     except (OSError, MemoryError) as exc:  # WriteError: one line naming the path and cause

@@ -129,3 +129,35 @@ def test_the_edge_list_refuses_changes_that_would_not_reach_the_graph():
 
     for clone in (copy.copy(g.edges), copy.deepcopy(g.edges), pickle.loads(pickle.dumps(g.edges))):
         assert type(clone) is list and clone == g.edges
+
+
+def test_bulk_inserts_signal_once_and_single_inserts_per_item():
+    g = ring_graph(4)
+    seen = []
+    for name in ("node_added", "nodes_added", "edge_added", "edges_added", "changed"):
+        getattr(g, name).connect(lambda *a, name=name: seen.append((name, *a)))
+    g.insert_nodes([(0, Node("a", "ReLU")), (None, Node("b", "ReLU"))])
+    g.insert_edges([(None, Edge("a", "b")), (None, Edge("n0", "n1"))])
+    assert seen == [("nodes_added", ["a", "b"]), ("changed",),
+                    ("edges_added", [Edge("a", "b"), Edge("n0", "n1")]), ("changed",)]
+    assert list(g.nodes)[:2] == ["a", "n0"]
+    seen.clear()
+    g.add_node(Node("c", "ReLU"), 0)  # one node at an index: its own signal
+    g.add_edge(Edge("c", "a"), 0)
+    assert seen == [("node_added", "c"), ("changed",), ("edge_added", Edge("c", "a")), ("changed",)]
+    assert g.edges[0] == Edge("c", "a") and list(g.nodes)[0] == "c"
+
+
+def test_add_nodes_is_all_or_nothing_and_reverts_exactly():
+    g = ring_graph(3)
+    g.add_edge(Edge("n0", "n1"))
+    before = serialize.dumps(g)
+    bad = edits.AddNodes([Node("a", "ReLU"), Node("b", "ReLU")], [Edge("a", "b"), Edge("n0", "n1")])
+    with pytest.raises(GraphError, match="already connected"):
+        bad.apply(g)
+    assert serialize.dumps(g) == before
+    good = edits.AddNodes([Node("a", "ReLU"), Node("b", "ReLU")], [Edge("a", "b"), Edge("b", "n2")])
+    good.apply(g)
+    assert list(g.nodes)[-2:] == ["a", "b"] and g.edges[-2:] == [Edge("a", "b"), Edge("b", "n2")]
+    good.revert(g)
+    assert serialize.dumps(g) == before

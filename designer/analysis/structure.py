@@ -137,11 +137,11 @@ def _check_degrees(graph: Graph, st: Structure) -> None:
             st.issues.append(error("too-many-inputs", f"{node.type} {node.id} takes one input but "
                                    f"has {n_in} ({srcs}); merge them first with Add or Concat.",
                                    node.id))
-        elif spec.inputs is None and n_in < 2:
+        elif spec.inputs is None and n_in < 2 and spec.torch_kind != "opaque":
             st.issues.append(error("merge-inputs", f"{node.type} {node.id} merges two or more "
                                    f"inputs but has {n_in}; connect another branch or delete it.",
                                    node.id))
-        elif spec.inputs == 1 and n_in == 0:
+        elif spec.inputs in (1, None) and n_in == 0:
             st.issues.append(error("missing-input", f"{node.type} {node.id} has no input; connect "
                                    f"the previous layer to it.", node.id))
         if not spec.has_output and n_out:

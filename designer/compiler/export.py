@@ -16,6 +16,7 @@ from ..core.graph import Graph
 from ..core.trainable import frozen_nodes
 from ..layers import registry
 from .export_parts import call_expression, opaque_constructor, preamble
+from .opaque_calls import call_code
 from .fx_builder import _check_compilable, _class_name, design_names, live_order
 from .source_text import docstring_text
 from .targets import module_class
@@ -156,7 +157,11 @@ def _forward_line(graph: Graph, analysis: Analysis, nid: str, names: dict[str, s
         return ""
     if kind == "output":
         return f"        return {args[0]}\n"
-    if kind in ("module", "opaque"):
+    if kind == "opaque":
+        expr = f"self.{names[nid]}({call_code(info.resolved['call'], args)})"
+        if "output" in info.resolved["call"]:  # a module returning (tensor, sizes): the tensor
+            expr += f"[{info.resolved['call']['output']}]"
+    elif kind == "module":
         expr = f"self.{names[nid]}({args[0]})"
     else:  # "call" and "function" (merges): the spec's torch_call
         expr = call_expression(registry.get(info.type), info, args)

@@ -6,6 +6,7 @@ constructor of an opaque ModuleCall (its class imported by path).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import keyword
@@ -27,7 +28,7 @@ def preamble(infos) -> str:
             elif space == "operator" and name.lstrip("r") not in _SYMBOLS:
                 imports.add("import operator")
         elif spec.torch_kind == "opaque":
-            imports |= _imports(decode(info.resolved["kwargs"]))
+            imports |= _imports(decode(info.resolved["kwargs"])) | _imports(decode(info.resolved["call"]))
             module, _, name = check_path(info.resolved["module"]).rpartition(".")
             imports.add(f"from {module} import {name}")
         elif spec.torch_kind == "module" and spec.torch_class is not None:
@@ -46,6 +47,9 @@ def _imports(value) -> set[str]:
         found |= {"import functools", f"import {value.func.__module__}"} | _imports(value.keywords)
     elif isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
         found.add(f"import {value.__module__}")
+    elif dataclasses.is_dataclass(value):
+        found.add(f"import {type(value).__module__}")
+        found |= _imports({f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init})
     elif isinstance(value, dict):
         for v in value.values():
             found |= _imports(v)
@@ -66,6 +70,9 @@ def code(value) -> str:
         return f"functools.partial({code(value.func)}{kwargs})"
     if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
         return f"{value.__module__}.{value.__qualname__}"
+    if dataclasses.is_dataclass(value):  # a dataclass instance passed to a constructor (timm's LayerFn)
+        fields = ", ".join(f"{f.name}={code(getattr(value, f.name))}" for f in dataclasses.fields(value) if f.init)
+        return f"{code(type(value))}({fields})"
     if isinstance(value, tuple):
         return "(" + ", ".join(code(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, list):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import operator
 import re
 import unicodedata
 
@@ -23,6 +24,7 @@ from ..analysis import Analysis, analyze
 from ..analysis.issues import error
 from ..core.graph import Graph
 from ..layers import registry
+from .opaque_calls import fill
 from .targets import TargetError, call_target, module_class, opaque_module
 
 
@@ -135,7 +137,11 @@ def compile_design(graph: Graph, analysis: Analysis | None = None) -> fx.GraphMo
             except TargetError as exc:  # an opaque module whose class cannot be rebuilt here
                 raise CompileError([error("module-call", f"{info.type} {nid}: {exc}", nid)]) from None
             root.add_module(name, layer)
-            values[nid] = fx_graph.create_node("call_module", name, tuple(args), {}, name=name)
+            call_args, call_kwargs = (tuple(args), {}) if spec.torch_kind != "opaque" else \
+                fill(info.resolved["call"], args)  # a module kept whole, called as it was
+            values[nid] = fx_graph.create_node("call_module", name, call_args, call_kwargs, name=name)
+            if spec.torch_kind == "opaque" and "output" in info.resolved["call"]:  # (tensor, sizes)
+                values[nid] = fx_graph.call_function(operator.getitem, (values[nid], info.resolved["call"]["output"]))
         else:  # LayerSpec refuses other kinds; a spec changed after the fact lands here
             raise CompileError([error("unknown-kind", f"{info.type} {nid}: the catalog does not say how "
                                       f"to compile torch_kind {spec.torch_kind!r}", nid)])

@@ -5,6 +5,7 @@ operation without an exact equivalent as an UnsupportedOp located at the model's
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
 import torch
@@ -15,10 +16,13 @@ from ..core.graph import Edge, Graph, Node
 from . import import_zoo
 from .import_calls import callable_name, convert_call
 from .import_groups import kind_of
+from .import_moves import pieces_call
 from .import_opaque import opaque_params
 from .import_ops import (Context, Layer, ParamRef, Passthrough, Pieces, Unsupported, class_name,
-                         convert_module, module_table)
+                         convert_module, finish, module_table)
 from .import_report import UnsupportedOp, user_line
+from .import_sizes import CONSTANT, TUPLE_VALUE, as_list, fold_sizes, is_size, static_size
+from .opaque_calls import is_plain, template
 
 BROKEN = object()  # the value of a node that could not be converted
 
@@ -41,12 +45,18 @@ class Converter:
         self.scopes: dict[str, str] = {}
         self.sources: dict[str, str] = {}
         self.traced_shapes: dict[str, tuple[int, ...]] = {}
+        #: module call node -> index of the tensor in its tuple result (the rest are sizes).
+        self.tuple_outputs: dict[fx.Node, int] = {}
+        #: model tensor path -> the ClassToken node that puts it in front of the tokens.
+        self.class_tokens: dict[str, str] = {}
 
     def run(self) -> None:
         for node in self.traced.graph.nodes:
             try:
                 self._convert(node)
-            except Unsupported as exc:
+            except (Unsupported, TypeError, ValueError) as exc:
+                if not isinstance(exc, Unsupported):  # a converter could not read an argument
+                    exc = Unsupported(f"its arguments could not be read ({type(exc).__name__}: {exc})")
                 line = "" if node.op == "call_module" else user_line(node.stack_trace)
                 scope = node.target if node.op == "call_module" else _scope(node)
                 kind = kind_of(type(self.root.get_submodule(scope))) if scope else ""
@@ -120,22 +130,87 @@ class Converter:
         nid = node.target if count == 1 else self._unique(node.target)
         self.reserved.discard(nid)
         scope = node.target.rpartition(".")[0]
-        self.values[node] = self._add(nid, layer.type, layer.params, layer.inputs, scope, node)
+        tuple_result = node in self.tuple_outputs  # its traced shape is that of the tuple's tensor
+        self.values[node] = self._add(nid, layer.type, layer.params, layer.inputs, scope,
+                                      None if tuple_result else node)
+        if tuple_result:
+            self.traced_shapes[nid] = tuple(layer.params["output_shape"])
         self.sources[nid] = node.target
 
     def _opaque(self, module: nn.Module, node: fx.Node) -> Layer:
-        if len(node.args) != 1 or not _defaults_only(module, node.kwargs) or self.ctx.shape(node.args[0]) is None:
-            why = "kept whole, it is called with other than one tensor"
-        elif self.ctx.shape(node) is None:
-            why = "kept whole, it returns other than one tensor"
-        else:
+        try:
+            out_shape, output, constants = self._opaque_result(node)
+            tensors: list[fx.Node] = []
+            args, kwargs = self._constants(node.args), self._constants(node.kwargs)
+            if _defaults_only(module, kwargs):
+                kwargs = {}
+
+            def tensor_index(value):
+                if not isinstance(value, fx.Node):
+                    return None
+                if value not in tensors:
+                    tensors.append(value)
+                return tensors.index(value)
+
             try:
-                params = opaque_params(module, self.ctx.shape(node.args[0])[1:], self.ctx.shape(node)[1:])
-                return Layer("ModuleCall", params, [node.args[0]])
-            except Unsupported as exc:
-                why = f"kept whole, {exc}"
+                call = template(args, kwargs, tensor_index)
+            except TypeError as exc:
+                raise Unsupported(f"it is passed a constant that cannot be written in a design: {exc}") from None
+            if not tensors:
+                raise Unsupported("it is called without a tensor")
+            shapes = [self.ctx.shape(t)[1:] for t in tensors]
+            call = {} if is_plain(call) and output is None else call
+            if output is not None:
+                call["output"] = output
+            params = opaque_params(module, shapes, out_shape[1:], call, constants)
+            if output is not None:
+                self._tuple_items(node, output, constants)
+            return Layer("ModuleCall", params, tensors)
+        except Unsupported as exc:
+            why = f"kept whole, {exc}"
         self.failed_opaque[node.target] = why
         raise Unsupported(why)
+
+    def _opaque_result(self, node: fx.Node):
+        """(traced output shape, index of the tensor in a tuple result or None, the tuple's
+        other items) of a module call; Unsupported unless it returns one tensor, or a tuple
+        of one tensor and sizes (MViTv2's ``x, feat_size = block(x, feat_size)``)."""
+        if self.ctx.shape(node) is not None:
+            return self.ctx.shape(node), None, []
+        items = node.meta.get(TUPLE_VALUE)
+        tensors = [i for i, (is_tensor, _) in enumerate(items or ()) if is_tensor]
+        if len(tensors) != 1 or not all(is_size(v) for is_tensor, v in items if not is_tensor):
+            raise Unsupported("it returns other than one tensor (or one tensor and sizes)")
+        k = tensors[0]
+        return items[k][1], k, [as_list(v) for i, (_, v) in enumerate(items) if i != k]
+
+    def _tuple_items(self, node: fx.Node, output: int, constants: list) -> None:
+        """The items taken from a kept-whole module's tuple: the tensor is the node itself, the
+        sizes (checked not to depend on the batch) are constants for whoever reads them."""
+        self.tuple_outputs[node] = output
+        others = iter(constants)
+        items = {i: next(others) for i in range(len(constants) + 1) if i != output}
+        for user in node.users:
+            if user.target is operator.getitem and user.args[1] in items:
+                value = items[user.args[1]]
+                user.meta[CONSTANT] = tuple(value) if isinstance(value, list) else value
+
+    def _constants(self, value):
+        """A module call's arguments with every computed size replaced by its constant value;
+        Unsupported for any other value that is not a tensor the design computes."""
+        def constant(arg: fx.Node):
+            if self.ctx.shape(arg) is not None:
+                return arg
+            ref = self.values.get(arg)
+            if isinstance(ref, ParamRef):
+                raise Unsupported(f"it is passed the model's tensor '{ref.target}' directly")
+            if isinstance(ref, Pieces):
+                raise Unsupported("it is passed several results of one operation at once")
+            size = static_size(arg)
+            if size is None:
+                raise Unsupported(f"it is passed '{arg.name}', a value computed while the model runs")
+            return size
+        return fx.node.map_arg(value, constant)
 
     def _call(self, node: fx.Node) -> None:
         if node not in self.ctx.shapes and node.target not in _SEVERAL:
@@ -145,7 +220,20 @@ class Converter:
         if any(self.values.get(a) is BROKEN for a in node.all_input_nodes):
             self.values[node] = self._stand_in(node, _scope(node))
             return
-        converted = convert_call(node, self.ctx)
+        fold_sizes(node)
+        if node.target not in _CATS:
+            for a in node.all_input_nodes:
+                self._class_token_value(a)
+        if node.target is operator.getitem and node.args[0] in self.tuple_outputs:
+            if node.args[1] != self.tuple_outputs[node.args[0]]:
+                raise Unsupported(f"it takes item {node.args[1]!r} of a kept-whole module's results")
+            self.values[node] = self.values.get(node.args[0], BROKEN)
+            return
+        several = [self.values[a] for a in node.all_input_nodes if isinstance(self.values.get(a), Pieces)]
+        if several and node.target is not operator.getitem:
+            converted = pieces_call(node, self.ctx, several[0])
+        else:
+            converted = convert_call(node, self.ctx)
         if isinstance(converted, (Pieces, ParamRef)):
             self.values[node] = converted
             return
@@ -169,7 +257,23 @@ class Converter:
             inputs = layer.inputs if value is None else [_Placed(value)]
             traced = node if layer is chain[-1] else None  # the traced shape is the chain's result
             value = self._add(nid, layer.type, layer.params, inputs, scope, traced)
+            if layer.type == "ClassToken":
+                self.class_tokens[layer.id] = nid
         self.values[node] = value
+
+    def _class_token_value(self, value: fx.Node) -> None:
+        """A class token expanded over the batch and used as a tensor (CaiT's class-attention
+        blocks add to it) after a ClassToken layer put it in front of the tokens: it is that
+        layer's first tokens, a Slice of its output (the same numbers)."""
+        ref = self.values.get(value)
+        if not isinstance(ref, ParamRef) or not ref.expanded or ref.target not in self.class_tokens:
+            return
+        token = self.class_tokens[ref.target]
+        params = {"dim": 1, "start": 0, "end": ref.shape[1], "step": 1}
+        nid = self._unique(f"{token}_tokens")
+        self._add(nid, "Slice", finish("Slice", params), [_Placed(token)], self.scopes.get(token, ""), None)
+        self.values[value] = nid
+        self.traced_shapes[nid] = self.ctx.shape(value)[1:]
 
     # ------------------------------------------------------------------- helpers
     def _check_in_place(self, node: fx.Node, layer: Layer) -> None:
@@ -237,7 +341,8 @@ class Converter:
 
 
 #: Calls whose result is several tensors that indexing then picks from (import_zoo.Pieces).
-_SEVERAL = {"chunk", "split", "unbind", torch.chunk, torch.split, torch.unbind}
+_SEVERAL = {"chunk", "split", "unbind", "max", torch.chunk, torch.split, torch.unbind, torch.max}
+_CATS = {torch.cat, torch.concat, torch.concatenate}
 
 
 @dataclass(frozen=True)

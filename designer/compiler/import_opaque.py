@@ -23,6 +23,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from .import_ops import Unsupported, module_table
+from .opaque_calls import fill
 from .targets import TargetError, dotted, encode, opaque_module
 
 _ARGS = "_designer_constructor_args"
@@ -66,16 +67,31 @@ class SubmoduleTraceError(Exception):
 class OpaqueTracer(fx.Tracer):
     """An fx tracer that keeps the submodules in ``opaque`` as single calls."""
 
-    def __init__(self, opaque: set[str]) -> None:
+    def __init__(self, opaque: set[str], sizes=None) -> None:
         super().__init__()
         self.opaque = opaque
+        #: import_sizes.SizeDecider: decides branches on sizes for the imported input size.
+        self.sizes = sizes
         self.record_stack_traces = True
+        self.evaluating = False  # True while SizeDecider runs part of the model for real
+
+    def getattr(self, attr, attr_val, parameter_proxy_cache):
+        if self.evaluating:
+            return attr_val
+        return super().getattr(attr, attr_val, parameter_proxy_cache)
+
+    def to_bool(self, obj):
+        if self.sizes is None:
+            return super().to_bool(obj)
+        return self.sizes.decide(self, obj.node)
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         """torch.nn's modules, and every class the catalog imports (import_ops.module_table)."""
         return type(m) in module_table() or super().is_leaf_module(m, module_qualified_name)
 
     def call_module(self, m: nn.Module, forward, args, kwargs):
+        if self.evaluating:
+            return forward(*args, **kwargs)
         path = self.path_of_module(m)
         if path in self.opaque:
             return self.create_proxy("call_module", path, args, kwargs)
@@ -121,23 +137,32 @@ def constructor_kwargs(module: nn.Module) -> dict[str, Any]:
         raise Unsupported(f"a constructor argument cannot be written in a design: {exc}") from None
 
 
-def opaque_params(module: nn.Module, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> dict:
-    """The parameters of a ModuleCall node keeping ``module`` (shapes without the batch)."""
+def opaque_params(module: nn.Module, in_shapes: list[tuple[int, ...]], out_shape: tuple[int, ...],
+                  call: dict | None = None, constants: list | None = None) -> dict:
+    """The parameters of a ModuleCall node keeping ``module`` (shapes without the batch), called
+    with tensors of ``in_shapes`` as ``call`` says (opaque_calls; None: ``module(x)``). When it
+    returns a tuple, ``call["output"]`` is the tensor's index and ``constants`` the other items
+    as traced; they must not change with the batch."""
     try:
         path = dotted(type(module))
     except (TypeError, TargetError) as exc:
         raise Unsupported(f"its class cannot be imported again ({exc})") from None
     params = {"module": path, "kwargs": constructor_kwargs(module),
-              "input_shape": list(in_shape), "output_shape": list(out_shape)}
+              "input_shape": list(in_shapes[0]), "output_shape": list(out_shape)}
+    if call:
+        params["call"] = {**call, "inputs": [list(s) for s in in_shapes[1:]]}
     try:
         rebuilt = opaque_module(params)
     except TargetError as exc:
         raise Unsupported(str(exc)) from None
-    _check_same(module, rebuilt, in_shape)
+    _check_same(module, rebuilt, in_shapes, params.get("call", {}))
     try:
-        params["output_shape"], params["macs"] = _measure(params, in_shape, "meta")
+        params["output_shape"], params["macs"], others = _measure(params, in_shapes, "meta")
     except Exception:  # a module that needs real values (.item(), data-dependent sizes)
-        params["output_shape"], params["macs"] = _measure(params, in_shape, "cpu")
+        params["output_shape"], params["macs"], others = _measure(params, in_shapes, "cpu")
+    if others != list(constants or []):
+        raise Unsupported(f"the sizes it returns depend on the batch ({others} for one sample, "
+                          f"{constants} as traced)")
     if tuple(params["output_shape"]) != tuple(out_shape):
         raise Unsupported(f"rebuilt on the meta device it gives {list(params['output_shape'])}, "
                           f"not the traced {list(out_shape)}")
@@ -145,37 +170,51 @@ def opaque_params(module: nn.Module, in_shape: tuple[int, ...], out_shape: tuple
     return params
 
 
-def _check_same(original: nn.Module, rebuilt: nn.Module, in_shape) -> None:
+def _check_same(original: nn.Module, rebuilt: nn.Module, in_shapes, call: dict) -> None:
     """The rebuilt module must hold the same tensors and compute the same outputs."""
     try:
         rebuilt.load_state_dict(original.state_dict(), strict=True)
     except RuntimeError as exc:
         raise Unsupported(f"rebuilt from its constructor arguments it holds other tensors: "
                           f"{str(exc).splitlines()[0]}") from None
-    x = torch.randn(2, *in_shape)
+    args, kwargs = fill(call, [torch.randn(2, *s) for s in in_shapes])
     was = original.training
     original.eval()
     rebuilt.eval()
     try:
         with torch.no_grad():
-            a, b = original(x), rebuilt(x)
+            a, b = original(*args, **kwargs), rebuilt(*args, **kwargs)
     finally:
         original.train(was)
+    if "output" in call:
+        a, b = _tensor_of(a, call), _tensor_of(b, call)
     if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
         raise Unsupported("it returns something other than one tensor")
     if a.shape != b.shape or (a - b).abs().max().item() > 1e-5:
         raise Unsupported("rebuilt from its constructor arguments it computes other outputs")
 
 
-def _measure(params: dict, in_shape, device: str) -> tuple[list[int], int]:
+def _measure(params: dict, in_shapes, device: str) -> tuple[list[int], int]:
     """(per-sample output shape, MACs per sample) of the rebuilt module on ``device`` (meta:
     no memory, no compute), counted as FlopCounterMode / 2 with the attention kernel whose
     products it sees."""
     with torch.device(device):
         module = opaque_module(params)
-        x = torch.empty(1, *in_shape)  # one sample: work that does not grow with the batch
-        # (Swin v2's position-bias MLP) is counted once, as FlopCounterMode counts it
+        # one sample: work that does not grow with the batch (Swin v2's position-bias MLP) is
+        # counted once, as FlopCounterMode counts it
+        args, kwargs = fill(params.get("call", {}), [torch.empty(1, *s) for s in in_shapes])
     module.eval()
     with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
-        y = module(x)  # with gradients on: MultiheadAttention's fused path counts nothing
-    return list(y.shape[1:]), counter.get_total_flops() // 2
+        y = module(*args, **kwargs)  # with gradients on: MultiheadAttention's fused path counts nothing
+    others = []
+    if "output" in params.get("call", {}):
+        k = params["call"]["output"]
+        others = [list(v) if isinstance(v, (tuple, list)) else v for i, v in enumerate(y) if i != k]
+        y = _tensor_of(y, params["call"])
+    return list(y.shape[1:]), counter.get_total_flops() // 2, others
+
+
+def _tensor_of(result, call: dict):
+    """The tensor of a module's tuple result (``call["output"]``), or None if it is not one."""
+    k = call["output"]
+    return result[k] if isinstance(result, (tuple, list)) and 0 <= k < len(result) else None

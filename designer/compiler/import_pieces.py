@@ -76,10 +76,27 @@ def getitem(node: fx.Node, ctx: Context) -> Layer | Passthrough:
     return _index(source, index if isinstance(index, tuple) else (index,), ctx)
 
 
+def _constant_sizes(item):
+    """An index item whose bounds are sizes the model computed (``x[:, :cls.shape[1]]``) with
+    those sizes as the constants they are for the imported input size."""
+    from .import_sizes import static_size
+
+    if isinstance(item, slice):
+        bounds = [static_size(v) for v in (item.start, item.stop, item.step)]
+        return item if None in [b for b, v in zip(bounds, (item.start, item.stop, item.step)) if v is not None] \
+            else slice(*bounds)
+    if isinstance(item, fx.Node):
+        size = static_size(item)
+        return item if size is None else size
+    return item
+
+
 def _index(source: fx.Node, index: tuple, ctx: Context) -> Layer | Passthrough:
     rank = len(ctx.shape(source))
-    if index and index[0] is Ellipsis:
-        index = (slice(None),) * (rank - len(index) + 1) + index[1:]
+    index = tuple(_constant_sizes(item) for item in index)
+    if Ellipsis in index:
+        at = index.index(Ellipsis)
+        index = index[:at] + (slice(None),) * (rank - len(index) + 1) + index[at + 1:]
     if not index or index[0] != slice(None):
         raise Unsupported(f"indexing {index!r} selects along the batch axis")
     layers: list[Layer] = []

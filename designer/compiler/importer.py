@@ -32,6 +32,7 @@ from .import_groups import build_groups
 from .import_opaque import OpaqueTracer, SubmoduleTraceError
 from .import_ops import Context, Unsupported
 from .import_report import UnsupportedOp, refusal
+from .import_sizes import SIZE_VALUE, TUPLE_VALUE, SizeDecider
 
 __all__ = ["ImportResult", "ModelImportError", "UnsupportedModelError", "UnsupportedOp",
            "import_model", "import_module"]
@@ -129,7 +130,19 @@ def import_module(module: nn.Module, input_shape=DEFAULT_INPUT_SHAPE, name: str 
     result = ImportResult(graph, module, converter.sources, converter.traced_shapes)
     result.notes.extend(_verify(result, label))
     result.notes.extend(_opaque_notes(graph, converter.opaque))
+    result.notes.extend(_size_notes(getattr(converter, "size_decisions", []), shape))
     return result
+
+
+def _size_notes(decisions: list[tuple[str, bool]], shape: tuple[int, ...]) -> list[str]:
+    """One note when forward() branched on sizes: the design follows this input size's branches."""
+    if not decisions:
+        return []
+    places = list(dict.fromkeys(line.split(" (")[0] for line, _ in decisions if line))
+    shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+    size = "×".join(map(str, shape))
+    return [f"forward() branches on tensor sizes {len(decisions)} time(s)" + (f" ({shown})" if shown else "")
+            + f"; the design follows the branches input {size} takes"]
 
 
 def _opaque_notes(graph: Graph, reasons: dict[str, str]) -> list[str]:
@@ -167,7 +180,7 @@ def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> Converter:
     converter = None
     for _ in range(MAX_OPAQUE_ROUNDS):
         try:
-            traced = _trace(module, label, opaque)
+            traced = _trace(module, label, opaque, shape)
         except SubmoduleTraceError as exc:
             if not _keep_whole(module, [(exc.path, f"fx cannot trace it ({exc})")], opaque, refused):
                 why = refused.get(exc.path, "")
@@ -178,6 +191,7 @@ def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> Converter:
             continue
         shapes, defaults = _propagate(traced, shape, label)
         converter = Converter(module, traced, Context(shapes), opaque, defaults)
+        converter.size_decisions = traced.size_decisions
         converter.run()
         for path, why in converter.failed_opaque.items():
             opaque.pop(path, None)
@@ -187,6 +201,11 @@ def _convert_keeping_opaque(module: nn.Module, shape, label: str) -> Converter:
         causes = [(p.scope, f"{p.what.split(' ')[0]} {p.why.split(';')[0]}") for p in converter.problems]
         if not _keep_whole(module, causes, opaque, refused):
             break
+    if converter is None:  # every round stopped at a submodule fx cannot trace
+        raise ModelImportError(f"torch.fx cannot trace {label}: after keeping {len(opaque)} "
+                               f"module(s) whole, another still could not be traced "
+                               f"({MAX_OPAQUE_ROUNDS} rounds). Import a smaller part of the model, "
+                               f"or one whose forward() does not branch on tensor values")
     return converter
 
 
@@ -215,17 +234,24 @@ def _keep_whole(module: nn.Module, causes: list[tuple[str, str]], opaque: dict[s
     return added
 
 
-def _trace(module: nn.Module, label: str, opaque: set[str] = frozenset()) -> fx.GraphModule:
-    tracer = OpaqueTracer(set(opaque))
+def _trace(module: nn.Module, label: str, opaque: set[str] = frozenset(),
+           shape: tuple[int, ...] | None = None) -> fx.GraphModule:
+    """Trace ``module`` keeping ``opaque`` whole; with ``shape``, branches on sizes are decided
+    for that input size (import_sizes)."""
+    defaults = _defaulted_arguments(module)
+    sizes = SizeDecider(shape, defaults) if shape is not None else None
+    tracer = OpaqueTracer(set(opaque), sizes)
     try:
-        graph = tracer.trace(module, concrete_args=_defaulted_arguments(module) or None)
+        graph = tracer.trace(module, concrete_args=defaults or None)
     except SubmoduleTraceError:
         raise
     except Exception as exc:  # fx raises TraceError, TypeError, RuntimeError, ... from user code
         raise ModelImportError(
             f"torch.fx cannot trace {label}: {type(exc).__name__}: {exc}. Models whose forward() "
             f"branches on tensor values or sizes cannot be imported") from None
-    return fx.GraphModule(tracer.root, graph, label)
+    traced = fx.GraphModule(tracer.root, graph, label)
+    traced.size_decisions = sizes.decisions if sizes is not None else []
+    return traced
 
 
 def _defaulted_arguments(module: nn.Module) -> dict:
@@ -252,7 +278,7 @@ def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str):
     extra = {n: defaults[_default_name(n, defaults)] for n in placeholders if n.name not in inputs}
     try:
         with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints
-            ShapeProp(traced).propagate(torch.zeros((2, *shape)), *extra.values())
+            _SizeRecordingProp(traced).propagate(torch.zeros((2, *shape)), *extra.values())
     except Exception as exc:
         raise ModelImportError(
             f"{label} does not run on input {list(shape)}: {type(exc).__name__}: {exc}; "
@@ -263,6 +289,20 @@ def _propagate(traced: fx.GraphModule, shape: tuple[int, ...], label: str):
         if isinstance(meta, TensorMetadata):
             shapes[node] = tuple(meta.shape)
     return shapes, set(extra)
+
+
+class _SizeRecordingProp(ShapeProp):
+    """ShapeProp that also keeps the sizes (ints, torch.Size) the model computes, so that
+    indexing by a size (``x[:, :cls.shape[1]]``) can be read as a constant (import_sizes)."""
+
+    def run_node(self, n: fx.Node):
+        result = super().run_node(n)
+        if isinstance(result, int) and not isinstance(result, bool) or isinstance(result, torch.Size):
+            n.meta[SIZE_VALUE] = result
+        elif n.op == "call_module" and isinstance(result, (tuple, list)):
+            n.meta[TUPLE_VALUE] = tuple((True, tuple(r.shape)) if isinstance(r, torch.Tensor) else (False, r)
+                                        for r in result)
+        return result
 
 
 def _default_name(node: fx.Node, defaults: dict) -> str | None:

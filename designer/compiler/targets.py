@@ -3,13 +3,15 @@ module classes ("designer:Name", "package.module.Class", or torch.nn's class nam
 type), call targets ("torch.permute", "F.pad", "Tensor.reshape", "getitem") and the
 constructor arguments of an opaque ModuleCall (JSON values, with classes and functions
 written {"__callable__": "package.module.name"} and functools.partial objects
-{"__partial__": "package.module.name", "kwargs": {...}}).
+{"__partial__": "package.module.name", "kwargs": {...}}, dataclass instances of trusted
+packages {"__dataclass__": "package.module.Name", "fields": {...}}).
 
 The fx builder and the Python export both read from here, so a catalog entry drives both.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import operator
@@ -129,6 +131,11 @@ def decode(value: Any) -> Any:
             return functools.partial(_safe_callable(value["__partial__"]), **decode(value.get("kwargs", {})))
         if "__tuple__" in value:
             return tuple(decode(v) for v in value["__tuple__"])
+        if "__dataclass__" in value:
+            cls = _safe_callable(value["__dataclass__"])
+            if not dataclasses.is_dataclass(cls):
+                raise TargetError(f"{value['__dataclass__']} is not a dataclass")
+            return cls(**decode(value.get("fields", {})))
         return {k: decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [decode(v) for v in value]
@@ -155,6 +162,9 @@ def encode(value: Any) -> Any:
         return [encode(v) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {k: encode(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # timm's LayerFn
+        fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return {"__dataclass__": dotted(type(value)), "fields": fields}
     if isinstance(value, functools.partial) and not value.args:
         return {"__partial__": dotted(value.func), "kwargs": encode(dict(value.keywords))}
     if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):

@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-from .edits import AddEdge, AddNode, Compound, Edit, SetGroups
+from .edits import AddNodes, Compound, Edit, SetGroups
 from .graph import Edge, Graph, Group, Node
 from .layout import group_members
 from .safe_read import within_depth
@@ -119,12 +119,12 @@ def paste_edit(graph: Graph, payload: dict[str, Any], offset: tuple[float, float
     for node in payload["nodes"]:
         rename[node["id"]] = _fresh(node["id"], taken, counters)
         taken.add(rename[node["id"]])
-    edits: list[Edit] = []
+    nodes = []
     for node in payload["nodes"]:
         x, y = node["position"]
-        edits.append(AddNode(Node(rename[node["id"]], node["type"], copy.deepcopy(node.get("params", {})),
-                                  (float(x) + offset[0], float(y) + offset[1]))))
-    edits += [AddEdge(e) for e in _edges(payload, rename)]
+        nodes.append(Node(rename[node["id"]], node["type"], copy.deepcopy(node.get("params", {})),
+                          (float(x) + offset[0], float(y) + offset[1])))
+    edits: list[Edit] = [AddNodes(nodes, _edges(payload, rename), text="Paste")]
     groups = _groups(payload, rename, taken)
     if groups:
         table = {gid: g.copy() for gid, g in graph.groups.items()}

@@ -17,6 +17,14 @@ from .freezing import members
 from .graph import Graph
 
 
+#: A run's note when layers are frozen but nothing is loaded into them (no pretrained
+#: weights, no checkpoint): a legitimate experiment, but rarely what was meant.
+RANDOM_FROZEN = ("the frozen layers start from random (initial) weights: no pretrained weights "
+                 "are loaded, so only the unfrozen layers learn, on random features. Load "
+                 "pretrained weights first (Run → Fine-tune from Pretrained Weights… in the window, "
+                 "--weights FILE on the command line), or unfreeze the layers")
+
+
 def _nodes_of(graph: Graph, ident: str) -> list[str]:
     """The nodes ``ident`` names (a node, or a group's nodes); [] for an unknown id."""
     if ident in graph.nodes:

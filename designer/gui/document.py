@@ -21,6 +21,7 @@ from ..analysis.incremental import LiveAnalysis
 from ..core import serialize
 from ..core.edits import Edit
 from ..core.graph import Graph
+from ..core.heap import freeze_heap
 from .undo import EditCommand
 
 
@@ -51,6 +52,10 @@ class Document(QObject):
         self._timer.timeout.connect(self._refresh)
         self._graph.changed.connect(self._on_graph_changed)
         self._live = LiveAnalysis(self._graph)  # parameter edits re-analyse only what they reach
+        self._freeze_timer = QTimer(self)
+        self._freeze_timer.setSingleShot(True)
+        self._freeze_timer.setInterval(0)
+        self._freeze_timer.timeout.connect(lambda: freeze_heap(len(self._graph.nodes)))
 
     # ------------------------------------------------------------ state
     @property
@@ -142,7 +147,9 @@ class Document(QObject):
 
     # ------------------------------------------------------------ files
     def replace_graph(self, graph: Graph, path: Path | None = None) -> None:
-        """Show another design (New, Open): a fresh undo history, a clean state."""
+        """Show another design (New, Open): a fresh undo history, a clean state. The heap is
+        collected and frozen once a large design is shown — the next event-loop turn, after
+        its first paint (``freeze_heap``: its edits set off no full collector passes)."""
         self._graph.changed.disconnect(self._on_graph_changed)
         self._graph = graph
         self._graph.changed.connect(self._on_graph_changed)
@@ -156,6 +163,7 @@ class Document(QObject):
         self.graph_replaced.emit()
         self.selection_changed.emit([])
         self.refresh_now()
+        self._freeze_timer.start()  # once the new design is painted
 
     def open(self, path: str | Path) -> None:
         """Load a file; raises DesignFileError and leaves the current design untouched."""

@@ -3,12 +3,15 @@ Pretrained Weights…", and the small dialog that picks the new head's number of
 or read from the dataset chosen in the Training panel.
 
 Replacing the head is one undoable edit (core.head.ReplaceHead); the canvas's context menu on
-the head offers the same dialog. Starting from pretrained weights is a Training-panel run that
-continues from a state_dict or checkpoint file: what fits is loaded, the replaced head starts
-fresh, frozen layers keep the file's weights bit for bit.
+the head offers the same dialog. "Fine-tune from Pretrained Weights…" only chooses what the Training panel's
+runs start from (the design's ``weights`` setting, shown and cleared in the panel's "Starts
+from" row); each Train then loads what fits, the replaced head starts fresh, frozen layers
+keep the file's weights bit for bit. Nothing starts until Train is pressed.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QLabel, QMenu, QPushButton,
@@ -39,7 +42,7 @@ class ReplaceHeadDialog(QDialog):
         layout = QVBoxLayout(self)
         text = QLabel(f"<b>{head}</b> ({node.type}{f', {width} outputs' if width else ''}) is the "
                       f"classifier layer. It is rebuilt with one output per class, from fresh "
-                      f"weights; every layer before it keeps its (pretrained) weights.", self)
+                      f"weights; {keeps_text(graph)}", self)
         text.setWordWrap(True)
         layout.addWidget(text)
         layout.addWidget(QLabel("New number of classes:", self))
@@ -85,6 +88,17 @@ class ReplaceHeadDialog(QDialog):
         return self.spin.value()
 
 
+def keeps_text(graph) -> str:
+    """What the layers before the head start from, true to the design's training settings."""
+    weights = (graph.training or {}).get("weights") or ""
+    if weights:
+        return (f"every layer before it keeps the pretrained weights of {Path(weights).name} "
+                f"(loaded when Train is pressed).")
+    return ("no pretrained weights are chosen, so every layer starts from initial (random) "
+            "weights. To fine-tune, first choose a weights file (Run → Fine-tune from "
+            "Pretrained Weights…).")
+
+
 def ask_replace_head(window, node_id: str | None = None) -> ReplaceHeadDialog | None:
     """Open the dialog for ``node_id`` (default: the design's head); accepting it pushes one
     undoable edit. None (and a status message saying why) when there is no head."""
@@ -123,15 +137,27 @@ def apply_replace_head(window, head: str, classes: int) -> bool:
     return False
 
 
-def start_from_pretrained(window) -> None:
-    """Ask for a pretrained weights file (state_dict or checkpoint) and train from it."""
+def start_from_pretrained(window) -> str:
+    """Ask for a pretrained weights file (state_dict or checkpoint) and make it what every
+    following Train starts from (shown in the Training panel, which opens); no run starts.
+    The chosen path, or "" when cancelled."""
     training = getattr(window, "training", None)
     if training is None:
-        return
+        return ""
     path, _ = QFileDialog.getOpenFileName(window, "Pretrained weights", "",
                                           "Weights (*.pt *.pth *.safetensors);;All files (*)")
-    if path:
-        training.session.from_checkpoint(path, resume=False, source="pretrained weights")
+    if path and training.session.set_start_weights(path):
+        _show_training(window)
+        _say(window, f"Runs now start from {Path(path).name}: press Train to fine-tune "
+                     f"(Clear in the Training panel's “Starts from” row goes back to initial weights)")
+    return path
+
+
+def _show_training(window) -> None:
+    dock = getattr(window.training, "dock", None)
+    if dock is not None:
+        dock.show()
+        dock.raise_()
 
 
 def _say(window, text: str) -> None:
@@ -146,8 +172,8 @@ def install_transfer(window) -> dict[str, QAction]:
     for name, text, tip, slot in (
             ("replace_head", "Replace the &Head…", "Rebuild the last classifier layer for a new "
              "number of classes, from fresh weights", lambda: ask_replace_head(window)),
-            ("pretrained", "Fine-tune from Pretrained &Weights…", "Train from a weights file: "
-             "what fits is loaded, frozen layers keep it", lambda: start_from_pretrained(window))):
+            ("pretrained", "Fine-tune from Pretrained &Weights…", "Choose a weights file every "
+             "following Train starts from: what fits is loaded, frozen layers keep it", lambda: start_from_pretrained(window))):
         action = QAction(text, window)
         action.setObjectName(f"action_{name}")
         action.setToolTip(tip)

@@ -102,7 +102,10 @@ class TrainingConfig:
     ``lr_multipliers`` scales the learning rate of some nodes or groups (discriminative
     fine-tuning); ``fresh_layers`` (a replaced head, see core.head) start from a fresh
     initialisation even where pretrained weights hold a tensor that fits. See
-    designer.training.transfer.
+    designer.training.transfer. ``weights`` (a state_dict or checkpoint file; "" for none)
+    is what every run of these settings starts from (what fits is loaded), unless a run is
+    resumed or continued from a checkpoint: the window's "Starts from" choice, kept with the
+    design so that each Train uses it until it is cleared.
     """
 
     data: DataConfig = field(default_factory=DataConfig)
@@ -131,8 +134,10 @@ class TrainingConfig:
     frozen_batchnorm_eval: bool = True
     lr_multipliers: dict = field(default_factory=dict)
     fresh_layers: tuple[str, ...] = ()
+    weights: str = ""
 
     def __post_init__(self) -> None:
+        _need(isinstance(self.weights, str), "weights must be a file path (or empty)", self.weights)
         _need(isinstance(self.fresh_layers, tuple) and all(isinstance(i, str) for i in self.fresh_layers),
               "fresh_layers must be a list of node ids", self.fresh_layers)
         _need(isinstance(self.freeze, tuple) and all(isinstance(i, str) for i in self.freeze),

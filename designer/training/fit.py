@@ -15,7 +15,7 @@ from math import prod
 from ..analysis import Analysis, analyze
 from ..core.edits import Compound, SetParams
 from ..core.graph import Graph
-from ..core.head import PASS_THROUGH, WIDTH_PARAM  # the walk of "Replace the head" too
+from ..core.head import WIDTH_PARAM, find_head
 from .data.base import CLASSIFICATION, REGRESSION, DatasetInfo
 from .data.plan import plan_input
 
@@ -57,20 +57,9 @@ def loss_of(graph: Graph, analysis: Analysis) -> str:
 
 
 def last_layer(graph: Graph, analysis: Analysis) -> str | None:
-    """The Linear (or Conv2d) that sets the output's width, walking back from the Output."""
-    if len(analysis.outputs) != 1:
-        return None
-    node = analysis.outputs[0]
-    while True:
-        preds = graph.predecessors(node)
-        if len(preds) != 1:
-            return None
-        node = preds[0]
-        kind = graph.nodes[node].type
-        if kind in WIDTH_PARAM:
-            return node
-        if kind not in PASS_THROUGH:
-            return None
+    """The Linear (or Conv2d) that sets the output's width, walking back from the Output (the
+    head "Replace the head" finds)."""
+    return find_head(graph) if len(analysis.outputs) == 1 else None
 
 
 def wanted_width(info: DatasetInfo, loss: str, current: int | None) -> int:

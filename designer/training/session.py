@@ -194,8 +194,10 @@ def setup(graph: Graph, config: TrainingConfig, resume_from=None, continue_from=
                       fast)
     if resumed is not None:
         _restore(session, resumed, resume_from)
-    elif continue_from is not None:
-        _continue(session, continue_from)
+    elif continue_from is not None or config.weights:
+        _continue(session, continue_from if continue_from is not None else config.weights)
+    elif any(not p.requires_grad for p in model.parameters()):
+        notes.append(Note(transfer.RANDOM_FROZEN, "warning"))
     return session
 
 

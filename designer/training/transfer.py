@@ -17,7 +17,7 @@ from torch import nn
 
 from ..core.freezing import TransferError, freeze_until, members  # noqa: F401  (re-exported)
 from ..core.graph import Graph
-from ..core.trainable import frozen_nodes
+from ..core.trainable import RANDOM_FROZEN, frozen_nodes  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,8 @@ def load_fitting(model: nn.Module, state: dict, source, fresh=()) -> str:
         model.load_state_dict({**own, **fitting})
     fresh_names = sorted({k.rsplit(".", 1)[0] for k in own
                           if k not in fitting and not k.endswith("num_batches_tracked")})
-    note = f"started from the weights in {source} ({len(fitting)} tensors)"
+    note = (f"started from the weights in {source} ({len(fitting)} tensors loaded, "
+            f"{len(fresh_names)} layer(s) left fresh)")
     if fresh_names:
         note += (f"; freshly initialised: {', '.join(fresh_names[:4])}"
                  f"{' ...' if len(fresh_names) > 4 else ''} (new, resized or replaced layers, e.g. a "

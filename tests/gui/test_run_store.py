@@ -71,3 +71,20 @@ def test_a_record_without_its_design_is_skipped(tmp_path):
     (run.folder / "design.json").unlink()
     meta = json.loads((run.folder / "run.json").read_text(encoding="utf-8")) | {"folder": str(run.folder)}
     assert run_store.load_run(meta, 1) is None
+
+
+def test_the_structure_is_computed_only_when_an_unsaved_design_needs_it(tmp_path):
+    saved, unsaved = a_run(tmp_path, "Run 1"), a_run(tmp_path, "Run 2", created=2.0)
+    run_store.save_run(saved, tmp_path / "lenet.json")
+    run_store.save_run(unsaved, None)
+    root, asked = tmp_path / "runs", []
+
+    def shape():
+        asked.append(True)
+        return saved.shape
+
+    assert [m["name"] for m in run_store.find_runs(root, tmp_path / "lenet.json", "", shape)] == ["Run 1"]
+    assert [m["name"] for m in run_store.find_runs(tmp_path / "none", None, "LeNet-5", shape)] == []
+    assert not asked
+    assert [m["name"] for m in run_store.find_runs(root, None, "LeNet-5", shape)] == ["Run 2"]
+    assert asked == [True]

@@ -227,19 +227,25 @@ def test_every_panel_label_is_readable(theme, qtbot, tmp_path, monkeypatch):
         window.training.shutdown()
 
 
-def test_canvas_nodes_are_readable(theme, qtbot):
-    """Node titles on their category colour and the shapes and counts in their bodies."""
+@pytest.mark.parametrize("frozen", [False, True], ids=["trainable", "frozen"])
+def test_canvas_nodes_are_readable(theme, frozen, qtbot):
+    """Node titles on their category colour and the shapes and counts in their bodies (frozen
+    boxes, drawn muted, too)."""
     from designer.gui.canvas import GraphView
     from designer.gui.canvas.style import HEADER_H
     from designer.gui.document import Document
 
-    view = GraphView(Document(serialize.load(find("lenet5"))))
+    graph = serialize.load(find("lenet5"))
+    if frozen:
+        graph.training = {**(graph.training or {}), "freeze": list(graph.nodes)}
+    view = GraphView(Document(graph))
     qtbot.addWidget(view)
     view.set_dark(theme == "dark")
     view.resize(900, 1400)
     view.show()
     view.reset_zoom()
     QApplication.processEvents()
+    assert bool(view.graph_scene.frozen_keys) == frozen
     image = qimage_array(view.viewport().grab().toImage())
     regions = []
     for node_id, box in view.graph_scene.nodes.items():

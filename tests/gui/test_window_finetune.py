@@ -1,7 +1,8 @@
 """Fine-tuning in the window, end to end: open a ResNet-18, start from "pretrained" weights
 (random ones the test saves to a file), freeze the backbone with "Freeze up to here",
 replace the head for a small generated image folder (its classes read from the dataset),
-train one epoch from the Training panel's Run → Fine-tune from Pretrained Weights. The frozen
+choose the file with Run → Fine-tune from Pretrained Weights… (it starts nothing) and
+train one epoch with the Training panel's Train. The frozen
 weights come out bit-identical to the file's; the new head trained."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from designer.core.serialize import load, save
 from designer.gui.canvas.freeze_menu import freeze_entries
+from designer.gui.training_panel.start_weights import start_text
 from designer.gui.transfer_actions import ReplaceHeadDialog
 from designer.zoo import find
 
@@ -85,11 +87,23 @@ def test_fine_tune_a_resnet18_in_the_window(lenet_window, qtbot, tmp_path, monke
     assert doc.undo_stack.undoText().startswith("Replace the head (fc → 3 classes)")
     # Train one epoch from the pretrained file (Run → Fine-tune from Pretrained Weights…)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(weights), "")))
+    panel = window.training.panel
+    assert not panel.start_weights.warning.isHidden()  # frozen, and nothing loaded into them yet
     window.transfer_actions["pretrained"].trigger()
+    assert session.current is None  # choosing the file starts nothing: Train does
+    assert session.config.weights == str(weights.resolve())
+    doc.refresh_now()  # the panel follows the design's settings once they are analysed
+    assert "pretrained.pt" in panel.start_weights.value.text()
+    assert panel.start_weights.warning.isHidden()
+    panel.train_button.click()
     run = session.current
-    assert run is not None
+    assert run is not None and "(from pretrained.pt)" in run.name
     qtbot.waitUntil(lambda: run.status in ("completed", "failed", "stopped"), timeout=RUN_S)
     assert run.status == "completed", run.message
+    assert start_text(run).startswith(f"Started from the weights in {weights.resolve()}")
+    assert "tensors loaded" in panel.start_weights.value.text()
+    tip = window.training.curves._items()[run.number].toolTip()
+    assert f"Started from the weights in {weights.resolve()}" in tip  # the run list says it too
     trained = torch.load(run.checkpoint("last"), weights_only=False)["model"]
     names = model.design_names
     for node in ("conv1", "layer1.0.conv1", "layer4.1.conv2", "layer4.1.bn2"):

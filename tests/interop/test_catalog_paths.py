@@ -91,7 +91,8 @@ def _design(spec: LayerSpec, shape, params: dict):
     if spec.type in ("Input", "Output"):  # the design Input → Output
         b.output(x, id="probe" if spec.type == "Output" else "output", loss="none")
         return b.build(layout=False)
-    count = 2 if spec.inputs is None else spec.inputs
+    # A merge takes any number of inputs (two here); a Module call as many as its call had (one).
+    count = spec.inputs if spec.inputs is not None else (1 if spec.torch_kind == "opaque" else 2)
     layer = b.add(spec.type, *([x] * count), id="probe", **params)
     b.output(layer, loss="none")
     return b.build(layout=False)

@@ -2,7 +2,8 @@
 every block) whose weights the design's training settings freeze for transfer learning; a
 layer without weights (ReLU, pooling, Input) has nothing to keep and shows none.
 
-The scene holds one set, ``frozen_keys`` (node ids and group ids); boxes look their key up
+Frozen boxes are also drawn muted (a paler, greyer header and a dashed frame), so a frozen
+backbone reads at a glance. The scene holds one set, ``frozen_keys`` (node ids and group ids); boxes look their key up
 while painting, so no item carries extra state or child items and a new or rebuilt box shows
 the badge at once. ``FreezeBadges`` recomputes the set after each analysis (every edit, undo
 and redo included) and repaints only the boxes whose badge came or went; with nothing frozen
@@ -11,13 +12,28 @@ and redo included) and repaints only the boxes whose badge came or went; with no
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 
 from ...core.trainable import frozen_groups, frozen_nodes
 
 #: Header room the lock takes.
 LOCK_W = 13.0
+#: How far a frozen box's header colour goes toward the box's body colour (muted, still tinted).
+MUTE = 0.5
+
+
+@lru_cache(maxsize=None)
+def muted(header: str, body: str) -> str:
+    """A frozen box's header colour: ``header`` half way to the theme's ``body`` colour and
+    greyed (its title ink is chosen for it by style.text_on, so it stays readable)."""
+    a, b = QColor(header), QColor(body)
+    mix = [round(x + (y - x) * MUTE) for x, y in ((a.red(), b.red()), (a.green(), b.green()),
+                                                   (a.blue(), b.blue()))]
+    grey = sum(mix) / 3
+    return QColor(*(round(v + (grey - v) * 0.4) for v in mix)).name()
 
 
 def paint_lock(painter: QPainter, centre: QPointF, ink) -> None:

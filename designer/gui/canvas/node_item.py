@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
-from .freeze_badges import LOCK_W, paint_lock
+from .freeze_badges import LOCK_W, muted, paint_lock
 from .geometry import port_offsets
 from .port_item import IN, OUT, PortItem
 from .style import (CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on,
@@ -173,16 +173,18 @@ class BoxItem(QGraphicsRectItem):
               widget: QWidget | None = None) -> None:
         theme = self.scene().theme
         rect = self.box_rect()
+        frozen = self.key in getattr(self.scene(), "frozen_keys", ())  # drawn muted, with a lock
+        header = muted(self.header_colour, theme.body) if frozen else self.header_colour
         if zoomed_out(painter, option):  # level of detail: a coloured box, no text
-            self._paint_back(painter, theme, rect)
+            self._paint_back(painter, theme, rect, frozen)
             head = QRectF(rect.left(), rect.top(), rect.width(), HEADER_H)
-            painter.fillRect(head, colour(self.header_colour))
+            painter.fillRect(head, colour(header))
             return
-        self._paint_back(painter, theme, rect)
-        self._paint_header(painter, theme, rect)
+        self._paint_back(painter, theme, rect, frozen)
+        self._paint_header(painter, theme, rect, header, frozen)
         self._paint_body(painter, theme, rect)
 
-    def _paint_back(self, painter: QPainter, theme, rect: QRectF) -> None:
+    def _paint_back(self, painter: QPainter, theme, rect: QRectF, frozen: bool = False) -> None:
         status = self.text.status
         fill = {ERROR: theme.error_fill, WARNING: theme.warning_fill}.get(status, theme.body)
         if self.isSelected():
@@ -193,22 +195,25 @@ class BoxItem(QGraphicsRectItem):
             pen = QPen(colour(theme.warning), 1.8)
         else:
             pen = QPen(colour(theme.frame_border), 1.0)
+            if frozen:
+                pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(QBrush(colour(fill)))
         painter.drawRoundedRect(rect, CORNER, CORNER)
 
-    def _paint_header(self, painter: QPainter, theme, rect: QRectF) -> None:
+    def _paint_header(self, painter: QPainter, theme, rect: QRectF, header: str,
+                      frozen: bool) -> None:
         head = QRectF(rect.left(), rect.top(), rect.width(), HEADER_H)
         clip = QPainterPath()
         clip.addRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), CORNER, CORNER)
         band = QPainterPath()
         band.addRect(head)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(colour(self.header_colour)))
+        painter.setBrush(QBrush(colour(header)))
         painter.drawPath(clip.intersected(band))
-        on = colour(text_on(self.header_colour))
+        on = colour(text_on(header))
         badge_w = 16.0 if self.text.status in (ERROR, WARNING) else 0.0
-        lock_w = LOCK_W if self.key in getattr(self.scene(), "frozen_keys", ()) else 0.0  # frozen: a lock
+        lock_w = LOCK_W if frozen else 0.0
         right = rect.right() - 7 - self.header_reserve
         room = right - rect.left() - 7 - badge_w - lock_w - 6
         title_need = metrics("title").horizontalAdvance(self.text.title) + 2

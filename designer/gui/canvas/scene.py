@@ -101,7 +101,8 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
             signal.connect(slot)
 
     def _slots(self, graph: Graph):
-        return [(graph.node_added, self._on_node_added), (graph.node_removed, self._on_node_removed),
+        return [(graph.node_added, self._on_node_added), (graph.nodes_added, self._on_nodes_added),
+                (graph.edges_added, self._on_edges_added), (graph.node_removed, self._on_node_removed),
                 (graph.node_moved, self._on_node_moved), (graph.edge_added, self._on_edge_added),
                 (graph.edge_removed, self._on_edge_removed), (graph.groups_changed, self._on_groups_changed),
                 (graph.node_changed, self._on_node_changed)]
@@ -339,6 +340,15 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
             return
         self._add_node(nid)
 
+    def _on_nodes_added(self, ids: list[str]) -> None:
+        if self._batch:
+            pending = self._pending
+            for nid in ids:
+                pending.setdefault(nid, [])
+            return
+        for nid in ids:
+            self._add_node(nid)
+
     def _add_node(self, nid: str) -> None:
         chain = group_chain(self.graph, nid)
         self._chains[nid] = chain
@@ -398,6 +408,15 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
             return
         self._add_edge(edge)
         self._ports_changed(edge)
+        self._schedule()
+
+    def _on_edges_added(self, edges: list[Edge]) -> None:
+        if self._batch:
+            self._pending_edges.update(dict.fromkeys(edges))
+            return
+        for edge in edges:
+            self._add_edge(edge)
+            self._ports_changed(edge)
         self._schedule()
 
     def _on_edge_removed(self, edge: Edge) -> None:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from ...analysis import Analysis
 from ...analysis.report import human, totals_text
+from ...analysis.trainable import param_split
 from .. import theme
 
 
@@ -17,6 +18,7 @@ class DesignStatus(QWidget):
 
     def __init__(self, document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.document = document
         self.params = QLabel(self)
         self.macs = QLabel(self)
         self.size = QLabel(self)
@@ -34,8 +36,15 @@ class DesignStatus(QWidget):
 
     def show_analysis(self, analysis: Analysis) -> None:
         so_far = "" if analysis.complete else " so far"
-        self.params.setText(f"Params {analysis.total_params:,}{so_far}")
-        self.params.setToolTip(f"{analysis.trainable_params:,} trainable" + ("" if analysis.complete else (
+        split = (param_split(self.document.graph, analysis)
+                 if (self.document.graph.training or {}).get("freeze") else None)
+        if split is not None and split.any_frozen:  # transfer learning: what actually trains
+            self.params.setText(f"Params {analysis.total_params:,}{so_far} ({split.trainable:,} trainable)")
+            trains = f"{split.trainable:,} trainable · {split.frozen:,} frozen (their weights stay as they are)"
+        else:
+            self.params.setText(f"Params {analysis.total_params:,}{so_far}")
+            trains = f"{analysis.trainable_params:,} trainable"
+        self.params.setToolTip(trains + ("" if analysis.complete else (
             f"; {totals_text(analysis)}: the totals count the {analysis.analysed} of "
             f"{len(analysis.nodes)} layers whose shapes are known")))
         self.macs.setText(f"MACs {human(analysis.total_macs)}")

@@ -65,7 +65,8 @@ class DesignRuns:
         graph = self.document.graph
         loaded = []
         skipped = run_store.design_path_text(skip) if skip is not None else ""
-        for meta in run_store.find_runs(self.checkpoint_root, self.document.path, graph.name, self._shape):
+        for meta in run_store.find_runs(self.checkpoint_root, self.document.path, graph.name,
+                                         lambda: self._shape):
             if skipped and run_store.design_path_text(meta["folder"]) == skipped:
                 continue  # the run still training (already listed)
             self._numbers += 1

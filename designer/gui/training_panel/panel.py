@@ -18,6 +18,7 @@ from .augment_editor import AugmentEditor
 from .dataset_editor import DatasetEditor
 from .hyperparams import OptimiserForm, RunForm
 from .messages import NOT_READY, READY, fit_text, window_wording
+from .start_weights import StartWeightsRow
 from ..theme import level_colour
 
 COLOURS = {"info": "#1b5e20", "warning": "#975a00", "error": "#c62828"}  # ≥ 4.5:1 on white
@@ -83,6 +84,7 @@ class TrainingPanel(QWidget):
         self.stale.setWordWrap(True)
         self.stale.setStyleSheet(f"color: {level_colour('warning')};")
         self.stale.hide()
+        self.start_weights = StartWeightsRow(session, self)  # pretrained weights, frozen warning
         self.data = DatasetEditor(self)
         self.augment = AugmentEditor(self)
         self.optimiser = OptimiserForm(self)
@@ -108,6 +110,7 @@ class TrainingPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)  # where the user looks after pressing Train
         layout.addWidget(self.adapt_button)
+        layout.addWidget(self.start_weights)
         layout.addWidget(self.progress)
         layout.addWidget(self.progress_text)
         layout.addWidget(self.stale)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QFileDialog, QGridLayout, QListWidget, QListWidge
 from ..availability import set_available
 from .plots import TrainingPlots
 from .runs import Run
+from .start_weights import start_text
 
 STATUS = {"starting": "starting", "running": "training", "paused": "paused", "completed": "done",
           "stopped": "stopped", "early_stopping": "stopped early", "failed": "failed"}
@@ -131,7 +132,9 @@ class CurvesPanel(QWidget):
         if item is not None:
             item.setText(run_text(run))
             folder = f"Checkpoints in {run.folder}" if run.checkpoint("last") else ""
-            item.setToolTip("\n".join([run.message, folder, *run.notes]).strip())
+            start = start_text(run)
+            notes = [n for n in run.notes if n[:1].upper() + n[1:] != start]
+            item.setToolTip("\n".join(t for t in (run.message, start, folder, *notes) if t))
         self._update_buttons()
 
     def _on_list_item_changed(self, item: QListWidgetItem) -> None:

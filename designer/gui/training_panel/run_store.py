@@ -63,16 +63,19 @@ def epochs_done(run: Run) -> int:
 
 
 def find_runs(root: Path | str, design_path: Path | str | None, design_name: str,
-              shape: tuple) -> list[dict]:
+              shape) -> list[dict]:
     """The records (run.json contents plus ``folder``) of the design's runs, oldest first.
 
     A saved design's runs are those trained from the same file; an unsaved design's, those
     of an unsaved design with the same name and structure. Unreadable records are skipped.
+    ``shape``: the design's structure, or a function giving it — called only for an unsaved
+    design with runs on disk (opening a 5,000-node design computed it for nothing).
     """
     root = Path(root)
     if not root.is_dir():
         return []
-    wanted_path, digest = design_path_text(design_path), shape_digest(shape)
+    wanted_path = design_path_text(design_path)
+    digest = None if wanted_path else shape_digest(shape() if callable(shape) else shape)
     found = []
     for record in root.glob(f"*/{RUN_FILE}"):
         meta = _read_json(record)

@@ -28,6 +28,7 @@ from .design_runs import DesignRuns
 from .progress import Progress
 from .design_shape import DesignShape
 from .runs import PALETTE, Run
+from .start_weights import random_frozen_reminder
 
 
 def default_checkpoint_root() -> Path:
@@ -169,9 +170,20 @@ class TrainingSession(QObject, DesignRuns):
             self.checks.fit_changed.emit(fit)
             self.refused.emit(messages.fit_text(fit))
             return None
-        run = self._new_run(to_dict(self.document.graph), config.to_dict())
+        if config.weights and not Path(config.weights).is_file():
+            self.refused.emit(f"The pretrained weights file {config.weights} is not there any more: "
+                              f"choose it again (Starts from → Choose…) or Clear it.")
+            return None
+        name = f"{self._next_run_name()} (from {Path(config.weights).name})" if config.weights else ""
+        run = self._new_run(to_dict(self.document.graph), config.to_dict(), name)
         self._launch(run, config=copy.deepcopy(run.config))
         return run
+
+    def set_start_weights(self, path: str | Path) -> bool:
+        """Make ``path`` (a state_dict or checkpoint file; "" for none) what every following
+        Train starts from: the design's ``weights`` setting, one undoable edit."""
+        path = str(Path(path).resolve()) if path else ""
+        return self.update_config(None, weights=path)
 
     def _new_run(self, design: dict, config: dict, name: str = "") -> Run:
         self._numbers += 1
@@ -315,7 +327,8 @@ class TrainingSession(QObject, DesignRuns):
             self.run_changed.emit(run)
             self._emit_state()
         elif isinstance(event, Note) and event.level == "warning":
-            self.message_changed.emit(event.text, "warning")
+            text = event.text.rstrip(".")  # the loop's notes are lower-case clauses
+            self.message_changed.emit(text[:1].upper() + text[1:] + ".", "warning")
         elif isinstance(event, Failed):
             self._failed(run, event)
         elif run.ended is event:
@@ -323,7 +336,7 @@ class TrainingSession(QObject, DesignRuns):
             self._record(run)
             where = f" Checkpoints (best.pt, last.pt) are in {run.folder}." if run.checkpoint("last") else ""
             of = f"{run.name} of “{run.other_design}”: " if run.other_design else ""
-            self.message_changed.emit(of + run.message + where, "info")
+            self.message_changed.emit(of + run.message + where + random_frozen_reminder(run), "info")
 
     def _failed(self, run: Run, event: Failed) -> None:
         self.run_changed.emit(run)
