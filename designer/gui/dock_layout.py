@@ -30,6 +30,7 @@ STATE_VERSION = 2  # bump when the default arrangement changes: older saved stat
 CANVAS_SHARE = 0.55  # the least share of the window's area the canvas gets by default
 BOTTOM_SHARE = 0.36  # height of the bottom panels (of the window's) when first opened
 MIN_BOTTOM = 160  # a bottom pane opened smaller than this is given BOTTOM_SHARE
+SIDE_MAX_SHARE = 0.4  # the widest a side panel grows to fit its content (of the window's width)
 MIN_SIDE = 130  # the narrowest a side panel (Layers, Inspector) gets: its names stay readable
 
 
@@ -66,6 +67,7 @@ class DockLayout:
         self.window = window
         self.areas: dict[str, Area] = {}
         self._bottom_height = 0
+        self._arranging = False  # apply_default is showing tabs one by one: no fit_side
         # The side panels run the window's full height; the bottom panes sit under the canvas.
         window.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
         window.setCorner(Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
@@ -79,6 +81,30 @@ class DockLayout:
             dock.visibilityChanged.connect(lambda visible, d=dock: self._on_bottom_visibility(d, visible))
         else:  # a side panel dragged (or restored) narrower than this is no longer usable
             dock.setMinimumWidth(MIN_SIDE)
+            dock.visibilityChanged.connect(
+                lambda visible, d=dock: visible and QTimer.singleShot(0, lambda: self.fit_side(d)))
+
+    def fit_side(self, dock: QDockWidget) -> None:
+        """A side panel brought to the front (the Training tab behind the Inspector) widens to
+        what its content needs, so that its buttons and fields are not cut off behind a
+        horizontal scroll bar; never narrower than it was, never wider than SIDE_MAX_SHARE of
+        the window (the canvas keeps the rest)."""
+        if (self._arranging or not dock.isVisible() or dock.isFloating()
+                or not self.window.isVisible() or dock.visibleRegion().isEmpty()):
+            return  # rearranging, or a tab behind another
+        area = self.window.dockWidgetArea(dock)
+        if self.docks_in(area)[:1] == [dock]:  # the area's default front panel keeps the
+            return                             # default width (the canvas's share)
+        content = dock.widget()
+        inner = content.widget() if isinstance(content, QScrollArea) else content
+        if inner is None:
+            return
+        scroll_bar = dock.style().pixelMetric(dock.style().PixelMetric.PM_ScrollBarExtent)
+        frame = dock.width() - content.viewport().width() if isinstance(content, QScrollArea) else 0
+        need = inner.minimumSizeHint().width() + max(frame, 0) + scroll_bar
+        target = min(need, int(self.window.width() * SIDE_MAX_SHARE))
+        if dock.width() < target:
+            self.window.resizeDocks([dock], [target], Orientation.Horizontal)
 
     def docks_in(self, area: Area) -> list[QDockWidget]:
         docks = self.window.docks
@@ -104,6 +130,10 @@ class DockLayout:
         self._bottom_height = 0
         self.size_sides()
         self.tidy_tab_bars()
+        # The tabs shown one by one above queued their fit_side: they run (and are skipped)
+        # before this clears the flag.
+        self._arranging = True
+        QTimer.singleShot(0, lambda: setattr(self, "_arranging", False))
 
     def place_unknown(self, known: list[str] | None) -> None:
         """After restoring a saved layout: docks it does not know join their default group

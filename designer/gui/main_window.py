@@ -261,9 +261,8 @@ class MainWindow(QMainWindow):
         return True
 
     def open_example(self, name: str) -> bool:
-        """Open a bundled example as a new, unsaved design (saving asks where)."""
-        if not self.maybe_save():
-            return False
+        """Open a bundled example as a new, unsaved design (saving asks where); the question
+        about unsaved changes is open_new_design's (asked once)."""
         try:
             graph = serialize.load(find(name))
         except DesignFileError as exc:

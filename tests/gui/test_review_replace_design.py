@@ -74,3 +74,12 @@ def test_a_lessons_network_opens_untitled_too(lenet_window, saved, monkeypatch):
     lenet_window.lessons.open_lesson(find_lesson("07-three-3x3-vs-7x7"))
     assert lenet_window.lessons.show_in_window()
     assert asked and lenet_window.document.path is None
+
+
+def test_opening_an_example_over_unsaved_changes_asks_once(lenet_window, saved, monkeypatch):
+    """open_example and open_new_design both asked: after Discard the same question came
+    again (the e2e trial waited on it for ever)."""
+    asked: list[str] = []
+    _answer(monkeypatch, Button.Discard, asked)
+    assert lenet_window.open_example("digits_cnn")
+    assert len(asked) == 1 and lenet_window.document.path is None

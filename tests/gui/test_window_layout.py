@@ -249,3 +249,17 @@ def test_first_start_fits_the_screen(qtbot, tmp_path):
     assert window.width() <= max(int(screen.width() * 0.9), window.minimumSizeHint().width())
     assert window.height() <= max(int(screen.height() * 0.9), window.minimumSizeHint().height())
     window.training.shutdown()
+
+
+def test_a_side_panel_brought_to_the_front_widens_to_its_content(make_window, qtbot):
+    """The Training tab behind the Inspector had its buttons and fields cut off behind a
+    horizontal scroll bar at the default width: brought to the front, it widens to fit."""
+    window = make_window((1296, 810))
+    window.reset_layout()
+    settle(qtbot)
+    dock = window.docks["dock_training"]
+    content = dock.widget()
+    need = content.widget().minimumSizeHint().width()
+    window.dock_layout.open("dock_training")
+    qtbot.waitUntil(lambda: content.viewport().width() >= need, timeout=10_000)
+    assert canvas_share(window) >= 0.45  # the canvas keeps most of the rest
