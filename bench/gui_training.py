@@ -93,26 +93,31 @@ def worker_rates(graph, config, epochs: int, probes: bool = False) -> list[float
     return rates
 
 
-# --------------------------------------------------------------------------- lag
-def measure_lag(epochs: int) -> dict:
-    """Lateness of a 10 ms GUI timer while the window trains LeNet-5 on digits."""
-    from PySide6.QtCore import Qt, QTimer
-
+def _lenet_window(tmp: Path, epochs: int):
+    """The whole window on LeNet-5, shown at 1440×900, set to train on digits on the CPU."""
     from designer.gui.main_window import MainWindow
     from designer.gui.recovery import RecoveryStore
     from designer.gui.settings import Settings
     from designer.training.config import DataConfig
 
+    window = MainWindow(settings=Settings.at(tmp / "s.ini"), recovery_store=RecoveryStore(tmp / "recovery"))
+    window.open_example("lenet5")
+    window.resize(1440, 900)
+    window.show()
+    session = window.training.session
+    session.checkpoint_root = tmp / "runs"
+    session.update_config(None, data=DataConfig("digits"), epochs=epochs, batch_size=64, device="cpu")
+    return window, session
+
+
+# --------------------------------------------------------------------------- lag
+def measure_lag(epochs: int) -> dict:
+    """Lateness of a 10 ms GUI timer while the window trains LeNet-5 on digits."""
+    from PySide6.QtCore import Qt, QTimer
+
     application()
     with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
-        window = MainWindow(settings=Settings.at(Path(tmp) / "s.ini"),
-                            recovery_store=RecoveryStore(Path(tmp) / "recovery"))
-        window.open_example("lenet5")
-        window.resize(1440, 900)
-        window.show()
-        session = window.training.session
-        session.checkpoint_root = Path(tmp) / "runs"
-        session.update_config(None, data=DataConfig("digits"), epochs=epochs, batch_size=64, device="cpu")
+        window, session = _lenet_window(Path(tmp), epochs)
         window.training.show()
         ticks: list[float] = []
         timer = QTimer()
@@ -145,22 +150,11 @@ def first_point(warm: bool) -> dict:
     looked at the design for a few seconds first), else straight after the window shows."""
     from PySide6.QtWidgets import QApplication
 
-    from designer.gui.main_window import MainWindow
-    from designer.gui.recovery import RecoveryStore
-    from designer.gui.settings import Settings
     from designer.gui.workers.warmup import wait_for_warm_up, warm_up_torch
-    from designer.training.config import DataConfig
 
     application()
     with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
-        window = MainWindow(settings=Settings.at(Path(tmp) / "s.ini"),
-                            recovery_store=RecoveryStore(Path(tmp) / "recovery"))
-        window.open_example("lenet5")
-        window.resize(1440, 900)
-        window.show()
-        session = window.training.session
-        session.checkpoint_root = Path(tmp) / "runs"
-        session.update_config(None, data=DataConfig("digits"), epochs=1, batch_size=64, device="cpu")
+        window, session = _lenet_window(Path(tmp), 1)
         QApplication.processEvents()
         warmed = 0.0
         if warm:

@@ -125,8 +125,9 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def run_plain(case: Case, epochs: int) -> list[float]:
-    """The same training written by hand: no metrics, no events, nothing but the steps."""
+def _on_device(case: Case):
+    """The hand-written loops' start: the device, the whole training set on it, and the
+    compiled model (seeded, in training mode)."""
     cfg = case.config
     device = torch.device("cuda" if cfg.device == "cuda" else "cpu")
     bundle = load_dataset(cfg.data, tuple(_input_shape(case.graph)), cfg.seed)
@@ -134,6 +135,13 @@ def run_plain(case: Case, epochs: int) -> list[float]:
     torch.manual_seed(cfg.seed)
     model = compile_design(case.graph).to(device)
     model.train()
+    return device, x, y, model
+
+
+def run_plain(case: Case, epochs: int) -> list[float]:
+    """The same training written by hand: no metrics, no events, nothing but the steps."""
+    cfg = case.config
+    device, x, y, model = _on_device(case)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = torch.nn.CrossEntropyLoss()
     bs, n = cfg.batch_size, len(y)
@@ -193,12 +201,7 @@ def run_expert(case: Case, epochs: int) -> list[float]:
     there, the same batch size, a fused (CUDA) or multi-tensor (CPU) Adam, no host work per
     step beyond launching it."""
     cfg = case.config
-    device = torch.device("cuda" if cfg.device == "cuda" else "cpu")
-    bundle = load_dataset(cfg.data, tuple(_input_shape(case.graph)), cfg.seed)
-    x, y = bundle.finish(bundle.train_x).to(device), bundle.train_y.to(device)
-    torch.manual_seed(cfg.seed)
-    model = compile_design(case.graph).to(device)
-    model.train()
+    device, x, y, model = _on_device(case)
     fast = {"fused": True} if device.type == "cuda" else {"foreach": True}
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, **fast)
     loss_fn = torch.nn.CrossEntropyLoss()
