@@ -1,32 +1,69 @@
-"""freeze_heap: large designs' heaps are collected and set aside, small ones give it back."""
+"""core.heap: what stays alive is set aside from the collector's full passes; large designs
+are set aside when shown, and every FULL_PASS_EVERY-th large open collects everything."""
 
 import gc
+import weakref
 
-from designer.core.heap import FREEZE_FROM, freeze_heap
+import pytest
 
-
-def test_large_designs_freeze_the_heap_and_small_ones_give_it_back():
-    try:
-        freeze_heap(FREEZE_FROM)
-        assert gc.get_freeze_count() > 0
-        freeze_heap(FREEZE_FROM - 1)
-        assert gc.get_freeze_count() == 0
-    finally:
-        gc.unfreeze()
+from designer.core import heap
+from designer.core.heap import FREEZE_FROM, FULL_PASS_EVERY, freeze_heap
 
 
-def test_freezing_first_collects_the_garbage_cycles():
-    class Cycle:
-        pass
+class Cycle:
+    pass
 
+
+def make_cycle() -> weakref.ref:
     a = Cycle()
     a.me = a
-    freed = []
-    import weakref
-    ref = weakref.ref(a, lambda _: freed.append(True))
-    del a
-    try:
+    return weakref.ref(a)
+
+
+@pytest.fixture
+def thawed(monkeypatch):
+    monkeypatch.setattr(heap, "_large_opens", 0)
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_a_large_design_is_set_aside_and_a_small_one_changes_nothing(thawed):
+    freeze_heap(FREEZE_FROM - 1)
+    assert gc.get_freeze_count() == 0
+    freeze_heap(FREEZE_FROM)
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    freeze_heap(FREEZE_FROM - 1)
+    assert gc.get_freeze_count() == frozen
+
+
+def test_frozen_objects_are_still_freed_by_their_reference_counts(thawed):
+    gc.collect()
+    items = [Cycle() for _ in range(1000)]
+    ref = weakref.ref(items[0])
+    freeze_heap(FREEZE_FROM)
+    frozen = gc.get_freeze_count()
+    del items
+    assert ref() is None
+    assert gc.get_freeze_count() <= frozen - 1000
+
+
+def test_every_few_large_opens_collect_the_cycles_set_aside(thawed):
+    cycle = make_cycle()
+    gc.freeze()  # garbage set aside (as a cycle that outlived a young collection would be)
+    for _ in range(FULL_PASS_EVERY - 1):
         freeze_heap(FREEZE_FROM)
-        assert ref() is None and freed
-    finally:
-        gc.unfreeze()
+        gc.collect()
+        assert cycle() is not None
+    freeze_heap(FREEZE_FROM)
+    assert cycle() is None
+
+
+def test_the_base_is_set_aside_once(monkeypatch, thawed):
+    monkeypatch.setattr(heap, "_based", False)
+    heap.set_aside_base()
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
+    heap.set_aside_base()
+    assert gc.get_freeze_count() == 0

@@ -1,5 +1,16 @@
-"""The cyclic garbage collector and large designs: the heap of an open design is set aside
-once it is shown, so that the collector's full passes during its edits stay short."""
+"""The cyclic garbage collector and large designs: what stays alive (modules, the window,
+torch once loaded, an open large design) is set aside from the collector's full passes.
+
+A full pass walks every tracked object: about 90,000 for the window and its modules, 370,000
+once torch and its compiler front end are loaded (0.3 s here), plus 30–40 per node of the
+open design. Such a pass lands in whatever edit happens to allocate past the collector's
+threshold, so it used to be the p95 of pastes and undos at 1,000–5,000 nodes. ``gc.freeze``
+moves objects out of those passes for good; they are still freed by their reference counts,
+so nothing frozen leaks unless it is part of a reference cycle. The canvas keeps its items
+free of cycles (an edge's label holds its edge weakly), so a closed design goes with its
+last reference; a full pass over everything, every ``FULL_PASS_EVERY`` large opens, frees
+whatever cyclic garbage was set aside in between.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +18,40 @@ import gc
 
 #: Designs smaller than this leave the heap as it is: their collector passes are short.
 FREEZE_FROM = 1_000
+#: Large designs opened between two full passes (the garbage set aside meanwhile is small:
+#: a closed design leaves about 150 objects in cycles — its graph's signal tables).
+FULL_PASS_EVERY = 8
+
+_based = False
+_large_opens = 0
+
+
+def set_aside_base() -> None:
+    """Once per process, when the window has shown: collect the young generations and set
+    aside everything alive (modules, the window), so that full passes walk only designs and
+    what edits make. Later calls do nothing."""
+    global _based
+    if not _based:
+        _based = True
+        set_aside()
+
+
+def set_aside() -> None:
+    """Set aside everything alive now, after a collection of the young generations (the
+    objects of the last few milliseconds, where most new garbage is)."""
+    gc.collect(1)
+    gc.freeze()
 
 
 def freeze_heap(size: int) -> None:
-    """Collect the garbage, then move every object alive (modules, the window, the open
-    design and its items) out of the cyclic collector's reach (``gc.freeze``), so that its
-    later full passes walk only what was made since: a full pass over the heap of a
-    5,000-node design costs 0.1–0.35 s, and one set off by a paste or an undo doubled its
-    time. Called once a design is open (one full pass then, 60–150 ms at 1,000–5,000 nodes,
-    instead of several during the next edits); what was frozen before is given back to the
-    collector first, so the previous design's cycles are freed. ``size``: the design's
-    nodes; below ``FREEZE_FROM`` only that giving back is done."""
-    gc.unfreeze()
-    if size >= FREEZE_FROM:
+    """Called once a design of ``size`` nodes is shown: a large one is set aside (one young
+    collection, not a full pass over the heap), and every ``FULL_PASS_EVERY``-th large open
+    first gives everything back and collects it all. Small designs change nothing."""
+    global _large_opens
+    if size < FREEZE_FROM:
+        return
+    _large_opens += 1
+    if _large_opens % FULL_PASS_EVERY == 0:
+        gc.unfreeze()
         gc.collect()
-        gc.freeze()
+    set_aside()

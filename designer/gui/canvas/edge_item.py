@@ -7,6 +7,7 @@ obstacles) and the label text; the item only draws them.
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -43,12 +44,13 @@ def route_path(route: Route) -> QPainterPath:
 class EdgeLabel:
     """The shape text beside an edge, on a small plate of the background colour. Drawn by
     its edge (not an item of its own: one Qt item fewer per edge); positions are in the
-    edge's coordinates, as a child item's would be."""
+    edge's coordinates, as a child item's would be. It holds its edge weakly: a cycle
+    between the two would leave every edge of a closed design to the cyclic collector."""
 
-    __slots__ = ("edge", "text", "_rect", "_x", "_y", "_visible")
+    __slots__ = ("_edge", "text", "_rect", "_x", "_y", "_visible")
 
     def __init__(self, edge: "EdgeItem") -> None:
-        self.edge = edge
+        self._edge = weakref.ref(edge)
         self.text = ""
         self._rect = QRectF()
         self._x = self._y = 0.0
@@ -60,6 +62,10 @@ class EdgeLabel:
             self._rect = QRectF(0, -8, _label_width(text), 16)
             self._visible = bool(text) and self.edge.routed
             self.edge.sync_bounds()
+
+    @property
+    def edge(self) -> "EdgeItem":
+        return self._edge()
 
     def setPos(self, x: float, y: float) -> None:  # noqa: N802 (the item API it stands in for)
         self._x, self._y = x, y
