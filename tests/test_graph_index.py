@@ -161,3 +161,48 @@ def test_add_nodes_is_all_or_nothing_and_reverts_exactly():
     assert list(g.nodes)[-2:] == ["a", "b"] and g.edges[-2:] == [Edge("a", "b"), Edge("b", "n2")]
     good.revert(g)
     assert serialize.dumps(g) == before
+
+
+def _chain_with_skips(n: int) -> Graph:
+    g = Graph("g")
+    for i in range(n):
+        g.add_node(Node(f"n{i}", "Add" if i else "Input"))
+    for i in range(1, n):
+        g.add_edge(Edge(f"n{i - 1}", f"n{i}", 0))
+        if i >= 2:
+            g.add_edge(Edge(f"n{i - 2}", f"n{i}", 1))
+    return g
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(0, 11)))
+def test_removing_many_nodes_gives_what_one_by_one_gives_and_signals_once(doomed):
+    ids = [f"n{i}" for i in sorted(doomed)]
+    bulk, single = _chain_with_skips(12), _chain_with_skips(12)
+    seen = []
+    bulk.nodes_removed.connect(lambda ids: seen.append(("nodes", ids)))
+    bulk.edges_removed.connect(lambda edges: seen.append(("edges", len(edges))))
+    bulk.node_removed.connect(lambda nid: seen.append(("node", nid)))
+    touching = bulk.edges_touching(ids)
+    bulk.remove_many(touching, ids)
+    for edge in single.edges_touching(ids):
+        single.remove_edge(edge)
+    for nid in ids:
+        single.remove_node(nid)
+    assert serialize.dumps(bulk) == serialize.dumps(single)
+    assert [e for n in bulk.nodes for e in bulk.in_edges(n)] == [e for n in single.nodes for e in single.in_edges(n)]
+    assert [e for n in bulk.nodes for e in bulk.out_edges(n)] == [e for n in single.nodes for e in single.out_edges(n)]
+    expected = ([("edges", len(touching))] if touching else []) + ([("nodes", ids)] if ids else [])
+    assert seen == expected
+
+
+def test_removing_many_is_all_or_nothing():
+    g = _chain_with_skips(5)
+    before = serialize.dumps(g)
+    with pytest.raises(GraphError, match="still has edges"):
+        g.remove_many([Edge("n1", "n2", 0)], ["n2"])  # n2 keeps its other edges
+    with pytest.raises(GraphError, match="twice"):
+        g.remove_many([], ["n4", "n4"])
+    with pytest.raises(GraphError, match="no edge"):
+        g.remove_many([Edge("n0", "n4", 0)], [])
+    assert serialize.dumps(g) == before

@@ -118,10 +118,7 @@ class RemoveNodes(Edit):
         self._nodes = [(i, graph.nodes[n].copy()) for i, n in enumerate(graph.nodes) if n in ids]
         self._edges = [(i, e) for i, e in enumerate(graph.edges) if e.src in ids or e.dst in ids]
         self._groups = {gid: g.copy() for gid, g in graph.groups.items()}
-        for _, edge in self._edges:
-            graph.remove_edge(edge)
-        for _, node in self._nodes:
-            graph.remove_node(node.id)
+        graph.remove_many([edge for _, edge in self._edges], [node.id for _, node in self._nodes])
         if any(ids & set(g.nodes) for g in graph.groups.values()):
             remaining = {gid: g.copy() for gid, g in graph.groups.items()}
             for g in remaining.values():

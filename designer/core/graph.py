@@ -86,11 +86,13 @@ class Graph:
     node_added = Signal(str)
     nodes_added = Signal(list)  # node ids, in order
     node_removed = Signal(str)
+    nodes_removed = Signal(list)  # node ids, in order
     node_changed = Signal(str)
     node_moved = Signal(str)
     edge_added = Signal(object)
     edges_added = Signal(list)  # Edges, in order
     edge_removed = Signal(object)
+    edges_removed = Signal(list)  # Edges, in order
     groups_changed = Signal()
     meta_changed = Signal()
     changed = Signal()
@@ -320,6 +322,35 @@ class Graph:
         self._out[edge.src].remove(edge)
         self._structure_changed()
         _emit(self.edge_removed, edge)
+        _emit(self.changed)
+
+    def remove_many(self, edges: list[Edge], node_ids: list[str]) -> None:
+        """Remove ``edges``, then the nodes ``node_ids`` (which must have no other edges):
+        all or nothing, one ``edges_removed`` and one ``nodes_removed`` (deleting 1,000 nodes
+        sent 5,000 signals one by one)."""
+        order, gone, going = self._edge_order, set(edges), set(node_ids)
+        if len(gone) < len(edges) or len(going) < len(node_ids):
+            raise GraphError("the same edge or node is removed twice")
+        for edge in edges:
+            if edge not in order:
+                raise GraphError(f"there is no edge {edge.src!r} -> {edge.dst!r} (port {edge.port})")
+        for nid in node_ids:
+            self.node(nid)
+            if any(e not in gone for e in (*self._in[nid], *self._out[nid])):
+                raise GraphError(f"node {nid!r} still has edges; remove them first")
+        for edge in edges:
+            del order[edge]
+            if edge.dst not in going:
+                self._in[edge.dst].remove(edge)
+            if edge.src not in going:
+                self._out[edge.src].remove(edge)
+        for nid in node_ids:
+            del self.nodes[nid], self._in[nid], self._out[nid]
+        self._structure_changed()
+        if edges:
+            _emit(self.edges_removed, list(edges))
+        if node_ids:
+            _emit(self.nodes_removed, list(node_ids))
         _emit(self.changed)
 
     def set_params(self, node_id: str, params: dict[str, Any]) -> None:

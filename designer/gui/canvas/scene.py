@@ -105,7 +105,8 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
                 (graph.edges_added, self._on_edges_added), (graph.node_removed, self._on_node_removed),
                 (graph.node_moved, self._on_node_moved), (graph.edge_added, self._on_edge_added),
                 (graph.edge_removed, self._on_edge_removed), (graph.groups_changed, self._on_groups_changed),
-                (graph.node_changed, self._on_node_changed)]
+                (graph.node_changed, self._on_node_changed), (graph.nodes_removed, self._on_nodes_removed),
+                (graph.edges_removed, self._on_edges_removed)]
 
     def _on_graph_replaced(self) -> None:
         self._route_cache.clear()
@@ -380,6 +381,10 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
         self._frames_dirty = True
         self._schedule()
 
+    def _on_nodes_removed(self, ids: list[str]) -> None:
+        for nid in ids:
+            self._on_node_removed(nid)
+
     def _on_node_changed(self, nid: str) -> None:
         self._edited.add(nid)  # its box is re-texted with the next analysis, even if that is equal
         item = self.nodes.get(nid)
@@ -418,6 +423,10 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
             self._add_edge(edge)
             self._ports_changed(edge)
         self._schedule()
+
+    def _on_edges_removed(self, edges: list[Edge]) -> None:
+        for edge in edges:
+            self._on_edge_removed(edge)
 
     def _on_edge_removed(self, edge: Edge) -> None:
         if edge in self._pending_edges:
