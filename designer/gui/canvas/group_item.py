@@ -52,6 +52,8 @@ class GroupNodeItem(BoxItem):
         for shift in (6.0, 3.0):  # a stack of cards: "there is more inside"
             painter.drawRoundedRect(rect.translated(shift, shift), CORNER, CORNER)
         super().paint(painter, option, widget)
+
+    def paint_decorations(self, painter: QPainter, theme) -> None:
         _paint_button(painter, self.button_rect(), "+", colour(text_on(self.header_colour)))
 
     def mousePressEvent(self, event) -> None:

@@ -16,7 +16,7 @@ from ...core.graph import Edge, Graph
 from ...layers import registry
 from .edge_item import route_path
 from .geometry import direct
-from .port_item import IDLE, IN, OFFERED, OUT, TARGET, PortItem
+from .port_item import IDLE, IN, OFFERED, OUT, TARGET, Port
 from .style import colour
 
 SNAP = 26.0
@@ -56,7 +56,7 @@ def _reaches(graph: Graph, start: str, goal: str) -> bool:
     return False
 
 
-def port_error(graph: Graph, origin: PortItem, other: PortItem) -> str | None:
+def port_error(graph: Graph, origin: Port, other: Port) -> str | None:
     """Why a drag from ``origin`` may not end on ``other`` (None when it may)."""
     if other.direction == origin.direction:
         return "connect an output (bottom) to an input (top)"
@@ -74,10 +74,10 @@ def port_error(graph: Graph, origin: PortItem, other: PortItem) -> str | None:
 class ConnectGesture:
     """One drag from a port; ``finish`` returns (edge or None, message)."""
 
-    def __init__(self, scene, origin: PortItem) -> None:
+    def __init__(self, scene, origin: Port) -> None:
         self.scene = scene
         self.origin = origin
-        self.target: PortItem | None = None
+        self.target: Port | None = None
         graph = scene.document.graph
         self.offered = [p for p in scene.all_ports()
                         if p is not origin and port_error(graph, origin, p) is None]
@@ -103,7 +103,7 @@ class ConnectGesture:
             start, end = end, start
         self.rubber.setPath(route_path(direct((start.x(), start.y()), (end.x(), end.y()))))
 
-    def _nearest(self, pos: QPointF) -> PortItem | None:
+    def _nearest(self, pos: QPointF) -> Port | None:
         best, best_d = None, SNAP
         for port in self.offered:
             d = (port.scenePos() - pos).manhattanLength()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGrap
 
 from .freeze_badges import LOCK_W, muted, paint_lock
 from .geometry import port_offsets
-from .port_item import IN, OUT, PortItem
+from .port_item import IN, OUT, REACH, TARGET_R, Port
 from .style import (CORNER, HEADER_H, ISSUE_LINE, NODE_H, NODE_W, colour, font, metrics, text_on,
                     zoomed_out)
 
@@ -69,8 +69,11 @@ class BoxItem(QGraphicsRectItem):
         self.key = key
         self.text = BoxText(key, "", "", "")
         self._issue_lines: list[str] = []
-        self.in_ports: dict[object, PortItem] = {}
-        self.out_ports: dict[object, PortItem] = {}
+        self.in_ports: dict[object, Port] = {}
+        self.out_ports: dict[object, Port] = {}
+        self._hover_port: Port | None = None  # under the mouse: its tooltip and cursor show
+        self._connecting = False  # a drag from one of its ports is under way
+        self._shape: QPainterPath | None = None
         #: What the ports were made from (labels.port_signature), set by the scene.
         self.port_signature: tuple | None = None
         # No ItemSendsGeometryChanges: a Python itemChange per box per move made dragging
@@ -94,12 +97,20 @@ class BoxItem(QGraphicsRectItem):
         return self.box_rect().adjusted(-3, -3, 3, 3)
 
     def _sync_bounds(self) -> None:
-        self.setRect(self.bounds())
+        """Qt's bounds: what the box paints, with its ports at the top and bottom edges."""
+        self.setRect(self.bounds().united(self.box_rect().adjusted(0, -REACH, 0, REACH)))
+        self._shape = None
 
     def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(self.box_rect(), CORNER, CORNER)
-        return path
+        """The box and its ports' mouse targets (hit tests, rubber-band selection)."""
+        if self._shape is None:
+            path = QPainterPath()
+            path.setFillRule(Qt.FillRule.WindingFill)  # the union: a port overlaps its box
+            path.addRoundedRect(self.box_rect(), CORNER, CORNER)
+            for port in (*self.in_ports.values(), *self.out_ports.values()):
+                path.addEllipse(QPointF(port.x, port.y), TARGET_R, TARGET_R)
+            self._shape = path
+        return QPainterPath(self._shape)
 
     def scene_rect(self) -> tuple[float, float, float, float]:
         """The box in scene coordinates, as (left, top, right, bottom) for the router."""
@@ -120,7 +131,7 @@ class BoxItem(QGraphicsRectItem):
             self._place_ports()
         else:
             self.text, self._issue_lines = text, lines
-        if text.tooltip != shown_tip:
+        if text.tooltip != shown_tip and self._hover_port is None:
             self.setToolTip(text.tooltip)
         self.update()
         return True
@@ -138,19 +149,26 @@ class BoxItem(QGraphicsRectItem):
                 ports = self.in_ports if s.direction == IN else self.out_ports
                 ports[s.key].setToolTip(s.tooltip)
             return False
-        for port in [*self.in_ports.values(), *self.out_ports.values()]:
-            port.setParentItem(None)
-            if port.scene() is not None:
-                port.scene().removeItem(port)
-        self.in_ports = {s.key: PortItem(self, IN, s.node_id, s.port, s.key, s.tooltip) for s in want_in}
-        self.out_ports = {s.key: PortItem(self, OUT, s.node_id, None, s.key, s.tooltip) for s in want_out}
+        self._set_hover_port(None)
+        self.in_ports = {s.key: Port(self, IN, s.node_id, s.port, s.key, s.tooltip) for s in want_in}
+        self.out_ports = {s.key: Port(self, OUT, s.node_id, None, s.key, s.tooltip) for s in want_out}
         self._place_ports()
+        self.update()
         return True
 
     def _place_ports(self) -> None:
         for ports, y in ((self.in_ports, -NODE_H / 2), (self.out_ports, self.box_rect().bottom())):
             for port, x in zip(ports.values(), port_offsets(len(ports), NODE_W)):
                 port.setPos(x, y)
+        self._shape = None
+
+    def port_at(self, pos: QPointF) -> Port | None:
+        """The port whose mouse target holds ``pos`` (box coordinates), if any."""
+        x, y = pos.x(), pos.y()
+        for port in (*self.in_ports.values(), *self.out_ports.values()):
+            if port.hit(x, y):
+                return port
+        return None
 
     def port_scene_pos(self, direction: str, key) -> QPointF:
         ports = self.in_ports if direction == IN else self.out_ports
@@ -158,9 +176,54 @@ class BoxItem(QGraphicsRectItem):
         if port is None:  # a port that went away: the box's middle edge
             y = -NODE_H / 2 if direction == IN else self.box_rect().bottom()
             return self.mapToScene(QPointF(0, y))
-        return port.scenePos()
+        p = self.pos()
+        return QPointF(p.x() + port.x, p.y() + port.y)
 
     # ------------------------------------------------------------ events
+    def mousePressEvent(self, event) -> None:
+        """A press on a port starts a connection drag (the box is neither selected nor
+        moved); anywhere else, the box's own selection and move."""
+        port = self.port_at(event.pos()) if event.button() == Qt.MouseButton.LeftButton else None
+        if port is not None and self.scene() is not None:
+            self._connecting = True
+            self.scene().begin_connect(port, event.scenePos())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._connecting:
+            self.scene().update_connect(event.scenePos())
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._connecting:
+            self._connecting = False
+            self.scene().finish_connect(event.scenePos())
+            return
+        super().mouseReleaseEvent(event)
+
+    def hoverMoveEvent(self, event) -> None:
+        self._set_hover_port(self.port_at(event.pos()))
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._set_hover_port(None)
+        super().hoverLeaveEvent(event)
+
+    def _set_hover_port(self, port: Port | None) -> None:
+        """Over a port: the cross cursor and the port's tooltip; elsewhere, the box's."""
+        if port is self._hover_port:
+            return
+        self._hover_port = port
+        if port is None:
+            self.unsetCursor()
+            self.setToolTip(self.text.tooltip)
+        else:
+            self.setCursor(Qt.CursorShape.CrossCursor)
+            self.setToolTip(port.tooltip)
+
     def mouseDoubleClickEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.scene():
             self.scene().item_activated(self)
@@ -175,14 +238,26 @@ class BoxItem(QGraphicsRectItem):
         rect = self.box_rect()
         frozen = self.key in getattr(self.scene(), "frozen_keys", ())  # drawn muted, with a lock
         header = muted(self.header_colour, theme.body) if frozen else self.header_colour
-        if zoomed_out(painter, option):  # level of detail: a coloured box, no text
+        far = zoomed_out(painter, option)
+        if far:  # level of detail: a coloured box, no text
             self._paint_back(painter, theme, rect, frozen)
             head = QRectF(rect.left(), rect.top(), rect.width(), HEADER_H)
             painter.fillRect(head, colour(header))
-            return
-        self._paint_back(painter, theme, rect, frozen)
-        self._paint_header(painter, theme, rect, header, frozen)
-        self._paint_body(painter, theme, rect)
+        else:
+            self._paint_back(painter, theme, rect, frozen)
+            self._paint_header(painter, theme, rect, header, frozen)
+            self._paint_body(painter, theme, rect)
+        self.paint_decorations(painter, theme)
+        self.paint_ports(painter, theme, far)
+
+    def paint_decorations(self, painter: QPainter, theme) -> None:
+        """Drawn over the box, under its ports (a block's +/− button)."""
+
+    def paint_ports(self, painter: QPainter, theme, far: bool) -> None:
+        """The sockets; zoomed out, only those an edge being dragged offers."""
+        for port in (*self.in_ports.values(), *self.out_ports.values()):
+            if port.state or not far:
+                port.paint(painter, theme)
 
     def _paint_back(self, painter: QPainter, theme, rect: QRectF, frozen: bool = False) -> None:
         status = self.text.status

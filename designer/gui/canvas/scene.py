@@ -22,7 +22,7 @@ from . import labels
 from .edge_item import EdgeItem
 from .group_item import GroupFrameItem, GroupNodeItem
 from .node_item import BoxItem, NodeItem
-from .port_item import PortItem
+from .port_item import Port
 from .geometry import union
 from .scene_geometry import ROUTE_AT_ONCE, SceneGeometry, group_chain_of_group
 from .scene_gestures import SceneGestures
@@ -331,7 +331,7 @@ class GraphScene(SceneGeometry, SceneGestures, SceneItems, QGraphicsScene):
     def edges_of(self, box) -> list[EdgeItem]:
         return list(self._touching.get(box.key, ()))
 
-    def all_ports(self) -> list[PortItem]:
+    def all_ports(self) -> list[Port]:
         return [p for b in self.boxes() for p in (*b.in_ports.values(), *b.out_ports.values())]
 
     # ================================================================ graph signals

@@ -13,7 +13,7 @@ from .edge_item import EdgeItem
 from .group_item import GroupFrameItem, GroupNodeItem
 from .interactions import ConnectGesture
 from .node_item import BoxItem, NodeItem
-from .port_item import PortItem
+from .port_item import Port
 
 
 class SceneGestures:
@@ -74,7 +74,7 @@ class SceneGestures:
         return MoveNodes(moves, text=text)
 
     # ================================================================ connecting
-    def begin_connect(self, port: PortItem, pos: QPointF) -> None:
+    def begin_connect(self, port: Port, pos: QPointF) -> None:
         self._cancel_gestures()
         self._connect = ConnectGesture(self, port)
         if not self._connect.offered:
@@ -104,10 +104,12 @@ class SceneGestures:
             self._connect = None
         self._drag_start = None
 
-    def port_at(self, pos: QPointF) -> PortItem | None:
+    def port_at(self, pos: QPointF) -> Port | None:
         for item in self.items(pos):
-            if isinstance(item, PortItem):
-                return item
+            if isinstance(item, BoxItem):
+                port = item.port_at(item.mapFromScene(pos))
+                if port is not None:
+                    return port
         return None
 
     def box_at(self, pos: QPointF) -> BoxItem | None:
