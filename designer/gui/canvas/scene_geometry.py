@@ -4,6 +4,8 @@ frames with the mouse keeps their edges and frames following."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QPointF, QRectF
 
 from ...core.graph import collector_paused
@@ -22,6 +24,8 @@ ROUTE_CHUNK = 400
 ROUTE_AT_ONCE = 800
 #: Edges out of view wait for idle passes this far apart (ms); those in view never wait.
 IDLE_PASS_MS = 30
+#: How long one idle pass may route (s): at 5,000 nodes 400 routes took 0.1 s, a stutter.
+IDLE_PASS_BUDGET_S = 0.02
 
 
 class SceneGeometry:
@@ -89,6 +93,7 @@ class SceneGeometry:
                     todo.append((item, p, q))
         if limit is None:
             todo += self._from_backlog(len(backlog))
+            urgent = len(todo)
         else:
             shown = self._shown_rect()
             if self._resort:
@@ -107,13 +112,21 @@ class SceneGeometry:
                         t[0].set_route(direct((t[1].x(), t[1].y()), (t[2].x(), t[2].y())))
                 self._backlog = backlog = {**{t[0].key: None for t in later}, **backlog}
                 todo = now
+            urgent = len(todo)  # moved or new edges: routed in this pass whatever its time
             todo += self._from_backlog(limit - len(todo), None if idle_pass else shown)
             if backlog:
                 self._schedule(idle=not self._backlog_shown(shown))
         if todo:
             with collector_paused(len(todo) * 4):
                 boxes, labels = self._kept_obstacles or self._obstacles()
-                for item, p, q in todo:
+                # An idle pass stops when its time is up (the rest go back to the front of
+                # the backlog): input and paints get their turn between short passes.
+                end = time.perf_counter() + IDLE_PASS_BUDGET_S if idle_pass else None
+                for n, (item, p, q) in enumerate(todo):
+                    if end is not None and n >= urgent and n % 8 == 7 and time.perf_counter() > end:
+                        self._backlog = {**{t[0].key: None for t in todo[n:]}, **self._backlog}
+                        self._schedule(idle=True)
+                        break
                     self._route(item, boxes, labels, p, q)
             self._kept_obstacles = (boxes, labels) if self._backlog else None
         if dirty or framed or todo:
@@ -201,18 +214,13 @@ class SceneGeometry:
     def _obstacles(self) -> tuple[RectIndex, RectIndex]:
         """Where edges must not go (boxes) and where labels must not go (boxes, frame
         titles, other labels), indexed for this pass."""
-        boxes, labels = RectIndex(), RectIndex()
-        for box in self.boxes():
-            rect = box.scene_rect()
-            boxes.add(box.key, rect)
-            labels.add(("box", box.key), rect)
+        rects = [(box.key, box.scene_rect()) for box in self.boxes()]
+        taken = [(("box", key), rect) for key, rect in rects]
         for gid, frame in self.frames.items():
-            for i, rect in enumerate(frame.plate.scene_rects()):
-                labels.add(("plate", gid, i), rect)
-        for key, item in self.edge_items.items():
-            if item.label.isVisible() and item.routed:
-                labels.add(("label", key), _tuple(item.label.sceneBoundingRect()))
-        return boxes, labels
+            taken += [(("plate", gid, i), rect) for i, rect in enumerate(frame.plate.scene_rects())]
+        taken += [(("label", key), _tuple(item.label.sceneBoundingRect()))
+                  for key, item in self.edge_items.items() if item.label.isVisible() and item.routed]
+        return RectIndex.of(rects), RectIndex.of(taken)
 
     def _route(self, item: EdgeItem, boxes: RectIndex, labels: RectIndex,
                p: QPointF, q: QPointF) -> None:
