@@ -199,11 +199,24 @@ def analyze(graph: Graph, previous: Analysis | None = None, changed: Iterable[st
             return again
     memo.design_size(len(graph.nodes))
     with collector_paused(len(graph.nodes)):
-        return _full(graph)
+        return _full(graph, _same_structure(graph, previous))
 
 
-def _full(graph: Graph) -> Analysis:
-    st = check_structure(graph)
+def _same_structure(graph: Graph, previous: Analysis | None):
+    """``previous``'s structure checks when they still hold: no node or edge came or went
+    since (the structure token) and every node kept its type (an Input's shape edited: every
+    node is analysed again, the topological order and reachability are the same)."""
+    if previous is None or previous.structure is None or previous.token is not graph.structure_token:
+        return None
+    infos = previous.nodes
+    if len(infos) != len(graph.nodes) or any(
+            (info := infos.get(nid)) is None or info.type != node.type for nid, node in graph.nodes.items()):
+        return None
+    return previous.structure
+
+
+def _full(graph: Graph, st=None) -> Analysis:
+    st = st if st is not None else check_structure(graph)
     infos = {nid: NodeInfo(nid, node.type) for nid, node in graph.nodes.items()}
     issues = list(st.issues)
     for issue in st.issues:

@@ -59,8 +59,12 @@ class EdgeLabel:
     def set_text(self, text: str) -> None:
         if text != self.text:
             self.text = text
-            self._rect = QRectF(0, -8, _label_width(text), 16)
-            self._visible = bool(text) and self.edge.routed
+            width, visible = _label_width(text), bool(text) and self.edge.routed
+            if width == self._rect.width() and visible == self._visible:
+                self.edge.update()  # the same plate: only the text is drawn again
+                return
+            self._rect = QRectF(0, -8, width, 16)
+            self._visible = visible
             self.edge.sync_bounds()
 
     @property

@@ -114,8 +114,21 @@ def metrics(role: str) -> QFontMetricsF:
     return QFontMetricsF(font(role))
 
 
+_SHAPE_TEXT: dict[tuple, str] = {}
+
+
 def fmt_shape(shape) -> str:
-    return "×".join(str(d) for d in shape) if shape else "?"
+    """(3, 32, 32) -> "3×32×32" ("?" when unknown); remembered, since a design has few
+    distinct shapes and every box, edge label and tooltip shows one."""
+    if not shape:
+        return "?"
+    key = tuple(shape)
+    text = _SHAPE_TEXT.get(key)
+    if text is None:
+        if len(_SHAPE_TEXT) > 50_000:
+            _SHAPE_TEXT.clear()
+        text = _SHAPE_TEXT[key] = "×".join(map(str, key))
+    return text
 
 
 def fmt_count(n: int) -> str:
