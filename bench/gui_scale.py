@@ -40,6 +40,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 import gui_scale_designs as scale_designs  # noqa: E402
 from designer.core import clipboard, serialize  # noqa: E402
 from designer.core.edits import SetParams  # noqa: E402
+from designer.core.heap import set_aside_base  # noqa: E402
 from designer.gui.main_window import MainWindow  # noqa: E402
 from designer.gui.recovery import RecoveryStore  # noqa: E402
 from designer.gui.settings import Settings  # noqa: E402
@@ -79,6 +80,7 @@ def make_window(folder: Path) -> MainWindow:
     window.resize(1440, 900)
     window.show()
     settle(window)
+    set_aside_base()  # as designer's main does once its window has shown
     return window
 
 

@@ -190,10 +190,16 @@ class LiveAnalysis:
         live.close()         # stop listening (the graph is replaced)
     """
 
+    #: Analyses kept by structure token, for undo and redo (``Graph.restore_structure_token``).
+    KEEP = 6
+
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self._analysis: Analysis | None = None
         self._changed: set[str] = set()
+        #: The last analysis of each recent structure, while no parameter changed since: an
+        #: undo of a delete or a paste brings that structure back, and its analysis with it.
+        self._by_token: dict[object, Analysis] = {}
         graph.node_changed.connect(self._on_node_changed)
 
     @property
@@ -205,12 +211,27 @@ class LiveAnalysis:
     @property
     def analysis(self) -> Analysis:
         if self.stale:
-            self._analysis = analyze(self.graph, self._analysis, self._changed)
+            graph = self.graph
+            kept = self._by_token.get(graph.structure_token)
+            if kept is not None and kept is not self._analysis and kept.name == graph.name:
+                self._analysis = kept  # the graph is back as it was when this was made
+            else:
+                self._analysis = analyze(graph, self._analysis, self._changed)
             self._changed = set()
+            self._keep(self._analysis)
         return self._analysis
+
+    def _keep(self, analysis: Analysis) -> None:
+        kept = self._by_token
+        kept.pop(analysis.token, None)
+        kept[analysis.token] = analysis
+        while len(kept) > self.KEEP:
+            del kept[next(iter(kept))]
 
     def _on_node_changed(self, node_id: str) -> None:
         self._changed.add(node_id)
+        # The analysis kept for this structure no longer holds (its parameters changed).
+        self._by_token.pop(self.graph.structure_token, None)
 
     def close(self) -> None:
         self.graph.node_changed.disconnect(self._on_node_changed)

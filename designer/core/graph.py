@@ -137,6 +137,13 @@ class Graph:
         self._edge_list = None
         self._structure_token = object()
 
+    def restore_structure_token(self, token: object) -> None:
+        """Take back ``token`` after an undo or redo has brought the graph back exactly to the
+        structure that had it (the undo stack's guarantee), so that what was computed for that
+        structure (its analysis) is found again."""
+        self._edge_list = None
+        self._structure_token = token
+
     # ----------------------------------------------------------------- queries
     def __contains__(self, node_id: object) -> bool:
         return node_id in self.nodes

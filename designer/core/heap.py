@@ -6,10 +6,12 @@ once torch and its compiler front end are loaded (0.3 s here), plus 30–40 per 
 open design. Such a pass lands in whatever edit happens to allocate past the collector's
 threshold, so it used to be the p95 of pastes and undos at 1,000–5,000 nodes. ``gc.freeze``
 moves objects out of those passes for good; they are still freed by their reference counts,
-so nothing frozen leaks unless it is part of a reference cycle. The canvas keeps its items
-free of cycles (an edge's label holds its edge weakly), so a closed design goes with its
-last reference; a full pass over everything, every ``FULL_PASS_EVERY`` large opens, frees
-whatever cyclic garbage was set aside in between.
+so nothing frozen leaks unless it is part of a reference cycle. What is set aside is first
+collected (a full pass over what is not set aside yet: never garbage, whose Qt wrappers
+would otherwise outlive their objects); the canvas keeps its items free of cycles (an edge's
+label holds its edge weakly), so a closed design goes with its last reference; a full pass
+over everything, every ``FULL_PASS_EVERY`` large opens, frees whatever became cyclic
+garbage after it was set aside.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ _large_opens = 0
 
 
 def set_aside_base() -> None:
-    """Once per process, when the window has shown: collect the young generations and set
-    aside everything alive (modules, the window), so that full passes walk only designs and
-    what edits make. Later calls do nothing."""
+    """Once per process, when the application's window has shown (``designer``'s main, and
+    the benchmarks that stand in for it): set aside everything alive (modules, the window),
+    so that full passes walk only designs and what edits make. Later calls do nothing."""
     global _based
     if not _based:
         _based = True
@@ -37,16 +39,17 @@ def set_aside_base() -> None:
 
 
 def set_aside() -> None:
-    """Set aside everything alive now, after a collection of the young generations (the
-    objects of the last few milliseconds, where most new garbage is)."""
-    gc.collect(1)
+    """Collect what is not set aside yet (the design just opened, what the last one left),
+    then set aside everything alive."""
+    gc.collect()
     gc.freeze()
 
 
 def freeze_heap(size: int) -> None:
-    """Called once a design of ``size`` nodes is shown: a large one is set aside (one young
-    collection, not a full pass over the heap), and every ``FULL_PASS_EVERY``-th large open
-    first gives everything back and collects it all. Small designs change nothing."""
+    """Called once a design of ``size`` nodes is shown: a large one is set aside (a pass over
+    what is not set aside yet, not over the whole heap), and every ``FULL_PASS_EVERY``-th
+    large open first gives everything back and collects it all. Small designs change
+    nothing."""
     global _large_opens
     if size < FREEZE_FROM:
         return

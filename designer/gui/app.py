@@ -129,6 +129,7 @@ def run(path: str | None = None, screenshot_path: str | None = None,
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from ..core.heap import set_aside_base
     from .workers.warmup import wait_for_warm_up, warm_up_torch
 
     window, error = launch(path, theme_mode=theme)
@@ -138,6 +139,7 @@ def run(path: str | None = None, screenshot_path: str | None = None,
         QTimer.singleShot(0, lambda: QMessageBox.critical(window, "Cannot open the design", error))
     else:
         QTimer.singleShot(0, window.offer_recovery)
+    QTimer.singleShot(0, set_aside_base)  # the window's objects out of full collector passes
     QTimer.singleShot(200, warm_up_torch)  # after the first paint: Train then starts at once
     code = QApplication.instance().exec()
     wait_for_warm_up()  # never tear the interpreter down under a thread still importing torch

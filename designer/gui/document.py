@@ -107,13 +107,15 @@ class Document(QObject):
     # ------------------------------------------------------------ editing
     def push(self, edit: Edit) -> bool:
         """Apply ``edit`` and record it for undo; False (and edit_refused) if it was refused."""
+        before = self._graph.structure_token
         try:
             with self.batch():
                 edit.apply(self._graph)
         except (ValueError, KeyError) as exc:
             self.edit_refused.emit(str(exc))
             return False
-        self.undo_stack.push(EditCommand(self._graph, edit, self.batch))
+        tokens = (before, self._graph.structure_token)
+        self.undo_stack.push(EditCommand(self._graph, edit, self.batch, tokens))
         return True
 
     def apply_view_state(self, edit: Edit) -> bool:

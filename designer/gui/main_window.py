@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QWidget,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 from ..core import serialize
 from ..core.edits import replace_design
 from ..core.graph import Edge, Graph, Node
-from ..core.heap import set_aside_base
 from ..core.serialize import DesignFileError
 from ..zoo import find
 from . import recovery
@@ -180,7 +179,6 @@ class MainWindow(QMainWindow):
         if self._size_on_show:  # the default side widths follow the window's first real size
             self._size_on_show = False
             self.dock_layout.size_sides()
-            QTimer.singleShot(0, set_aside_base)  # after the first paint: see core.heap
         self.dock_layout.tidy_tab_bars()
 
     # ------------------------------------------------------------ routing
