@@ -65,12 +65,12 @@ class LessonsPanel(QWidget):
         self.verdict = QLabel("", self)
         self.verdict.setWordWrap(True)
         self.table = QTableWidget(self)
-        self.preview = pg.PlotWidget(self, background="w")  # the runs' learning-rate schedules
+        self.preview = pg.PlotWidget(self, background="w", enableMenu=False)  # the runs' learning-rate schedules
         self.preview.addLegend()
         self.preview.setMinimumHeight(140)
         self.preview.setLabel("left", "learning rate")
         self.preview.setLabel("bottom", "epoch")
-        self.plot = pg.PlotWidget(self, background="w")
+        self.plot = pg.PlotWidget(self, background="w", enableMenu=False)
         self.plot.addLegend()
         self.plot.setMinimumHeight(160)
         self.checks = QLabel("", self)

@@ -17,9 +17,8 @@ from .colours import CLASS_COLOURS, colorize, unit_colours
 
 class BoundaryView(pg.PlotWidget):
     def __init__(self, parent=None, small: bool = False) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", enableMenu=False)
         self.setAspectLocked(True)
-        self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()
         plot = self.getPlotItem()

@@ -29,7 +29,7 @@ class LRFinderDialog(QDialog):
         self.setWindowTitle("Learning-rate range test")
         self.session = session
         self.result = None
-        self.plot = pg.PlotWidget(self)
+        self.plot = pg.PlotWidget(self, enableMenu=False)
         self.plot.setBackground("w")
         self.plot.setLogMode(x=True)
         self.plot.setLabel("bottom", "learning rate")

@@ -107,13 +107,12 @@ class TrainingPlots(QWidget):
         self._timer.timeout.connect(self.refresh)
 
     def _plot(self, col: int, title: str) -> pg.PlotItem:
-        plot = self.canvas.addPlot(row=0, col=col)
+        plot = self.canvas.addPlot(row=0, col=col, enableMenu=False)
         plot.setTitle(title, color=INK, size="10pt")
         plot.setLabel("bottom", "epoch")
         for name in ("left", "bottom"):
             plot.getAxis(name).setTextPen(pg.mkPen(INK))
             plot.getAxis(name).enableAutoSIPrefix(False)  # 0.001, not "1 (×0.001)"
-        plot.setMenuEnabled(False)
         return plot
 
     # ----------------------------------------------------------------- runs shown

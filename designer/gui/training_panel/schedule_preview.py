@@ -20,10 +20,9 @@ class SchedulePreview(pg.PlotWidget):
     """Learning rate against epochs for a config (``show_config``)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, enableMenu=False)
         self.setBackground("w")
         self.setFixedHeight(120)
-        self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()
         self.setLabel("bottom", "epoch")

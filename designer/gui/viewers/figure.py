@@ -60,7 +60,7 @@ class Figure(pg.GraphicsLayoutWidget):
     def plot_panel(self, row: int, col: int, title: str = "", rowspan: int = 1, colspan: int = 1,
                    axes: bool = True) -> pg.PlotItem:
         """An empty plot with dark axes (hidden when ``axes`` is False)."""
-        plot = self.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan)
+        plot = self.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan, enableMenu=False)
         if title:
             plot.setTitle(title, color=INK, size="10pt")
         for name in ("left", "bottom", "right", "top"):
@@ -70,7 +70,6 @@ class Figure(pg.GraphicsLayoutWidget):
         if not axes:
             plot.hideAxis("left")
             plot.hideAxis("bottom")
-        plot.setMenuEnabled(False)
         return plot
 
     def image_panel(self, image: np.ndarray, row: int, col: int, *, title: str = "",

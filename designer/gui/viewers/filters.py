@@ -66,11 +66,10 @@ class SnapshotStrip(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", enableMenu=False)
         self.plot.setMaximumHeight(110)
         self.plot.setLabel("left", "loss", color=INK)
         self.plot.setLabel("bottom", "step", color=INK)
-        self.plot.setMenuEnabled(False)
         self.curve = self.plot.plot(pen=pg.mkPen("#1f5aa8", width=1.5))
         self.marker = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#e8a200", width=2))
         self.plot.addItem(self.marker)
